@@ -1,0 +1,33 @@
+// Package queue delivers submissions to the agency desks: Redis Streams with
+// consumer groups in production, a durable embedded queue (SQLite in the data
+// dir) when REDIS_URL is unset. Delivery is at least once; consumers must be
+// idempotent on Entry.ID.
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Entry is one message on an agency queue. It carries nothing that identifies
+// the sender: no address, no user agent.
+type Entry struct {
+	// ID is the submission's id (assigned by the outbox), stable across
+	// re-deliveries; consumers de-duplicate on it.
+	ID string `json:"id"`
+	// Kind is "tip" or "rehab_enquiry".
+	Kind string `json:"kind"`
+	// ReceivedAt is when the portal accepted the submission (UTC).
+	ReceivedAt time.Time `json:"received_at"`
+	// Data is the submission as JSON.
+	Data json.RawMessage `json:"data"`
+}
+
+// Publisher appends entries to a named queue (stream).
+type Publisher interface {
+	// Publish appends e to the queue named stream, e.g. "portal:queue:police".
+	// A nil error means the queue holds the entry durably enough to delete
+	// it from the outbox.
+	Publish(ctx context.Context, stream string, e Entry) error
+}

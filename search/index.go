@@ -1,0 +1,98 @@
+// Package search is the portal's full-text search: the Index interface, the
+// Vietnamese text analysis shared by every engine, and two engines behind the
+// interface: Bleve (embedded default, on disk in the data dir) and
+// Meilisearch (when MEILI_URL is set). It does not import Fiber or content:
+// callers map their documents to Doc.
+package search
+
+import (
+	"context"
+	"time"
+)
+
+// Doc is one searchable document. Strings may arrive in any Unicode
+// normalisation form; engines normalise them.
+type Doc struct {
+	// Slug is the unique key, e.g. "53-kh-ubnd-2017" or "chien-dich/thang-hanh-dong".
+	Slug string
+	// Type is the document type as written: "Kế hoạch", "Bài viết", "Chiến dịch"…
+	Type string
+	// Number is the số hiệu, e.g. "424/QĐ-TTg"; empty for articles.
+	Number string
+	// Issuer is the cơ quan ban hành; empty for articles.
+	Issuer string
+	// Year is the year of issue or publication; 0 when unknown.
+	Year int
+	// Title is the trích yếu or article title.
+	Title string
+	// Summary is a short plain-text description shown when no section matched.
+	Summary string
+	// URL is the page path, e.g. "/van-ban/53-kh-ubnd-2017".
+	URL string
+	// Sections are the body's parts, each with its anchor for deep links.
+	Sections []Section
+}
+
+// Section is one part of a Doc's body.
+type Section struct {
+	Anchor  string // HTML id on the document page, e.g. "muc-ii-3"
+	Heading string // e.g. "III. PHÂN CÔNG NHIỆM VỤ"
+	Text    string // plain text
+}
+
+// Query is one search request. Zero values mean "no filter" / defaults.
+type Query struct {
+	Text    string // what the person typed, raw (never parsed as engine syntax)
+	Type    string // filter: document type as written, e.g. "Quyết định"
+	Issuer  string // filter: issuer as written
+	Year    int    // filter: year of issue
+	Page    int    // 1-based; 0 means 1
+	PerPage int    // 0 means DefaultPerPage; capped at MaxPerPage
+}
+
+// Paging defaults.
+const (
+	DefaultPerPage = 10
+	MaxPerPage     = 50
+)
+
+// Hit is one matching document.
+type Hit struct {
+	Slug, Type, Number, Issuer, Title, URL string
+	Year                                   int
+	// Anchor and Heading name the section that matched best; empty when the
+	// match was in the metadata.
+	Anchor, Heading string
+	// SnippetHTML is an HTML-escaped excerpt with matches wrapped in <mark>.
+	SnippetHTML string
+	Score       float64
+}
+
+// FacetValue is one value of a facet with the number of matching documents.
+type FacetValue struct {
+	Value string
+	Count int
+}
+
+// Result is one page of hits plus facet counts over all matches.
+type Result struct {
+	Total  int
+	Hits   []Hit
+	Facets map[string][]FacetValue // keys: "type", "issuer", "year"
+	Took   time.Duration
+}
+
+// Index is a full-text index of Docs. Implementations are safe for
+// concurrent use.
+type Index interface {
+	// Put adds or replaces documents by Slug.
+	Put(ctx context.Context, docs ...Doc) error
+	// Delete removes documents by Slug; unknown slugs are ignored.
+	Delete(ctx context.Context, slugs ...string) error
+	// Search runs q. An empty q.Text with no filters returns no hits.
+	Search(ctx context.Context, q Query) (Result, error)
+	// Ping reports whether the engine answers; used by /readyz.
+	Ping(ctx context.Context) error
+	// Close releases the index.
+	Close() error
+}
