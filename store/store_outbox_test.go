@@ -1,0 +1,194 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+func openTestDB(t testing.TB) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "portal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func testSubmission(i int, at time.Time) Submission {
+	return Submission{
+		ID:          fmt.Sprintf("sub-%04d", i),
+		Kind:        "tip",
+		ReceivedAt:  at,
+		Data:        []byte(fmt.Sprintf(`{"n":%d}`, i)),
+		ReceiptHash: fmt.Sprintf("hash-%04d", i),
+		ReceivedOn:  at.Format("2006-01-02"),
+	}
+}
+
+func TestOutboxLifecycle(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	at := time.Date(2026, 11, 29, 1, 2, 3, 456789000, time.FixedZone("ICT", 7*3600))
+
+	var subs []Submission
+	for i := 0; i < 3; i++ {
+		subs = append(subs, testSubmission(i, at.Add(time.Duration(i)*time.Second)))
+	}
+	subs[2].Kind = "rehab_enquiry"
+	if err := db.InsertSubmissions(ctx, subs); err != nil {
+		t.Fatal(err)
+	}
+	n, err := db.CountPendingSubmissions(ctx)
+	if err != nil || n != 3 {
+		t.Fatalf("CountPendingSubmissions = %d, %v; want 3", n, err)
+	}
+
+	pending, err := db.PendingSubmissions(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pending) != 2 || pending[0].ID != "sub-0000" || pending[1].ID != "sub-0001" {
+		t.Fatalf("PendingSubmissions(2) = %+v", pending)
+	}
+	if !pending[0].ReceivedAt.Equal(at) || pending[0].ReceivedAt.Location() != time.UTC {
+		t.Errorf("ReceivedAt = %v, want %v in UTC", pending[0].ReceivedAt, at)
+	}
+	if string(pending[1].Data) != `{"n":1}` || pending[1].Kind != "tip" {
+		t.Errorf("entry 1 = %+v", pending[1])
+	}
+
+	st, err := db.StatusByReceiptHash(ctx, "hash-0002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st != (SubmissionStatus{Kind: "rehab_enquiry", Status: StatusReceived, ReceivedOn: "2026-11-29"}) {
+		t.Errorf("status = %+v", st)
+	}
+
+	if err := db.MarkForwarded(ctx, "sub-0000"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkForwarded(ctx, "sub-0000"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("second MarkForwarded = %v, want ErrNotFound", err)
+	}
+	st, err = db.StatusByReceiptHash(ctx, "hash-0000")
+	if err != nil || st.Status != StatusForwarded || st.Kind != "tip" {
+		t.Errorf("status after forwarding = %+v, %v", st, err)
+	}
+	pending, err = db.PendingSubmissions(ctx, 10)
+	if err != nil || len(pending) != 2 || pending[0].ID != "sub-0001" {
+		t.Fatalf("pending after forwarding = %+v, %v", pending, err)
+	}
+
+	if _, err := db.StatusByReceiptHash(ctx, "no-such-hash"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown receipt: %v, want ErrNotFound", err)
+	}
+}
+
+func TestInsertSubmissionsIsAtomic(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	at := time.Now()
+	if err := db.InsertSubmissions(ctx, []Submission{testSubmission(1, at)}); err != nil {
+		t.Fatal(err)
+	}
+	// The second batch repeats id sub-0001: nothing of it may stay.
+	err := db.InsertSubmissions(ctx, []Submission{testSubmission(2, at), testSubmission(1, at)})
+	if err == nil {
+		t.Fatal("duplicate id accepted")
+	}
+	n, _ := db.CountPendingSubmissions(ctx)
+	if n != 1 {
+		t.Errorf("outbox holds %d rows after a failed batch, want 1", n)
+	}
+	if _, err := db.StatusByReceiptHash(ctx, "hash-0002"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("status of the rolled-back submission: %v, want ErrNotFound", err)
+	}
+	bad := testSubmission(3, at)
+	bad.ReceiptHash = ""
+	if err := db.InsertSubmissions(ctx, []Submission{bad}); err == nil {
+		t.Error("submission without receipt hash accepted")
+	}
+}
+
+func TestOutboxSurvivesReopen(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "portal.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.InsertSubmissions(ctx, []Submission{testSubmission(7, time.Now())}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	pending, err := db.PendingSubmissions(ctx, 10)
+	if err != nil || len(pending) != 1 || pending[0].ID != "sub-0007" {
+		t.Fatalf("after reopen: %+v, %v", pending, err)
+	}
+}
+
+func TestInsertSubmissionsConcurrent(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 40)
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			errs <- db.InsertSubmissions(ctx, []Submission{testSubmission(i, time.Now())})
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if n, _ := db.CountPendingSubmissions(ctx); n != 40 {
+		t.Errorf("outbox holds %d, want 40", n)
+	}
+}
+
+// BenchmarkInsertOne measures one durable (fsynced) commit per submission.
+func BenchmarkInsertOne(b *testing.B) {
+	ctx := context.Background()
+	db := openTestDB(b)
+	at := time.Now()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := db.InsertSubmissions(ctx, []Submission{testSubmission(i, at)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkInsertBatch32 measures group commit: 32 submissions per fsync.
+func BenchmarkInsertBatch32(b *testing.B) {
+	ctx := context.Background()
+	db := openTestDB(b)
+	at := time.Now()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		batch := make([]Submission, 32)
+		for j := range batch {
+			batch[j] = testSubmission(i*32+j, at)
+		}
+		if err := db.InsertSubmissions(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
