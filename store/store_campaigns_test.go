@@ -1,0 +1,124 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestCampaigns(t *testing.T) {
+	ctx := context.Background()
+	db := openPressTestDB(t)
+	mk := func(title, status string, at time.Time) Campaign {
+		c, err := db.CreateCampaign(ctx, Campaign{Slug: "thang-hanh-dong", Kind: KindCampaign, Title: title,
+			Summary: "Tóm tắt", BodyMD: "# Nội dung", Status: status, PublishedAt: at,
+			CreatedAt: t0, UpdatedAt: t0, CreatedBy: "lan", UpdatedBy: "lan"},
+			AuditEntry{At: t0, Actor: "lan", Action: "campaign.create"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	a := mk("Tháng hành động", StatusPublished, t0)
+	b := mk("Tháng hành động", StatusDraft, time.Time{})
+	c := mk("Tháng hành động", StatusPublished, t0.Add(2*time.Hour)) // scheduled
+	if a.Slug != "thang-hanh-dong" || b.Slug != "thang-hanh-dong-2" || c.Slug != "thang-hanh-dong-3" {
+		t.Fatalf("slugs %q %q %q", a.Slug, b.Slug, c.Slug)
+	}
+	if a.Version != 1 || a.IndexedVersion != 0 {
+		t.Fatalf("new campaign versions %+v", a)
+	}
+	if !a.Public(t0) || b.Public(t0) || c.Public(t0) || !c.Scheduled(t0) || !c.Public(t0.Add(2*time.Hour)) {
+		t.Fatal("Public/Scheduled wrong")
+	}
+	if _, err := db.CreateCampaign(ctx, Campaign{Slug: "x", Kind: KindCampaign, Title: "x", Status: StatusPublished,
+		CreatedAt: t0, UpdatedAt: t0, CreatedBy: "lan", UpdatedBy: "lan"}, AuditEntry{}); err == nil {
+		t.Fatal("published without a time accepted")
+	}
+
+	pub, err := db.ListPublicCampaigns(ctx, t0, 0)
+	if err != nil || len(pub) != 1 || pub[0].ID != a.ID {
+		t.Fatalf("public at t0 = %+v, %v", pub, err)
+	}
+	pub, _ = db.ListPublicCampaigns(ctx, t0.Add(3*time.Hour), 0)
+	if len(pub) != 2 || pub[0].ID != c.ID || pub[1].ID != a.ID {
+		t.Fatalf("public later = %+v (want newest first)", pub)
+	}
+	pub, _ = db.ListPublicCampaigns(ctx, t0.Add(3*time.Hour), 1)
+	if len(pub) != 1 || pub[0].ID != c.ID {
+		t.Fatalf("limit 1 = %+v", pub)
+	}
+
+	// Indexing bookkeeping: a is due, c not yet, b never.
+	due, err := db.CampaignsToIndex(ctx, t0)
+	if err != nil || len(due) != 1 || due[0].ID != a.ID {
+		t.Fatalf("to index at t0 = %+v, %v", due, err)
+	}
+	if err := db.SetIndexedVersion(ctx, a.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	due, _ = db.CampaignsToIndex(ctx, t0)
+	if len(due) != 0 {
+		t.Fatalf("after marking: %+v", due)
+	}
+	due, _ = db.CampaignsToIndex(ctx, t0.Add(2*time.Hour))
+	if len(due) != 1 || due[0].ID != c.ID {
+		t.Fatalf("scheduled one not due: %+v", due)
+	}
+
+	// Edit a: version goes up, so the index is stale again.
+	a.Title = "Tháng hành động phòng, chống ma túy"
+	a.UpdatedAt, a.UpdatedBy = t0.Add(time.Minute), "minh"
+	saved, err := db.UpdateCampaign(ctx, a, AuditEntry{At: t0, Actor: "minh", Action: "campaign.update"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if saved.Version != 2 || saved.IndexedVersion != 1 || saved.Title != a.Title || saved.Slug != "thang-hanh-dong" || saved.UpdatedBy != "minh" || saved.CreatedBy != "lan" {
+		t.Fatalf("saved %+v", saved)
+	}
+	if _, err := db.UpdateCampaign(ctx, a, AuditEntry{}); !errors.Is(err, ErrConflict) {
+		t.Fatalf("stale version: err = %v, want ErrConflict", err)
+	}
+	due, _ = db.CampaignsToIndex(ctx, t0)
+	if len(due) != 1 || due[0].ID != a.ID || due[0].Version != 2 {
+		t.Fatalf("edited not due: %+v", due)
+	}
+	db.SetIndexedVersion(ctx, a.ID, 2)
+	// Unpublish: the index must drop it.
+	saved.Status, saved.PublishedAt = StatusDraft, time.Time{}
+	if saved, err = db.UpdateCampaign(ctx, saved, AuditEntry{}); err != nil {
+		t.Fatal(err)
+	}
+	due, _ = db.CampaignsToIndex(ctx, t0)
+	if len(due) != 1 || due[0].ID != a.ID || due[0].Public(t0) {
+		t.Fatalf("unpublished not due for delete: %+v", due)
+	}
+	db.SetIndexedVersion(ctx, a.ID, 0)
+	due, _ = db.CampaignsToIndex(ctx, t0)
+	if len(due) != 0 {
+		t.Fatalf("after delete: %+v", due)
+	}
+
+	got, err := db.CampaignBySlug(ctx, "thang-hanh-dong-3")
+	if err != nil || got.ID != c.ID || !got.PublishedAt.Equal(t0.Add(2*time.Hour)) {
+		t.Fatalf("by slug %+v %v", got, err)
+	}
+	if _, err := db.CampaignBySlug(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown slug: %v", err)
+	}
+	if _, err := db.CampaignByID(ctx, 999); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown id: %v", err)
+	}
+	if _, err := db.UpdateCampaign(ctx, Campaign{ID: 999, Version: 1}, AuditEntry{}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("update unknown id: %v", err)
+	}
+	all, _ := db.ListCampaigns(ctx)
+	if len(all) != 3 || all[0].ID != a.ID {
+		t.Fatalf("admin list (most recently edited first) = %+v", all)
+	}
+	audit, _ := db.ListAudit(ctx, 0, 10)
+	if len(audit) != 4 || audit[0].Action != "campaign.update" || audit[0].Target != "chien-dich/thang-hanh-dong" || audit[3].Target != "chien-dich/thang-hanh-dong" {
+		t.Fatalf("audit %+v", audit)
+	}
+}

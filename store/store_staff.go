@@ -1,0 +1,169 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// ErrConflict is returned when a write would break a uniqueness rule, e.g. a
+// staff username that is already taken.
+var ErrConflict = errors.New("store: conflict")
+
+// Staff is one press-office or agency account. PasswordHash is the argon2id
+// PHC string made by package press; the store never sees a password.
+type Staff struct {
+	ID           int64
+	Username     string // lower-case login name
+	Role         string // "press", "police", "social-affairs" or "admin"
+	PasswordHash string
+	Disabled     bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+const staffColumns = `id, username, role, password_hash, disabled, created_at, updated_at`
+
+func scanStaff(row interface{ Scan(...any) error }) (Staff, error) {
+	var s Staff
+	var created, updated int64
+	err := row.Scan(&s.ID, &s.Username, &s.Role, &s.PasswordHash, &s.Disabled, &created, &updated)
+	s.CreatedAt, s.UpdatedAt = time.Unix(created, 0).UTC(), time.Unix(updated, 0).UTC()
+	return s, err
+}
+
+// CreateStaff inserts a new account and returns it with its ID, writing
+// audit (if its Action is set) in the same transaction. A taken username
+// gives ErrConflict.
+func (db *DB) CreateStaff(ctx context.Context, username, role, passwordHash string, now time.Time, audit AuditEntry) (Staff, error) {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return Staff{}, fmt.Errorf("store: create staff %q: %w", username, err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx,
+		`INSERT INTO staff (username, role, password_hash, disabled, created_at, updated_at)
+		 VALUES (?, ?, ?, 0, ?, ?)`, username, role, passwordHash, now.Unix(), now.Unix())
+	if err != nil {
+		if isUniqueViolation(err) {
+			return Staff{}, fmt.Errorf("store: create staff %q: %w", username, ErrConflict)
+		}
+		return Staff{}, fmt.Errorf("store: create staff %q: %w", username, err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return Staff{}, fmt.Errorf("store: create staff %q: %w", username, err)
+	}
+	if _, err := insertAudit(ctx, tx, audit); err != nil {
+		return Staff{}, fmt.Errorf("store: create staff %q: audit: %w", username, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return Staff{}, fmt.Errorf("store: create staff %q: %w", username, err)
+	}
+	return Staff{ID: id, Username: username, Role: role, PasswordHash: passwordHash,
+		CreatedAt: time.Unix(now.Unix(), 0).UTC(), UpdatedAt: time.Unix(now.Unix(), 0).UTC()}, nil
+}
+
+// StaffByUsername returns the account with that username, or ErrNotFound.
+func (db *DB) StaffByUsername(ctx context.Context, username string) (Staff, error) {
+	s, err := scanStaff(db.sql.QueryRowContext(ctx,
+		`SELECT `+staffColumns+` FROM staff WHERE username = ?`, username))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Staff{}, fmt.Errorf("store: staff %q: %w", username, ErrNotFound)
+	}
+	if err != nil {
+		return Staff{}, fmt.Errorf("store: staff %q: %w", username, err)
+	}
+	return s, nil
+}
+
+// ListStaff returns every account ordered by username.
+func (db *DB) ListStaff(ctx context.Context) ([]Staff, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+staffColumns+` FROM staff ORDER BY username`)
+	if err != nil {
+		return nil, fmt.Errorf("store: list staff: %w", err)
+	}
+	defer rows.Close()
+	var out []Staff
+	for rows.Next() {
+		s, err := scanStaff(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: list staff: %w", err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list staff: %w", err)
+	}
+	return out, nil
+}
+
+// SetStaffDisabled disables (or re-enables) an account. Disabling also
+// deletes the account's sessions in the same transaction, so it is logged
+// out everywhere at once; audit is written in that transaction too. An
+// unknown username gives ErrNotFound.
+func (db *DB) SetStaffDisabled(ctx context.Context, username string, disabled bool, now time.Time, audit AuditEntry) error {
+	return db.updateStaff(ctx, "disable staff", username, audit, func(tx *sql.Tx, id int64) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE staff SET disabled = ?, updated_at = ? WHERE id = ?`,
+			disabled, now.Unix(), id); err != nil {
+			return err
+		}
+		if !disabled {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM staff_sessions WHERE staff_id = ?`, id)
+		return err
+	})
+}
+
+// SetStaffPassword replaces an account's password hash and deletes all of
+// its sessions in the same transaction, with audit. An unknown username
+// gives ErrNotFound.
+func (db *DB) SetStaffPassword(ctx context.Context, username, passwordHash string, now time.Time, audit AuditEntry) error {
+	return db.updateStaff(ctx, "set staff password", username, audit, func(tx *sql.Tx, id int64) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE staff SET password_hash = ?, updated_at = ? WHERE id = ?`,
+			passwordHash, now.Unix(), id); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM staff_sessions WHERE staff_id = ?`, id)
+		return err
+	})
+}
+
+func (db *DB) updateStaff(ctx context.Context, what, username string, audit AuditEntry, f func(tx *sql.Tx, id int64) error) error {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: %s %q: %w", what, username, err)
+	}
+	defer tx.Rollback()
+	var id int64
+	err = tx.QueryRowContext(ctx, `SELECT id FROM staff WHERE username = ?`, username).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("store: %s %q: %w", what, username, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("store: %s %q: %w", what, username, err)
+	}
+	if err := f(tx, id); err != nil {
+		return fmt.Errorf("store: %s %q: %w", what, username, err)
+	}
+	if _, err := insertAudit(ctx, tx, audit); err != nil {
+		return fmt.Errorf("store: %s %q: audit: %w", what, username, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: %s %q: %w", what, username, err)
+	}
+	return nil
+}
+
+// isUniqueViolation reports whether err is SQLite's UNIQUE constraint error
+// (extended result code SQLITE_CONSTRAINT_UNIQUE).
+func isUniqueViolation(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
+}
