@@ -1,0 +1,120 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/thaibinh-pcmt/portal/ratelimit"
+)
+
+// Config is the portal's whole configuration, read once from the
+// environment and overridden by flags (see README.md for the table).
+type Config struct {
+	Addr           string         // PORTAL_ADDR, host:port to listen on
+	DataDir        string         // PORTAL_DATA_DIR, where the database, index, queue and secret live
+	RedisURL       string         // REDIS_URL; empty: embedded queue and in-process limiter
+	MeiliURL       string         // MEILI_URL; empty: embedded Bleve index
+	MeiliAPIKey    string         // MEILI_API_KEY; optional
+	TrustedProxies []netip.Prefix // PORTAL_TRUSTED_PROXIES, comma-separated CIDRs or addresses
+	Secret         string         // PORTAL_SECRET; empty: generated into DataDir/secret
+	BaseURL        string         // PORTAL_BASE_URL, absolute URL for feeds and sitemaps
+	ShutdownGrace  time.Duration  // PORTAL_SHUTDOWN_GRACE, how long to drain requests
+
+	LimitTips      ratelimit.Limit // PORTAL_LIMIT_TIPS, N/s|m|h|d
+	LimitEnquiries ratelimit.Limit // PORTAL_LIMIT_ENQUIRIES
+	LimitStatus    ratelimit.Limit // PORTAL_LIMIT_STATUS
+	LimitSearch    ratelimit.Limit // PORTAL_LIMIT_SEARCH
+	LimitLogin     ratelimit.Limit // PORTAL_LIMIT_LOGIN, failed logins per client and per account
+}
+
+// Default limits: generous enough for one NAT address holding a school or an
+// office, tight enough to stop a script.
+const (
+	defaultLimitTips      = "20/h"
+	defaultLimitEnquiries = "20/h"
+	defaultLimitStatus    = "60/h"
+	defaultLimitSearch    = "120/m"
+	defaultLimitLogin     = "10/h"
+)
+
+// loadConfig reads env (a lookup function, so tests pass their own) and then
+// the flags in args. It returns an error naming the variable or flag at fault.
+func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, error) {
+	env := func(key, def string) string {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			return v
+		}
+		return def
+	}
+	var c Config
+	var proxies, grace string
+	var limits [5]string
+	fs.StringVar(&c.Addr, "addr", env("PORTAL_ADDR", "127.0.0.1:8080"), "listen address (PORTAL_ADDR)")
+	fs.StringVar(&c.DataDir, "data-dir", env("PORTAL_DATA_DIR", "./data"), "data directory (PORTAL_DATA_DIR)")
+	fs.StringVar(&c.RedisURL, "redis-url", env("REDIS_URL", ""), "Redis URL; empty for the embedded queue (REDIS_URL)")
+	fs.StringVar(&c.MeiliURL, "meili-url", env("MEILI_URL", ""), "Meilisearch URL; empty for Bleve (MEILI_URL)")
+	fs.StringVar(&c.MeiliAPIKey, "meili-api-key", env("MEILI_API_KEY", ""), "Meilisearch API key (MEILI_API_KEY)")
+	fs.StringVar(&proxies, "trusted-proxies", env("PORTAL_TRUSTED_PROXIES", ""), "comma-separated trusted proxy CIDRs (PORTAL_TRUSTED_PROXIES)")
+	fs.StringVar(&c.Secret, "secret", env("PORTAL_SECRET", ""), "secret for keyed hashes; generated if empty (PORTAL_SECRET)")
+	fs.StringVar(&c.BaseURL, "base-url", env("PORTAL_BASE_URL", ""), "public base URL, e.g. https://phongchongmatuy.thaibinh.gov.vn (PORTAL_BASE_URL)")
+	fs.StringVar(&grace, "shutdown-grace", env("PORTAL_SHUTDOWN_GRACE", "10s"), "time to drain requests on shutdown (PORTAL_SHUTDOWN_GRACE)")
+	fs.StringVar(&limits[0], "limit-tips", env("PORTAL_LIMIT_TIPS", defaultLimitTips), "tip-offs per client (PORTAL_LIMIT_TIPS)")
+	fs.StringVar(&limits[1], "limit-enquiries", env("PORTAL_LIMIT_ENQUIRIES", defaultLimitEnquiries), "rehab enquiries per client (PORTAL_LIMIT_ENQUIRIES)")
+	fs.StringVar(&limits[2], "limit-status", env("PORTAL_LIMIT_STATUS", defaultLimitStatus), "receipt look-ups per client (PORTAL_LIMIT_STATUS)")
+	fs.StringVar(&limits[3], "limit-search", env("PORTAL_LIMIT_SEARCH", defaultLimitSearch), "searches per client (PORTAL_LIMIT_SEARCH)")
+	fs.StringVar(&limits[4], "limit-login", env("PORTAL_LIMIT_LOGIN", defaultLimitLogin), "failed logins per client and per account (PORTAL_LIMIT_LOGIN)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	var errs []error
+	var err error
+	if c.TrustedProxies, err = parsePrefixes(proxies); err != nil {
+		errs = append(errs, fmt.Errorf("PORTAL_TRUSTED_PROXIES: %w", err))
+	}
+	if c.ShutdownGrace, err = time.ParseDuration(grace); err != nil || c.ShutdownGrace < 0 {
+		errs = append(errs, fmt.Errorf("PORTAL_SHUTDOWN_GRACE: %q is not a duration such as 10s", grace))
+	}
+	for i, dst := range []*ratelimit.Limit{&c.LimitTips, &c.LimitEnquiries, &c.LimitStatus, &c.LimitSearch, &c.LimitLogin} {
+		name := []string{"PORTAL_LIMIT_TIPS", "PORTAL_LIMIT_ENQUIRIES", "PORTAL_LIMIT_STATUS", "PORTAL_LIMIT_SEARCH", "PORTAL_LIMIT_LOGIN"}[i]
+		if *dst, err = ratelimit.ParseLimit(limits[i]); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+		}
+	}
+	if c.Addr == "" {
+		errs = append(errs, errors.New("PORTAL_ADDR: must not be empty"))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("PORTAL_DATA_DIR: must not be empty"))
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	return c, errors.Join(errs...)
+}
+
+// parsePrefixes reads a comma-separated list of CIDRs or bare addresses.
+func parsePrefixes(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !strings.Contains(f, "/") {
+			a, err := netip.ParseAddr(f)
+			if err != nil {
+				return nil, fmt.Errorf("%q is neither a CIDR nor an address", f)
+			}
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a CIDR", f)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}

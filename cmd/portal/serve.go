@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/thaibinh-pcmt/portal/content"
+	"github.com/thaibinh-pcmt/portal/handlers"
+	"github.com/thaibinh-pcmt/portal/store"
+)
+
+// runServe starts the portal and blocks until ctx is cancelled (SIGINT or
+// SIGTERM), then shuts down in order: stop accepting and drain requests,
+// stop the background workers, close the index and the database last.
+func runServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	fset := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	cfg, err := loadConfig(fset, args, getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr)
+
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	secret, err := loadSecret(cfg)
+	if err != nil {
+		return err
+	}
+	lib, err := content.Load(content.Corpus, importDir(cfg))
+	if err != nil {
+		return fmt.Errorf("load documents: %w", err)
+	}
+	for _, w := range lib.Warnings {
+		log.Warn("document skipped", "err", w)
+	}
+	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, "portal.db"))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	idx, err := openIndex(ctx, cfg, lib, log)
+	if err != nil {
+		return fmt.Errorf("open search index: %w", err)
+	}
+	if idx != nil {
+		defer idx.Close()
+	}
+
+	deps := handlers.Deps{
+		Logger:         log,
+		Library:        lib,
+		Index:          idx,
+		Store:          db,
+		Now:            time.Now,
+		TrustedProxies: cfg.TrustedProxies,
+		Secret:         secret,
+		BaseURL:        cfg.BaseURL,
+		DataDir:        cfg.DataDir,
+	}
+	workerCtx, stopWorkers := context.WithCancel(context.Background())
+	defer stopWorkers()
+	stopIntake, err := startIntake(workerCtx, cfg, &deps, db, log)
+	if err != nil {
+		return fmt.Errorf("start intake: %w", err)
+	}
+	stopPress, err := startPress(workerCtx, cfg, &deps, db, log)
+	if err != nil {
+		return fmt.Errorf("start press office: %w", err)
+	}
+
+	app, err := handlers.New(deps)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	log.Info("portal listening", "url", "http://"+ln.Addr().String(), "data_dir", cfg.DataDir,
+		"search", searchEngineName(cfg), "queue", queueEngineName(cfg))
+
+	served := make(chan error, 1)
+	go func() { served <- app.Listener(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	var errs []error
+	if err := app.ShutdownWithTimeout(cfg.ShutdownGrace); err != nil {
+		errs = append(errs, fmt.Errorf("drain requests: %w", err))
+	}
+	stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+	defer cancel()
+	if err := stopPress(stopCtx); err != nil {
+		errs = append(errs, fmt.Errorf("stop press office: %w", err))
+	}
+	if err := stopIntake(stopCtx); err != nil {
+		errs = append(errs, fmt.Errorf("stop intake: %w", err))
+	}
+	stopWorkers()
+	log.Info("stopped")
+	return errors.Join(errs...)
+}
+
+// newLogger is the one slog logger of the process. Handlers never pass it a
+// client address, user agent or referrer.
+func newLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// importDir is where "portal import" leaves documents for "serve" to load.
+func importDir(cfg Config) string { return filepath.Join(cfg.DataDir, "van-ban") }
+
+func searchEngineName(cfg Config) string {
+	if cfg.MeiliURL != "" {
+		return "meilisearch"
+	}
+	return "bleve"
+}
+
+func queueEngineName(cfg Config) string {
+	if cfg.RedisURL != "" {
+		return "redis"
+	}
+	return "embedded"
+}
+
+// loadSecret returns PORTAL_SECRET, or the secret kept in DataDir/secret,
+// generating 32 random bytes there (mode 0600) on first start.
+func loadSecret(cfg Config) ([]byte, error) {
+	if cfg.Secret != "" {
+		if len(cfg.Secret) < 16 {
+			return nil, errors.New("PORTAL_SECRET: use at least 16 characters")
+		}
+		return []byte(cfg.Secret), nil
+	}
+	path := filepath.Join(cfg.DataDir, "secret")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		s := strings.TrimSpace(string(b))
+		if len(s) < 32 {
+			return nil, fmt.Errorf("secret file %s is too short; delete it to generate a new one", path)
+		}
+		return []byte(s), nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read secret: %w", err)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, fmt.Errorf("generate secret: %w", err)
+	}
+	s := hex.EncodeToString(raw)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("write secret: %w", err)
+	}
+	if _, err := f.WriteString(s + "\n"); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("write secret: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("write secret: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("write secret: %w", err)
+	}
+	return []byte(s), nil
+}

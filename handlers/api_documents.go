@@ -1,0 +1,83 @@
+package handlers
+
+import (
+	"github.com/gofiber/fiber/v2"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/thaibinh-pcmt/portal/content"
+)
+
+// documentJSON is the API shape of a document:
+// {slug, type, number, issuer, place, issued_on: "YYYY-MM-DD" or null,
+// title, cites, cited_by, has_full_text, sections}.
+type documentJSON struct {
+	Slug        string            `json:"slug"`
+	Type        string            `json:"type"`
+	Number      string            `json:"number"`
+	Issuer      string            `json:"issuer"`
+	Place       string            `json:"place"`
+	IssuedOn    *string           `json:"issued_on"`
+	Title       string            `json:"title"`
+	Cites       []string          `json:"cites"`
+	CitedBy     []string          `json:"cited_by"`
+	HasFullText bool              `json:"has_full_text"`
+	Sections    []content.Section `json:"sections"`
+	SourceURL   string            `json:"source_url,omitempty"`
+	URL         string            `json:"url"`
+}
+
+func toDocumentJSON(d *content.Document, withSections bool) documentJSON {
+	j := documentJSON{
+		Slug: d.Slug, Type: d.Type, Number: d.Number, Issuer: d.Issuer, Place: d.Place,
+		Title: d.Title, Cites: nonNil(d.Cites), CitedBy: nonNil(d.CitedBy),
+		HasFullText: d.HasFullText, SourceURL: d.SourceURL, URL: "/van-ban/" + d.Slug,
+		Sections: []content.Section{},
+	}
+	if !d.IssuedOn.IsZero() {
+		s := d.IssuedOn.Format("2006-01-02")
+		j.IssuedOn = &s
+	}
+	if withSections && d.Sections != nil {
+		j.Sections = d.Sections
+	}
+	return j
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// apiDocuments answers {"documents": [...]} without sections (they are in
+// the per-document answer), newest first.
+func (s *Server) apiDocuments(c *fiber.Ctx) error {
+	docs := s.Library.Documents()
+	out := make([]documentJSON, 0, len(docs))
+	for _, d := range docs {
+		out = append(out, toDocumentJSON(d, false))
+	}
+	return c.JSON(fiber.Map{"documents": out, "total": len(out)})
+}
+
+// apiDocument answers one document with its sections, or 404 with
+// {"error": "..."}.
+func (s *Server) apiDocument(c *fiber.Ctx) error {
+	d, ok := s.Library.Document(c.Params("slug"))
+	if !ok {
+		return notFound("Không tìm thấy văn bản có mã " + quoteShort(c.Params("slug")) + ".")
+	}
+	return c.JSON(toDocumentJSON(d, true))
+}
+
+// quoteShort quotes at most 80 runes of s for an error message.
+func quoteShort(s string) string {
+	r := []rune(s)
+	if len(r) > 80 {
+		r = append(r[:80], '…')
+	}
+	return "“" + string(r) + "”"
+}
+
+func normNFC(s string) string { return norm.NFC.String(s) }

@@ -1,0 +1,137 @@
+// Package handlers is the portal's web layer: the Fiber application, every
+// route, the middleware (security headers, CSRF, rate limits), the HTML
+// templates (embedded, parsed once at start) and the JSON API. It turns
+// typed errors into Vietnamese pages or JSON in one error handler.
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"github.com/thaibinh-pcmt/portal/content"
+	"github.com/thaibinh-pcmt/portal/search"
+	"github.com/thaibinh-pcmt/portal/store"
+)
+
+// Deps is everything the web layer needs, built by cmd/portal.
+type Deps struct {
+	Logger  *slog.Logger
+	Library *content.Library
+	// Index is the search engine; nil when none is configured.
+	Index search.Index
+	Store *store.DB
+	// Now is the clock; tests inject their own.
+	Now func() time.Time
+	// TrustedProxies are the peers whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
+	// Secret keys the CSRF tokens and every keyed hash (at least 16 bytes).
+	Secret []byte
+	// BaseURL is the public absolute URL without a trailing slash, for
+	// feeds, sitemaps and Open Graph tags; empty: derived from the request.
+	BaseURL string
+	// DataDir is the data directory (media uploads live under it).
+	DataDir string
+	// ReadyChecks are extra named checks run by /readyz (e.g. "redis").
+	ReadyChecks map[string]func(context.Context) error
+	// HomeCampaigns returns the campaigns shown on the home page (newest
+	// first); nil shows none. Set by the press office's wiring.
+	HomeCampaigns func(context.Context) any
+}
+
+// Server holds the dependencies and parsed templates behind every handler.
+type Server struct {
+	Deps
+	log   *slog.Logger
+	pages *templateSet
+	// csrf is the CSRF middleware, put in front of routes that show or
+	// accept forms.
+	csrf fiber.Handler
+}
+
+// Limits of the HTTP server. BodyLimit is the hard cap fasthttp enforces by
+// resetting the connection; routes check their own, smaller limits first so
+// that people get a readable 413 instead.
+const (
+	readTimeout  = 15 * time.Second
+	writeTimeout = 30 * time.Second
+	idleTimeout  = 60 * time.Second
+	bodyLimit    = 12 << 20
+)
+
+// New builds the Fiber application with every route. It fails if a template
+// does not parse or an asset is missing, so a broken build fails at start,
+// not on a request.
+func New(d Deps) (*fiber.App, error) {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Library == nil {
+		return nil, errors.New("handlers: Deps.Library is required")
+	}
+	if len(d.Secret) < 16 {
+		return nil, errors.New("handlers: Deps.Secret must be at least 16 bytes")
+	}
+	pages, err := parseTemplates()
+	if err != nil {
+		return nil, fmt.Errorf("handlers: %w", err)
+	}
+	s := &Server{Deps: d, log: d.Logger, pages: pages}
+	app := fiber.New(fiber.Config{
+		AppName:               "portal",
+		ServerHeader:          "",
+		DisableStartupMessage: true,
+		ReadTimeout:           readTimeout,
+		WriteTimeout:          writeTimeout,
+		IdleTimeout:           idleTimeout,
+		BodyLimit:             bodyLimit,
+		ReadBufferSize:        16 << 10,
+		ErrorHandler:          s.handleError,
+		// X-Forwarded-Proto and -Host are believed only from trusted
+		// proxies. No ProxyHeader is set: c.IP() is the socket peer, and
+		// clientAddr alone reads X-Forwarded-For.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          prefixStrings(d.TrustedProxies),
+	})
+	// Panics become 500s through handleError; the stack trace is logged
+	// without the request line, headers or address.
+	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
+	app.Use(s.securityHeaders)
+	app.Use(s.checkUTF8)
+	s.routes(app)
+	return app, nil
+}
+
+// securityHeaders sets the headers every response carries. The CSP allows
+// only this origin: no third-party requests can come from our pages.
+func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; "+
+		"base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("Referrer-Policy", "no-referrer")
+	c.Set("X-Frame-Options", "DENY")
+	c.Set("Permissions-Policy", "microphone=(self), camera=(), geolocation=()")
+	c.Set("Cross-Origin-Opener-Policy", "same-origin")
+	return c.Next()
+}
+
+func prefixStrings(ps []netip.Prefix) []string {
+	out := make([]string, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, p.String())
+	}
+	return out
+}
+
+func (s *Server) logPanic(c *fiber.Ctx, e any) {
+	s.log.Error("panic in handler", "route", c.Route().Path, "panic", fmt.Sprint(e))
+}

@@ -1,0 +1,101 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// Problem is an error meant for the person: a status, a Vietnamese message
+// and, for forms and the JSON API, a message per field.
+type Problem struct {
+	Status  int
+	Message string
+	// Fields maps a field name to its Vietnamese message.
+	Fields map[string]string
+	// RetryAfter, when positive, is sent as Retry-After (seconds) with a 429.
+	RetryAfter int
+}
+
+func (p *Problem) Error() string { return strconv.Itoa(p.Status) + " " + p.Message }
+
+// notFound is the Problem of a missing page or document.
+func notFound(msg string) *Problem {
+	if msg == "" {
+		msg = "Không tìm thấy trang bạn yêu cầu."
+	}
+	return &Problem{Status: fiber.StatusNotFound, Message: msg}
+}
+
+// badRequest is the Problem of malformed input.
+func badRequest(msg string) *Problem { return &Problem{Status: fiber.StatusBadRequest, Message: msg} }
+
+// defaultMessages are the Vietnamese texts of statuses that reach the error
+// handler without a Problem (Fiber's own errors, panics).
+var defaultMessages = map[int]string{
+	400: "Yêu cầu không hợp lệ.",
+	401: "Bạn cần đăng nhập để tiếp tục.",
+	403: "Bạn không có quyền thực hiện thao tác này.",
+	404: "Không tìm thấy trang bạn yêu cầu.",
+	405: "Phương thức không được hỗ trợ cho địa chỉ này.",
+	408: "Yêu cầu quá thời gian chờ. Vui lòng thử lại.",
+	413: "Dữ liệu gửi lên quá lớn.",
+	415: "Định dạng dữ liệu không được hỗ trợ.",
+	422: "Dữ liệu chưa hợp lệ.",
+	429: "Bạn đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau.",
+	431: "Phần đầu yêu cầu quá lớn.",
+	500: "Đã có lỗi ngoài ý muốn. Vui lòng thử lại sau.",
+	503: "Dịch vụ tạm thời gián đoạn. Vui lòng thử lại sau.",
+}
+
+// handleError is the one place where errors become responses: a Problem or a
+// Fiber error keeps its status; anything else is logged (without anything
+// identifying the client) and answered with 500. Paths under /api/ get JSON
+// {"error": "...", "errors": {field: message}}; others get an HTML page.
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	p := &Problem{}
+	var fe *fiber.Error
+	switch {
+	case errors.As(err, &p):
+	case errors.As(err, &fe):
+		p = &Problem{Status: fe.Code}
+	default:
+		s.log.Error("unexpected error", "route", c.Route().Path, "method", c.Method(), "err", err)
+		p = &Problem{Status: fiber.StatusInternalServerError}
+	}
+	if p.Status < 400 || p.Status > 599 {
+		p.Status = fiber.StatusInternalServerError
+	}
+	if p.Message == "" {
+		p.Message = defaultMessages[p.Status]
+		if p.Message == "" {
+			p.Message = http.StatusText(p.Status)
+		}
+	}
+	if p.RetryAfter > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(p.RetryAfter))
+	}
+	if isAPI(c) {
+		body := fiber.Map{"error": p.Message}
+		if len(p.Fields) > 0 {
+			body["errors"] = p.Fields
+		}
+		return c.Status(p.Status).JSON(body)
+	}
+	title := "Lỗi"
+	if p.Status == fiber.StatusNotFound {
+		title = "Không tìm thấy trang"
+	}
+	if rerr := s.render(c, p.Status, "error", View{Title: title, Data: p}); rerr != nil {
+		s.log.Error("render error page", "err", rerr)
+		c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
+		return c.Status(p.Status).SendString(p.Message)
+	}
+	return nil
+}
+
+// isAPI reports whether the request is for the JSON API.
+func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }

@@ -1,0 +1,208 @@
+package handlers
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/thaibinh-pcmt/portal/content"
+	"github.com/thaibinh-pcmt/portal/static"
+)
+
+// registerSite registers the reading pages: home, documents, the plan's
+// assignments, articles, and the documents' JSON API.
+func (s *Server) registerSite(app *fiber.App) {
+	app.Get("/", s.home)
+	app.Get("/van-ban", s.documentList)
+	app.Get("/van-ban/:slug", s.documentPage)
+	app.Get("/phan-cong", s.assignments)
+	app.Get("/bai-viet", s.articleList)
+	app.Get("/bai-viet/:slug", s.articlePage)
+	app.Get("/api/v1/documents", s.apiDocuments)
+	app.Get("/api/v1/documents/:slug", s.apiDocument)
+}
+
+// homeData is the home page's data. Campaigns is filled by the press
+// office's code when it is wired (newest first, at most a few).
+type homeData struct {
+	Plan      *content.Document
+	Articles  []*content.Article
+	Campaigns any
+}
+
+func (s *Server) home(c *fiber.Ctx) error {
+	lib := s.Library
+	plan, _ := lib.Document(lib.PlanSlug())
+	data := homeData{Plan: plan, Articles: lib.Articles()}
+	if s.HomeCampaigns != nil {
+		data.Campaigns = s.HomeCampaigns(c.UserContext())
+	}
+	return s.render(c, fiber.StatusOK, "home", View{
+		Title:       "Cổng thông tin phòng, chống ma túy tỉnh Thái Bình",
+		Description: "Văn bản, bài viết tuyên truyền, tố giác tội phạm ma túy ẩn danh và hỗ trợ cai nghiện tự nguyện.",
+		Data:        data,
+	})
+}
+
+func (s *Server) documentList(c *fiber.Ctx) error {
+	return s.render(c, fiber.StatusOK, "documents", View{
+		Title:       "Văn bản",
+		Description: "Kế hoạch 53/KH-UBND của Ủy ban nhân dân tỉnh Thái Bình và các văn bản được dẫn chiếu.",
+		Data:        s.Library.Documents(),
+	})
+}
+
+// docLink is a linked document as shown in the "cites" and "cited by" lists.
+type docLink struct {
+	Slug, Type, Number, Title string
+	IssuedOn                  time.Time
+}
+
+type documentData struct {
+	Doc     *content.Document
+	Cites   []docLink
+	CitedBy []docLink
+	IsPlan  bool
+}
+
+func (s *Server) links(slugs []string) []docLink {
+	out := make([]docLink, 0, len(slugs))
+	for _, sl := range slugs {
+		if d, ok := s.Library.Document(sl); ok {
+			out = append(out, docLink{Slug: d.Slug, Type: d.Type, Number: d.Number, Title: d.Title, IssuedOn: d.IssuedOn})
+		}
+	}
+	return out
+}
+
+func (s *Server) documentPage(c *fiber.Ctx) error {
+	doc, ok := s.Library.Document(c.Params("slug"))
+	if !ok {
+		return notFound("Không tìm thấy văn bản này. Xem danh sách tại trang Văn bản.")
+	}
+	return s.render(c, fiber.StatusOK, "document", View{
+		Title:       doc.Type + " " + doc.Number,
+		Description: doc.Title,
+		Data: documentData{Doc: doc, Cites: s.links(doc.Cites), CitedBy: s.links(doc.CitedBy),
+			IsPlan: doc.Slug == s.Library.PlanSlug()},
+	})
+}
+
+type assignmentsData struct {
+	Plan        *content.Document
+	Assignments []content.Assignment
+}
+
+func (s *Server) assignments(c *fiber.Ctx) error {
+	plan, _ := s.Library.Document(s.Library.PlanSlug())
+	return s.render(c, fiber.StatusOK, "assignments", View{
+		Title:       "Phân công nhiệm vụ: cơ quan nào làm gì",
+		Description: "13 cơ quan, đơn vị và nhiệm vụ của từng nơi theo mục III Kế hoạch 53/KH-UBND.",
+		Data:        assignmentsData{Plan: plan, Assignments: s.Library.Assignments()},
+	})
+}
+
+func (s *Server) articleList(c *fiber.Ctx) error {
+	return s.render(c, fiber.StatusOK, "articles", View{
+		Title:       "Bài viết tuyên truyền",
+		Description: "Bài viết ngắn về phòng, chống ma túy dựa trên Kế hoạch 53/KH-UBND.",
+		Data:        s.Library.Articles(),
+	})
+}
+
+type articleData struct {
+	Article *content.Article
+	Cites   []docLink
+}
+
+func (s *Server) articlePage(c *fiber.Ctx) error {
+	a, ok := s.Library.Article(c.Params("slug"))
+	if !ok {
+		return notFound("Không tìm thấy bài viết này.")
+	}
+	return s.render(c, fiber.StatusOK, "article", View{
+		Title:       a.Title,
+		Description: a.Summary,
+		Data:        articleData{Article: a, Cites: s.links(a.Cites)},
+	})
+}
+
+// healthz answers 200 while the process serves, whatever its backends do.
+func (s *Server) healthz(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.SendString("ok")
+}
+
+// readyz checks every configured backend with a short timeout and answers
+// 200 with {"status":"ok","checks":{...}} or 503 naming what failed.
+func (s *Server) readyz(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	checks := map[string]func(context.Context) error{}
+	if s.Store != nil {
+		checks["database"] = s.Store.Ping
+	}
+	if s.Index != nil {
+		checks["search"] = s.Index.Ping
+	}
+	for name, f := range s.ReadyChecks {
+		checks[name] = f
+	}
+	results := fiber.Map{}
+	status := fiber.StatusOK
+	for name, check := range checks {
+		if err := check(ctx); err != nil {
+			results[name] = "lỗi: " + err.Error()
+			status = fiber.StatusServiceUnavailable
+			continue
+		}
+		results[name] = "ok"
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	overall := "ok"
+	if status != fiber.StatusOK {
+		overall = "unavailable"
+	}
+	return c.Status(status).JSON(fiber.Map{"status": overall, "checks": results})
+}
+
+// asset serves an embedded file by its content-hashed name, cacheable for a
+// year since a changed file gets a new name.
+func (s *Server) asset(c *fiber.Ctx) error {
+	a, ok := static.Lookup(c.Params("name"))
+	if !ok {
+		return notFound("")
+	}
+	c.Set(fiber.HeaderContentType, a.ContentType)
+	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	return c.Send(a.Body)
+}
+
+func (s *Server) robots(c *fiber.Ctx) error {
+	body := "User-agent: *\nDisallow: /quan-tri/\nDisallow: /api/\n"
+	if s.BaseURL != "" {
+		body += "Sitemap: " + s.BaseURL + "/sitemap.xml\n"
+	}
+	return c.SendString(body)
+}
+
+// checkUTF8 refuses requests whose path or query is not valid UTF-8 with a
+// 400 before any handler sees them.
+func (s *Server) checkUTF8(c *fiber.Ctx) error {
+	valid := utf8.ValidString(c.Path())
+	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
+		if !utf8.Valid(k) || !utf8.Valid(v) {
+			valid = false
+		}
+	})
+	if !valid {
+		return badRequest("Địa chỉ hoặc tham số không phải văn bản UTF-8 hợp lệ.")
+	}
+	return c.Next()
+}
+
+// nfcTrim is how every inbound short string is cleaned before use.
+func nfcTrim(s string) string { return strings.TrimSpace(normNFC(s)) }

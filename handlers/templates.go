@@ -1,0 +1,155 @@
+package handlers
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/thaibinh-pcmt/portal/static"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// View is what every page template receives: the page's own Data plus what
+// the layout needs.
+type View struct {
+	// Title is the page title (also the h1 unless the page writes its own).
+	Title string
+	// Description is a one-sentence summary for search engines and link previews.
+	Description string
+	// Image is an absolute or root-relative image URL for link previews.
+	Image string
+	// Canonical is the canonical absolute URL; filled by render when empty.
+	Canonical string
+	// CSRF is the token for forms (the hidden field "_csrf"); filled by render.
+	CSRF string
+	// Path is the request path, for marking the current navigation item.
+	Path string
+	// Query is the search box value.
+	Query string
+	// SiteURL is the absolute base URL; filled by render.
+	SiteURL string
+	// Data is the page's own data.
+	Data any
+}
+
+// templateSet holds one parsed template per page, each a clone of the
+// layout plus partials with the page's own definitions added.
+type templateSet struct {
+	pages map[string]*template.Template
+}
+
+// funcs are the template functions. Each is pure and cannot fail at render.
+var funcs = template.FuncMap{
+	// asset gives the content-hashed URL of a file in static/assets.
+	"asset": func(name string) (string, error) {
+		if u := static.URL(name); u != "" {
+			return u, nil
+		}
+		return "", fmt.Errorf("unknown asset %q", name)
+	},
+	// vnDate formats a date the Vietnamese way: 14/9/2017.
+	"vnDate": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return fmt.Sprintf("%d/%d/%d", t.Day(), int(t.Month()), t.Year())
+	},
+	// vnLongDate formats a date as in a document header: ngày 14 tháng 9 năm 2017.
+	"vnLongDate": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return fmt.Sprintf("ngày %d tháng %d năm %d", t.Day(), int(t.Month()), t.Year())
+	},
+	// isoDate formats a date as 2017-09-14 (for <time datetime>).
+	"isoDate": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Format("2006-01-02")
+	},
+	"add":       func(a, b int) int { return a + b },
+	"hasPrefix": strings.HasPrefix,
+	// safeHTML marks trusted HTML (sanitised Markdown output, highlighted
+	// snippets that were escaped before <mark> was added). Never use it on
+	// raw input.
+	"safeHTML": func(s string) template.HTML { return template.HTML(s) },
+}
+
+// parseTemplates parses templates/layout.html, templates/partials/*.html and
+// one set per templates/pages/*.html.
+func parseTemplates() (*templateSet, error) {
+	base := template.New("layout.html").Funcs(funcs)
+	base, err := base.ParseFS(templateFS, "templates/layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse layout: %w", err)
+	}
+	if partials, _ := fs.Glob(templateFS, "templates/partials/*.html"); len(partials) > 0 {
+		if base, err = base.ParseFS(templateFS, partials...); err != nil {
+			return nil, fmt.Errorf("parse partials: %w", err)
+		}
+	}
+	pageFiles, err := fs.Glob(templateFS, "templates/pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	set := &templateSet{pages: map[string]*template.Template{}}
+	for _, f := range pageFiles {
+		t, err := base.Clone()
+		if err != nil {
+			return nil, err
+		}
+		if t, err = t.ParseFS(templateFS, f); err != nil {
+			return nil, fmt.Errorf("parse %s: %w", f, err)
+		}
+		set.pages[strings.TrimSuffix(path.Base(f), ".html")] = t
+	}
+	if _, ok := set.pages["error"]; !ok {
+		return nil, fmt.Errorf("templates/pages/error.html is missing")
+	}
+	return set, nil
+}
+
+// render writes the page template called page (templates/pages/page.html)
+// inside the layout, with status. The whole page is rendered into a buffer
+// first, so a template error becomes a clean 500, never half a page.
+func (s *Server) render(c *fiber.Ctx, status int, page string, v View) error {
+	t, ok := s.pages.pages[page]
+	if !ok {
+		return fmt.Errorf("render: no template %q", page)
+	}
+	if v.CSRF == "" {
+		v.CSRF = csrfToken(c)
+	}
+	v.Path = string([]byte(c.Path()))
+	v.SiteURL = s.siteURL(c)
+	if v.Canonical == "" {
+		v.Canonical = v.SiteURL + v.Path
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
+		return fmt.Errorf("render %s: %w", page, err)
+	}
+	c.Status(status)
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return c.Send(norm.NFC.Bytes(buf.Bytes()))
+}
+
+// siteURL is the absolute base URL: BaseURL when configured, else built from
+// the request's scheme and host.
+func (s *Server) siteURL(c *fiber.Ctx) string {
+	if s.BaseURL != "" {
+		return s.BaseURL
+	}
+	return c.Protocol() + "://" + string([]byte(c.Hostname()))
+}

@@ -1,0 +1,83 @@
+// Package static holds the portal's CSS, JavaScript and images, embedded in
+// the binary and served under content-hashed names ("app.3f2a9c1e.css") so
+// that browsers may cache them for a year: a changed file gets a new name.
+// Nothing here is fetched from a third party.
+package static
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"io/fs"
+	"mime"
+	"path"
+	"strings"
+)
+
+//go:embed assets
+var assets embed.FS
+
+// Asset is one embedded file.
+type Asset struct {
+	Name        string // original name, e.g. "app.css"
+	HashedName  string // e.g. "app.3f2a9c1e.css"
+	ContentType string
+	Body        []byte
+}
+
+var (
+	byName   = map[string]*Asset{}
+	byHashed = map[string]*Asset{}
+)
+
+func init() {
+	err := fs.WalkDir(assets, "assets", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		body, err := assets.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		name := strings.TrimPrefix(p, "assets/")
+		sum := sha256.Sum256(body)
+		ext := path.Ext(name)
+		ct := mime.TypeByExtension(ext)
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+		a := &Asset{
+			Name:        name,
+			HashedName:  strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:4]) + ext,
+			ContentType: ct,
+			Body:        body,
+		}
+		byName[name] = a
+		byHashed[a.HashedName] = a
+		return nil
+	})
+	if err != nil {
+		panic("static: reading embedded assets: " + err.Error())
+	}
+}
+
+// Prefix is the URL path under which assets are served.
+const Prefix = "/static/"
+
+// URL returns the content-hashed URL of the asset called name, e.g.
+// URL("app.css") == "/static/app.3f2a9c1e.css". It returns "" for an
+// unknown name, which templates.go turns into a start-up error.
+func URL(name string) string {
+	a, ok := byName[name]
+	if !ok {
+		return ""
+	}
+	return Prefix + a.HashedName
+}
+
+// Lookup finds an asset by its hashed name (the part of the URL after
+// Prefix).
+func Lookup(hashedName string) (*Asset, bool) {
+	a, ok := byHashed[hashedName]
+	return a, ok
+}
