@@ -136,32 +136,38 @@ func (db *DB) CountPendingSubmissions(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// MarkForwarded records that the agency queue has submission id: it deletes
-// the outbox row and sets the status to "forwarded", in one transaction.
-// It returns ErrNotFound when the id is not in the outbox (already
-// forwarded, or never there).
-func (db *DB) MarkForwarded(ctx context.Context, id string) error {
+// MarkForwarded records that the agency queue has the submissions ids: it
+// deletes their outbox rows and sets their status to "forwarded", all in
+// one transaction. It returns how many outbox rows it deleted; an id no
+// longer in the outbox (already forwarded) is skipped, not an error.
+func (db *DB) MarkForwarded(ctx context.Context, ids ...string) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("store: mark %s forwarded: begin: %w", id, err)
+		return 0, fmt.Errorf("store: mark %d submissions forwarded: begin: %w", len(ids), err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `DELETE FROM intake_outbox WHERE id = ?`, id)
-	if err != nil {
-		return fmt.Errorf("store: mark %s forwarded: delete from outbox: %w", id, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("store: mark %s forwarded: %w", id, err)
-	} else if n == 0 {
-		return fmt.Errorf("store: mark %s forwarded: %w", id, ErrNotFound)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE intake_status SET status = ? WHERE submission_id = ?`, StatusForwarded, id); err != nil {
-		return fmt.Errorf("store: mark %s forwarded: update status: %w", id, err)
+	deleted := 0
+	for _, id := range ids {
+		res, err := tx.ExecContext(ctx, `DELETE FROM intake_outbox WHERE id = ?`, id)
+		if err != nil {
+			return 0, fmt.Errorf("store: mark %s forwarded: delete from outbox: %w", id, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return 0, fmt.Errorf("store: mark %s forwarded: %w", id, err)
+		}
+		deleted += int(n)
+		if _, err := tx.ExecContext(ctx, `UPDATE intake_status SET status = ? WHERE submission_id = ?`, StatusForwarded, id); err != nil {
+			return 0, fmt.Errorf("store: mark %s forwarded: update status: %w", id, err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: mark %s forwarded: commit: %w", id, err)
+		return 0, fmt.Errorf("store: mark %d submissions forwarded: commit: %w", len(ids), err)
 	}
-	return nil
+	return deleted, nil
 }
 
 // StatusByReceiptHash returns the status of the submission whose receipt

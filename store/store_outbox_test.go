@@ -71,11 +71,11 @@ func TestOutboxLifecycle(t *testing.T) {
 		t.Errorf("status = %+v", st)
 	}
 
-	if err := db.MarkForwarded(ctx, "sub-0000"); err != nil {
-		t.Fatal(err)
+	if n, err := db.MarkForwarded(ctx, "sub-0000"); err != nil || n != 1 {
+		t.Fatalf("MarkForwarded = %d, %v; want 1", n, err)
 	}
-	if err := db.MarkForwarded(ctx, "sub-0000"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("second MarkForwarded = %v, want ErrNotFound", err)
+	if n, err := db.MarkForwarded(ctx, "sub-0000", "no-such-id"); err != nil || n != 0 {
+		t.Errorf("second MarkForwarded = %d, %v; want 0, nil", n, err)
 	}
 	st, err = db.StatusByReceiptHash(ctx, "hash-0000")
 	if err != nil || st.Status != StatusForwarded || st.Kind != "tip" {
