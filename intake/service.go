@@ -1,0 +1,275 @@
+package intake
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/thaibinh-pcmt/portal/store"
+)
+
+// Status values of a submission and what /tra-cuu shows for them.
+const (
+	StatusReceived  = store.StatusReceived  // in the outbox
+	StatusForwarded = store.StatusForwarded // on the agency queue
+)
+
+// StatusLabels are the Vietnamese labels of the statuses.
+var StatusLabels = map[string]string{
+	StatusReceived:  "Đã tiếp nhận",
+	StatusForwarded: "Đã chuyển đến cơ quan chức năng",
+}
+
+// KindLabels are the Vietnamese names of the kinds of submission.
+var KindLabels = map[string]string{
+	KindTip:          "Tin báo về tội phạm, tệ nạn ma túy",
+	KindRehabEnquiry: "Đăng ký tư vấn cai nghiện ma túy",
+}
+
+// ErrUnknownReceipt is returned by Service.Status for a well-formed receipt
+// that matches no submission.
+var ErrUnknownReceipt = errors.New("intake: unknown receipt")
+
+// ErrClosed is returned by the Submit methods after Close.
+var ErrClosed = errors.New("intake: service closed")
+
+// vietnam is the portal's civil time (UTC+7, no daylight saving); the day
+// of receipt shown by /tra-cuu is a day there.
+var vietnam = time.FixedZone("ICT", 7*3600)
+
+// Config is what NewService needs.
+type Config struct {
+	// DB is the system of record holding the outbox.
+	DB *store.DB
+	// Catalog is the loaded data (LoadCatalog).
+	Catalog *Catalog
+	// Secret keys the receipt hashes; the portal secret, ≥ 16 bytes.
+	Secret []byte
+	// Now returns the current time; time.Now when nil.
+	Now func() time.Time
+	// MaxBatch caps how many concurrent submissions share one commit
+	// (group commit); 256 when 0.
+	MaxBatch int
+}
+
+// Receipt is what a person is shown, once, after a submission was
+// committed to the outbox.
+type Receipt struct {
+	// Code is the 16-digit receipt; never stored.
+	Code string
+	// Status is StatusReceived.
+	Status string
+	// Agency names the desk the submission goes to.
+	Agency string
+}
+
+// Status is what /tra-cuu and POST /api/v1/status show for a receipt.
+type Status struct {
+	Kind        string // KindTip or KindRehabEnquiry
+	Status      string // StatusReceived or StatusForwarded
+	StatusLabel string // Vietnamese
+	KindLabel   string // Vietnamese
+	ReceivedOn  string // day of receipt in Vietnam, "YYYY-MM-DD"
+}
+
+// Service accepts submissions: it writes each to the outbox, durably,
+// before returning its receipt. Concurrent submissions are group-committed
+// by one writer goroutine: they share one transaction (one fsync), and each
+// caller still waits for that commit. After each commit the forwarder is
+// woken (Wake). Safe for concurrent use; Close stops the writer.
+type Service struct {
+	db      *store.DB
+	catalog *Catalog
+	hasher  *ReceiptHasher
+	now     func() time.Time
+	max     int
+
+	reqs chan *insertReq
+	wake chan struct{}
+	stop chan struct{}
+	done chan struct{}
+}
+
+type insertReq struct {
+	sub  store.Submission
+	done chan error
+}
+
+// NewService checks cfg and starts the writer goroutine.
+func NewService(cfg Config) (*Service, error) {
+	if cfg.DB == nil || cfg.Catalog == nil {
+		return nil, errors.New("intake: NewService needs DB and Catalog")
+	}
+	h, err := NewReceiptHasher(cfg.Secret)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{
+		db: cfg.DB, catalog: cfg.Catalog, hasher: h, now: cfg.Now, max: cfg.MaxBatch,
+		reqs: make(chan *insertReq),
+		wake: make(chan struct{}, 1),
+		stop: make(chan struct{}),
+		done: make(chan struct{}),
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.max <= 0 {
+		s.max = 256
+	}
+	go s.writer()
+	return s, nil
+}
+
+// Catalog returns the data the service validates against.
+func (s *Service) Catalog() *Catalog { return s.catalog }
+
+// Wake receives a value after each commit of new submissions; the
+// forwarder listens on it. It holds at most one pending signal.
+func (s *Service) Wake() <-chan struct{} { return s.wake }
+
+// Close stops the writer goroutine after the commit in progress. Submit
+// calls after Close return ErrClosed.
+func (s *Service) Close() {
+	select {
+	case <-s.stop:
+	default:
+		close(s.stop)
+	}
+	<-s.done
+}
+
+// SubmitTip writes a validated tip (Catalog.ValidateTip) to the outbox and
+// returns its receipt once the commit is on disk.
+func (s *Service) SubmitTip(ctx context.Context, t Tip) (Receipt, error) {
+	return s.submit(ctx, KindTip, t)
+}
+
+// SubmitEnquiry writes a validated rehab enquiry to the outbox and returns
+// its receipt once the commit is on disk.
+func (s *Service) SubmitEnquiry(ctx context.Context, e Enquiry) (Receipt, error) {
+	return s.submit(ctx, KindRehabEnquiry, e)
+}
+
+func (s *Service) submit(ctx context.Context, kind string, v any) (Receipt, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return Receipt{}, fmt.Errorf("intake: encode %s: %w", kind, err)
+	}
+	code, err := NewReceipt()
+	if err != nil {
+		return Receipt{}, err
+	}
+	id, err := newID()
+	if err != nil {
+		return Receipt{}, err
+	}
+	now := s.now()
+	req := &insertReq{
+		sub: store.Submission{
+			ID:          id,
+			Kind:        kind,
+			ReceivedAt:  now.UTC(),
+			Data:        data,
+			ReceiptHash: s.hasher.Hash(code),
+			ReceivedOn:  now.In(vietnam).Format("2006-01-02"),
+		},
+		done: make(chan error, 1),
+	}
+	select {
+	case s.reqs <- req:
+	case <-s.stop:
+		return Receipt{}, ErrClosed
+	case <-ctx.Done():
+		return Receipt{}, fmt.Errorf("intake: submit %s: %w", kind, ctx.Err())
+	}
+	// Once handed over, the commit happens whatever ctx does: wait for it,
+	// so a receipt is returned only for a committed row.
+	if err := <-req.done; err != nil {
+		return Receipt{}, err
+	}
+	return Receipt{Code: code, Status: StatusReceived, Agency: s.catalog.Routes[kind].Agency}, nil
+}
+
+// writer is the single goroutine that commits submissions: it takes one
+// request, then every request already waiting (up to max), and commits them
+// in one transaction.
+func (s *Service) writer() {
+	defer close(s.done)
+	for {
+		var first *insertReq
+		select {
+		case first = <-s.reqs:
+		case <-s.stop:
+			return
+		}
+		batch := []*insertReq{first}
+	drain:
+		for len(batch) < s.max {
+			select {
+			case r := <-s.reqs:
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		subs := make([]store.Submission, len(batch))
+		for i, r := range batch {
+			subs[i] = r.sub
+		}
+		err := s.db.InsertSubmissions(context.Background(), subs)
+		if err != nil && len(batch) > 1 {
+			// One bad row must not fail the others: retry one by one.
+			for _, r := range batch {
+				r.done <- s.db.InsertSubmissions(context.Background(), []store.Submission{r.sub})
+			}
+		} else {
+			for _, r := range batch {
+				r.done <- err
+			}
+		}
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Status looks up a receipt as typed by a person. It returns
+// ErrReceiptFormat for text that is not 16 digits and ErrUnknownReceipt for
+// a receipt that matches nothing.
+func (s *Service) Status(ctx context.Context, receipt string) (Status, error) {
+	code, err := ParseReceipt(receipt)
+	if err != nil {
+		return Status{}, err
+	}
+	st, err := s.db.StatusByReceiptHash(ctx, s.hasher.Hash(code))
+	if errors.Is(err, store.ErrNotFound) {
+		return Status{}, ErrUnknownReceipt
+	}
+	if err != nil {
+		return Status{}, fmt.Errorf("intake: status: %w", err)
+	}
+	return Status{
+		Kind:        st.Kind,
+		Status:      st.Status,
+		StatusLabel: StatusLabels[st.Status],
+		KindLabel:   KindLabels[st.Kind],
+		ReceivedOn:  st.ReceivedOn,
+	}, nil
+}
+
+// newID returns a random submission id: 32 hex digits (128 bits). It is
+// the queue entry id consumers de-duplicate on; it is not derived from the
+// receipt.
+func newID() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("intake: draw submission id: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}

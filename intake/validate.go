@@ -1,0 +1,248 @@
+package intake
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// Field names: the same in the HTML forms, the JSON API and FieldErrors.
+const (
+	FieldCategory       = "category"
+	FieldArea           = "area"
+	FieldDescription    = "description"
+	FieldOccurredAt     = "occurred_at"
+	FieldLocationDetail = "location_detail"
+	FieldRelationship   = "relationship"
+	FieldSubstance      = "substance"
+	FieldPreferredForm  = "preferred_form"
+	FieldContactName    = "contact_name"
+	FieldPhone          = "phone"
+	FieldMessage        = "message"
+	FieldConsent        = "consent"
+	FieldReceipt        = "receipt"
+)
+
+// FieldLabels are the Vietnamese names of the fields, used as form labels
+// and at the start of every error message ("Nội dung: …").
+var FieldLabels = map[string]string{
+	FieldCategory:       "Loại hành vi",
+	FieldArea:           "Địa bàn",
+	FieldDescription:    "Nội dung",
+	FieldOccurredAt:     "Thời gian",
+	FieldLocationDetail: "Địa điểm cụ thể",
+	FieldRelationship:   "Người gửi",
+	FieldSubstance:      "Chất đang sử dụng",
+	FieldPreferredForm:  "Hình thức mong muốn",
+	FieldContactName:    "Họ và tên người liên hệ",
+	FieldPhone:          "Số điện thoại",
+	FieldMessage:        "Lời nhắn",
+	FieldConsent:        "Đồng ý xử lý dữ liệu cá nhân",
+	FieldReceipt:        "Mã tiếp nhận",
+}
+
+// Length limits in characters (runes), counted after NFC normalisation.
+const (
+	DescriptionMin    = 20
+	DescriptionMax    = 5000
+	OccurredAtMax     = 200
+	LocationDetailMax = 500
+	ContactNameMin    = 2
+	ContactNameMax    = 100
+	MessageMax        = 2000
+)
+
+// ConsentBasis names the rule the consent of a rehab enquiry comes from;
+// it travels with the enquiry to the desk.
+const ConsentBasis = "Nghị định 13/2023/NĐ-CP về bảo vệ dữ liệu cá nhân"
+
+// FieldErrors maps a field name to its Vietnamese message. A non-empty
+// FieldErrors is an error; the handlers show each message at its field
+// (HTML) or return them as {"errors": {...}} with status 422 (JSON).
+type FieldErrors map[string]string
+
+// Error lists the messages in field order, joined by "; ".
+func (fe FieldErrors) Error() string {
+	keys := make([]string, 0, len(fe))
+	for k := range fe {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	msgs := make([]string, len(keys))
+	for i, k := range keys {
+		msgs[i] = fe[k]
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (fe FieldErrors) add(field, format string, args ...any) {
+	if _, ok := fe[field]; ok {
+		return
+	}
+	fe[field] = FieldLabels[field] + ": " + fmt.Sprintf(format, args...)
+}
+
+// number formats n the Vietnamese way, with a dot between thousands.
+func number(n int) string {
+	s := fmt.Sprint(n)
+	if n < 0 || len(s) <= 3 {
+		return s
+	}
+	var b strings.Builder
+	pre := len(s) % 3
+	if pre > 0 {
+		b.WriteString(s[:pre])
+	}
+	for i := pre; i < len(s); i += 3 {
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(s[i : i+3])
+	}
+	return b.String()
+}
+
+// TipInput is a tip-off as sent by the form or the app, before validation.
+type TipInput struct {
+	Category       string `json:"category"`
+	Area           string `json:"area"`
+	Description    string `json:"description"`
+	OccurredAt     string `json:"occurred_at,omitempty"`
+	LocationDetail string `json:"location_detail,omitempty"`
+}
+
+// Tip is a validated, sanitised tip-off, as stored in the outbox and sent
+// to the police queue (JSON). Free text is bluemonday output: plain text
+// with HTML special characters escaped.
+type Tip struct {
+	Category       string `json:"category"`
+	CategoryLabel  string `json:"category_label"`
+	Area           string `json:"area"`
+	AreaLabel      string `json:"area_label"`
+	Description    string `json:"description"`
+	OccurredAt     string `json:"occurred_at,omitempty"`
+	LocationDetail string `json:"location_detail,omitempty"`
+}
+
+// EnquiryInput is a rehab enquiry as sent by the form or the app.
+type EnquiryInput struct {
+	Relationship  string `json:"relationship"`
+	Substance     string `json:"substance"`
+	PreferredForm string `json:"preferred_form"`
+	Area          string `json:"area"`
+	ContactName   string `json:"contact_name"`
+	Phone         string `json:"phone"`
+	Message       string `json:"message,omitempty"`
+	Consent       bool   `json:"consent"`
+}
+
+// Enquiry is a validated, sanitised rehab enquiry, as stored in the outbox
+// and sent to the social-affairs queue (JSON). Phone is E.164.
+type Enquiry struct {
+	Relationship       string `json:"relationship"`
+	RelationshipLabel  string `json:"relationship_label"`
+	Substance          string `json:"substance"`
+	SubstanceLabel     string `json:"substance_label"`
+	PreferredForm      string `json:"preferred_form"`
+	PreferredFormLabel string `json:"preferred_form_label"`
+	Area               string `json:"area"`
+	AreaLabel          string `json:"area_label"`
+	ContactName        string `json:"contact_name"`
+	Phone              string `json:"phone"`
+	Message            string `json:"message,omitempty"`
+	Consent            bool   `json:"consent"`
+	ConsentBasis       string `json:"consent_basis"`
+}
+
+// choice checks that code is one of list and returns its label.
+func (fe FieldErrors) choice(field, code string, list []Option) (string, string) {
+	code = strings.TrimSpace(code)
+	if code == "" {
+		fe.add(field, "hãy chọn một mục")
+		return "", ""
+	}
+	label, ok := Label(list, code)
+	if !ok {
+		fe.add(field, "hãy chọn một mục trong danh sách")
+		return "", ""
+	}
+	return code, label
+}
+
+// text cleans, measures and sanitises one free-text field. min 0 means the
+// field is optional.
+func (fe FieldErrors) text(field, raw string, multiline bool, min, max int) string {
+	if len(raw) > 8*max+64 { // far too long: do not spend time cleaning it
+		fe.add(field, "tối đa %s ký tự", number(max))
+		return ""
+	}
+	s := cleanText(raw, multiline)
+	n := utf8.RuneCountInString(s)
+	switch {
+	case n == 0 && min > 0:
+		fe.add(field, "không được để trống")
+		return ""
+	case n > max:
+		fe.add(field, "tối đa %s ký tự (bạn đã nhập %s)", number(max), number(n))
+		return ""
+	case n < min:
+		fe.add(field, "cần ít nhất %s ký tự (bạn đã nhập %s)", number(min), number(n))
+		return ""
+	}
+	out := sanitize(s)
+	if v := visibleLen(out); v < min || (min > 0 && v == 0) {
+		fe.add(field, "sau khi bỏ các thẻ HTML chỉ còn %s ký tự, cần ít nhất %s", number(v), number(min))
+		return ""
+	}
+	return out
+}
+
+// ValidateTip checks a tip-off against the catalog and returns it cleaned
+// and sanitised, or the FieldErrors (never both non-empty). Category and
+// area must be codes of the catalog; the description is required, 20 to
+// 5,000 characters; time and place are optional free text.
+func (c *Catalog) ValidateTip(in TipInput) (Tip, FieldErrors) {
+	fe := FieldErrors{}
+	var t Tip
+	t.Category, t.CategoryLabel = fe.choice(FieldCategory, in.Category, c.Options.TipCategories)
+	t.Area, t.AreaLabel = fe.choice(FieldArea, in.Area, c.Options.Areas)
+	t.Description = fe.text(FieldDescription, in.Description, true, DescriptionMin, DescriptionMax)
+	t.OccurredAt = fe.text(FieldOccurredAt, in.OccurredAt, false, 0, OccurredAtMax)
+	t.LocationDetail = fe.text(FieldLocationDetail, in.LocationDetail, true, 0, LocationDetailMax)
+	if len(fe) > 0 {
+		return Tip{}, fe
+	}
+	return t, nil
+}
+
+// ValidateEnquiry checks a rehab enquiry and returns it cleaned and
+// sanitised, or the FieldErrors. The phone is normalised to E.164
+// (NormalisePhone); consent must be given, since the desk will process a
+// name and a phone number (Nghị định 13/2023/NĐ-CP).
+func (c *Catalog) ValidateEnquiry(in EnquiryInput) (Enquiry, FieldErrors) {
+	fe := FieldErrors{}
+	var e Enquiry
+	e.Relationship, e.RelationshipLabel = fe.choice(FieldRelationship, in.Relationship, c.Options.Relationships)
+	e.Substance, e.SubstanceLabel = fe.choice(FieldSubstance, in.Substance, c.Options.Substances)
+	e.PreferredForm, e.PreferredFormLabel = fe.choice(FieldPreferredForm, in.PreferredForm, c.Options.RehabForms)
+	e.Area, e.AreaLabel = fe.choice(FieldArea, in.Area, c.Options.Areas)
+	e.ContactName = fe.text(FieldContactName, in.ContactName, false, ContactNameMin, ContactNameMax)
+	if strings.TrimSpace(in.Phone) == "" {
+		fe.add(FieldPhone, "không được để trống")
+	} else if p, err := NormalisePhone(in.Phone); err != nil {
+		fe.add(FieldPhone, "không phải số di động hoặc số cố định của Việt Nam (ví dụ 0912 345 678 hoặc 0227 3831 234)")
+	} else {
+		e.Phone = p
+	}
+	e.Message = fe.text(FieldMessage, in.Message, true, 0, MessageMax)
+	if !in.Consent {
+		fe.add(FieldConsent, "hãy đánh dấu ô đồng ý để cơ quan tiếp nhận được dùng họ tên và số điện thoại của bạn để liên hệ lại")
+	}
+	e.Consent = true
+	e.ConsentBasis = ConsentBasis
+	if len(fe) > 0 {
+		return Enquiry{}, fe
+	}
+	return e, nil
+}
