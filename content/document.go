@@ -41,6 +41,9 @@ type Document struct {
 	IssuedOn time.Time `json:"-"`
 	// Title is the trích yếu in sentence case.
 	Title string `json:"title"`
+	// Preamble is the body text before the first numbered part (căn cứ,
+	// lead-in), one string a paragraph; empty without full text.
+	Preamble []string `json:"preamble,omitempty"`
 	// Sections is the body as a tree of numbered parts; empty when the
 	// portal does not hold the full text.
 	Sections []Section `json:"sections"`
@@ -54,6 +57,10 @@ type Document struct {
 	CitedBy []string `json:"cited_by"`
 	// SourceURL is the official source, where known.
 	SourceURL string `json:"source_url,omitempty"`
+	// Text is the body as plain text, one paragraph a line, numbered parts
+	// with their markers ("1. Sở Y tế"); empty without full text. It is what
+	// search indexes and citations are read from.
+	Text string `json:"-"`
 	// HasFullText says whether Sections holds the document's text.
 	HasFullText bool `json:"has_full_text"`
 }
@@ -69,6 +76,9 @@ type Section struct {
 	// Heading is the section's title line; empty for items without one.
 	Heading string `json:"heading"`
 	// Level is 1 for Roman numerals, 2 for Arabic, 3 for letters, 4 for dash items.
+	// Parts of laws and decrees: "Chương I" is 1, "Điều 5." is 2. A part is
+	// always at least one level below its parent (a clause "1." inside an
+	// Điều is 3, a point "a)" inside it 4).
 	Level int `json:"level"`
 	// Paragraphs is the text directly under the heading, one string a paragraph.
 	Paragraphs []string `json:"paragraphs"`

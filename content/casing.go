@@ -1,0 +1,309 @@
+package content
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// token is one whitespace-separated word split into leading punctuation,
+// the core (letters, digits and the inner characters of a number such as
+// "25/CT-TTg") and trailing punctuation: "“TIẾP" → {"“", "TIẾP", ""}.
+type token struct{ pre, core, post string }
+
+func tokenize(s string) []token {
+	fields := strings.Fields(s)
+	toks := make([]token, 0, len(fields))
+	for _, f := range fields {
+		start := strings.IndexFunc(f, isWordRune)
+		if start < 0 {
+			toks = append(toks, token{pre: f})
+			continue
+		}
+		end := strings.LastIndexFunc(f, isWordRune)
+		_, size := utf8.DecodeRuneInString(f[end:])
+		toks = append(toks, token{pre: f[:start], core: f[start : end+size], post: f[end+size:]})
+	}
+	return toks
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+func joinTokens(toks []token) string {
+	var sb strings.Builder
+	for i, t := range toks {
+		if i > 0 {
+			sb.WriteByte(' ')
+		}
+		sb.WriteString(t.pre)
+		sb.WriteString(t.core)
+		sb.WriteString(t.post)
+	}
+	return sb.String()
+}
+
+// properPhrases are names that keep capitals inside a lower-cased phrase,
+// as written in Vietnamese official texts (Nghị định 30/2020/NĐ-CP, phụ lục
+// II on capitalisation of organ names). Longest first.
+var properPhrases = [][2]string{
+	{"đảng cộng sản việt nam", "Đảng Cộng sản Việt Nam"},
+	{"ban chấp hành trung ương", "Ban Chấp hành Trung ương"},
+	{"ủy ban thường vụ quốc hội", "Ủy ban Thường vụ Quốc hội"},
+	{"ủy ban mặt trận tổ quốc", "Ủy ban Mặt trận Tổ quốc"},
+	{"thủ tướng chính phủ", "Thủ tướng Chính phủ"},
+	{"văn phòng chính phủ", "Văn phòng Chính phủ"},
+	{"mặt trận tổ quốc", "Mặt trận Tổ quốc"},
+	{"bộ công thương", "Bộ Công Thương"},
+	{"sở công thương", "Sở Công Thương"},
+	{"ban bí thư", "Ban Bí thư"},
+	{"bộ chính trị", "Bộ Chính trị"},
+	{"chính phủ", "Chính phủ"},
+	{"quốc hội", "Quốc hội"},
+	{"trung ương", "Trung ương"},
+	{"việt nam", "Việt Nam"},
+}
+
+// adminUnits are the words that introduce a place name, whose words are
+// then capitalised: "tỉnh Thái Bình", "thành phố Hồ Chí Minh".
+var adminUnits = [][]string{
+	{"thành", "phố"}, {"thị", "xã"}, {"thị", "trấn"},
+	{"tỉnh"}, {"huyện"}, {"quận"}, {"xã"}, {"phường"},
+}
+
+// abbreviations of organ names that headers print in short form.
+var abbreviations = map[string]string{
+	"UBND": "ỦY BAN NHÂN DÂN",
+	"HĐND": "HỘI ĐỒNG NHÂN DÂN",
+	"TP":   "THÀNH PHỐ",
+}
+
+// lowerCore returns the lower-case form of a token core, keeping document
+// numbers and acronyms with digits as they are ("25/CT-TTg", "QH10").
+func lowerCore(c string) string {
+	if strings.IndexFunc(c, unicode.IsDigit) >= 0 {
+		return c
+	}
+	return strings.ToLower(c)
+}
+
+// applyProperPhrases rewrites runs of tokens that spell a known name.
+// fixed marks tokens whose case is settled.
+func applyProperPhrases(toks []token, fixed []bool) {
+	for i := 0; i < len(toks); i++ {
+		for _, p := range properPhrases {
+			words := strings.Fields(p[0])
+			if i+len(words) > len(toks) {
+				continue
+			}
+			ok := true
+			for j, w := range words {
+				// a phrase may not run across punctuation inside it
+				if strings.ToLower(toks[i+j].core) != w || (j < len(words)-1 && toks[i+j].post != "") || (j > 0 && toks[i+j].pre != "") {
+					ok = false
+					break
+				}
+			}
+			if !ok {
+				continue
+			}
+			for j, w := range strings.Fields(p[1]) {
+				toks[i+j].core = w
+				fixed[i+j] = true
+			}
+			i += len(words) - 1
+			break
+		}
+	}
+}
+
+// titleWord capitalises the first letter of a lower-case word.
+func titleWord(w string) string { return upperFirst(strings.ToLower(w)) }
+
+// properCaseOrgan writes an organ name, usually printed in capitals in the
+// header, with Vietnamese capitalisation: "ỦY BAN NHÂN DÂN TỈNH THÁI BÌNH"
+// → "Ủy ban nhân dân tỉnh Thái Bình", "BỘ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI"
+// → "Bộ Lao động - Thương binh và Xã hội", "THỦ TƯỚNG CHÍNH PHỦ" → "Thủ
+// tướng Chính phủ". Rules: everything lower-case, then known names
+// (properPhrases), the name part of a ministry or department (after "Bộ",
+// "Sở", "và", "-" or ","), and place names after a unit word; first letter
+// upper.
+func properCaseOrgan(s string) string {
+	toks := tokenize(expandAbbreviations(s))
+	fixed := make([]bool, len(toks))
+	for i := range toks {
+		toks[i].core = lowerCore(toks[i].core)
+	}
+	applyProperPhrases(toks, fixed)
+	inMinistry := false
+	for i := 0; i < len(toks); i++ {
+		if fixed[i] {
+			continue
+		}
+		if n := adminUnitAt(toks, i); n > 0 {
+			for j := i + n; j < len(toks); j++ {
+				if !fixed[j] {
+					toks[j].core = titleWord(toks[j].core)
+				}
+			}
+			break
+		}
+		c := toks[i].core
+		if inMinistry {
+			prev := toks[i-1]
+			if prev.core == "và" || strings.Contains(prev.post, ",") || strings.Contains(toks[i].pre, "-") || (prev.core == "" && strings.Contains(prev.pre, "-")) {
+				toks[i].core = titleWord(c)
+			}
+		}
+		if (c == "bộ" || c == "sở") && i+1 < len(toks) {
+			inMinistry = true
+			toks[i+1].core = titleWord(toks[i+1].core)
+			fixed[i+1] = true
+			i++
+		}
+	}
+	if len(toks) > 0 {
+		toks[0].core = upperFirst(toks[0].core)
+	}
+	return joinTokens(toks)
+}
+
+// adminUnitAt returns the number of tokens of a unit word starting at i
+// that is followed by a name, or 0.
+func adminUnitAt(toks []token, i int) int {
+	for _, u := range adminUnits {
+		if i+len(u) >= len(toks) {
+			continue
+		}
+		ok := true
+		for j, w := range u {
+			if strings.ToLower(toks[i+j].core) != w || toks[i+j].post != "" {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return len(u)
+		}
+	}
+	return 0
+}
+
+// expandAbbreviations spells out the short organ names of headers
+// ("UBND TỈNH THÁI BÌNH" → "ỦY BAN NHÂN DÂN TỈNH THÁI BÌNH").
+func expandAbbreviations(s string) string {
+	toks := tokenize(s)
+	changed := false
+	for i, t := range toks {
+		if full, ok := abbreviations[strings.ToUpper(t.core)]; ok && (t.core != "TP" || strings.HasPrefix(t.post, ".")) {
+			toks[i].core = full
+			if t.core == "TP" {
+				toks[i].post = strings.TrimPrefix(t.post, ".")
+			}
+			changed = true
+		}
+	}
+	if !changed {
+		return s
+	}
+	return joinTokens(toks)
+}
+
+// sentenceCase rewrites a title printed in capitals in sentence case, the
+// form of a trích yếu in running text. Case is taken, where it can be, from
+// the document's own body (ref): the longest run of words that the body
+// also contains, away from the start of a body sentence, lends its case.
+// Other words are lower-cased, known names keep their capitals, the type
+// word of a cited text ("Chỉ thị số …") is capitalised, document numbers
+// are restored from the body's citations (numbers, a map from the upper-case
+// form to the printed one), and the first letter is upper case. A trailing
+// full stop is dropped. A title that is not all capitals is kept as printed
+// apart from the first letter.
+func sentenceCase(title, ref string, numbers map[string]string) string {
+	title = strings.TrimSpace(title)
+	title = strings.TrimRight(title, " .;:")
+	if !isUpperText(title) {
+		return upperFirst(title)
+	}
+	toks := tokenize(title)
+	fixed := make([]bool, len(toks))
+	for i := range toks {
+		if n, ok := numbers[strings.ToUpper(toks[i].core)]; ok {
+			toks[i].core = n
+			fixed[i] = true
+			continue
+		}
+		toks[i].core = lowerCore(toks[i].core)
+	}
+	// Borrow case from the body.
+	var body []token
+	var starts []bool
+	for _, line := range strings.Split(ref, "\n") {
+		lt := tokenize(line)
+		for i := range lt {
+			starts = append(starts, i == 0 || sentenceStart(lt, i))
+		}
+		body = append(body, lt...)
+	}
+	index := make(map[string][]int, len(body))
+	for i, t := range body {
+		k := strings.ToLower(t.core)
+		index[k] = append(index[k], i)
+	}
+	for i := 0; i < len(toks); {
+		bestLen, bestAt := 0, -1
+		for _, at := range index[strings.ToLower(toks[i].core)] {
+			n := 0
+			for i+n < len(toks) && at+n < len(body) && strings.EqualFold(body[at+n].core, toks[i+n].core) {
+				n++
+			}
+			if n > bestLen {
+				bestLen, bestAt = n, at
+			}
+		}
+		if bestLen == 0 {
+			i++
+			continue
+		}
+		for j := 0; j < bestLen; j++ {
+			b := body[bestAt+j]
+			if !fixed[i+j] && !starts[bestAt+j] && utf8.RuneCountInString(b.core) == utf8.RuneCountInString(toks[i+j].core) {
+				toks[i+j].core = b.core
+			}
+		}
+		i += bestLen
+	}
+	applyProperPhrases(toks, fixed)
+	// Capitalise the type word of a cited text: "chỉ thị số 25/…", "luật 23/…".
+	for i := range toks {
+		for _, dt := range docTypes {
+			words := strings.Fields(strings.ToLower(dt.name))
+			if i+len(words) >= len(toks) {
+				continue
+			}
+			ok := true
+			for j, w := range words {
+				if strings.ToLower(toks[i+j].core) != w {
+					ok = false
+				}
+			}
+			next := toks[i+len(words)].core
+			if ok && (strings.EqualFold(next, "số") || looksLikeNumber(next)) {
+				toks[i].core = upperFirst(toks[i].core)
+			}
+		}
+	}
+	if len(toks) > 0 {
+		toks[0].core = upperFirst(toks[0].core)
+	}
+	return joinTokens(toks)
+}
+
+// sentenceStart reports whether body token i opens a sentence (first token,
+// or the previous token ends with . ! ? : or a line break was lost).
+func sentenceStart(body []token, i int) bool {
+	if i == 0 {
+		return true
+	}
+	p := body[i-1].post
+	return strings.ContainsAny(p, ".!?:") || strings.ContainsAny(body[i].pre, "“\"(")
+}

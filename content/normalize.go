@@ -1,0 +1,117 @@
+package content
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+)
+
+// normalizeText turns raw input into the form every parser step works on:
+// valid UTF-8 (invalid bytes become U+FFFD), no byte-order mark, LF line
+// ends, NFC, no zero-width or control characters, non-breaking spaces and
+// tabs as plain spaces, and runs of spaces collapsed inside each line.
+// Leading and trailing blank space is trimmed from each line; blank lines are
+// kept so that the line count of the source is preserved.
+func normalizeText(b []byte) string {
+	s := string(b)
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	s = strings.TrimPrefix(s, "\uFEFF")
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	s = norm.NFC.String(s)
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = cleanLine(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// cleanLine maps blank-like runes to a space, drops invisible ones and
+// collapses runs of spaces.
+func cleanLine(l string) string {
+	var sb strings.Builder
+	sb.Grow(len(l))
+	space := false
+	for _, r := range l {
+		switch {
+		case r == '\u200B' || r == '\u200C' || r == '\u200D' || r == '\u2060' || r == '\uFEFF' || r == '\u00AD':
+			continue // zero-width and soft hyphen: invisible debris of web pages
+		case r == '\t' || r == '\u00A0' || r == '\u202F' || r == '\u2007' || unicode.IsSpace(r):
+			space = true
+			continue
+		case unicode.IsControl(r):
+			continue
+		}
+		if space && sb.Len() > 0 {
+			sb.WriteByte(' ')
+		}
+		space = false
+		sb.WriteRune(r)
+	}
+	return sb.String()
+}
+
+// nfc returns s as valid UTF-8 in Normalization Form C. Every string the
+// package hands out passes through it last, so that case mapping or slicing
+// can never leak a non-NFC string.
+func nfc(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	return norm.NFC.String(s)
+}
+
+// foldTransformer removes combining marks after canonical decomposition.
+var foldTransformer = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+
+// fold lower-cases s and removes Vietnamese diacritics, including the stroke
+// of đ/Đ which Unicode does not decompose: "Quyết Định" → "quyet dinh".
+// It is used for comparisons and slugs, never for display.
+func fold(s string) string {
+	s = strings.ToLower(s)
+	out, _, err := transform.String(foldTransformer, s)
+	if err != nil {
+		out = s
+	}
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case 'đ', 'Đ':
+			return 'd'
+		}
+		return r
+	}, out)
+}
+
+// isUpperText reports whether s has at least one letter and no lower-case
+// letter ("THỰC HIỆN CHỈ THỊ SỐ 25/CT-TTG" is upper text).
+func isUpperText(s string) bool {
+	letters := false
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			letters = true
+			if unicode.IsLower(r) {
+				return false
+			}
+		}
+	}
+	return letters
+}
+
+// upperFirst returns s with its first letter in upper case.
+func upperFirst(s string) string {
+	for i, r := range s {
+		if unicode.IsLetter(r) {
+			return s[:i] + string(unicode.ToUpper(r)) + s[i+utf8.RuneLen(r):]
+		}
+		if unicode.IsDigit(r) {
+			return s
+		}
+	}
+	return s
+}
