@@ -1,0 +1,177 @@
+package press
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+
+	"golang.org/x/image/draw"
+	"golang.org/x/image/webp"
+)
+
+// Cover image rules (issue item 3: "type and size checked, image
+// re-encoded so metadata is stripped").
+const (
+	// MaxCoverBytes is the largest upload accepted: 5 MiB.
+	MaxCoverBytes = 5 << 20
+	// MaxCoverPixels bounds width×height before decoding, against
+	// decompression bombs (a small file that decodes to gigabytes).
+	MaxCoverPixels = 40_000_000
+	// MaxCoverSide is the largest width or height accepted.
+	MaxCoverSide = 12_000
+	// CoverWidth is the width covers are scaled down to (never up): enough
+	// for a page and an Open Graph card, small for a cheap phone.
+	CoverWidth = 1600
+	// coverQuality is the JPEG quality of re-encoded covers.
+	coverQuality = 85
+)
+
+// mediaNameRE is the shape of a stored media name: 128 random bits in hex
+// and the extension of the format we wrote.
+var mediaNameRE = regexp.MustCompile(`^[0-9a-f]{32}\.(jpg|png)$`)
+
+func validMediaName(name string) bool { return mediaNameRE.MatchString(name) }
+
+// MediaFile returns the path and the fixed content type of a stored media
+// file name, or ok false when name is not one we could have written (so no
+// path outside the media directory can be asked for).
+func (o *Office) MediaFile(name string) (path, contentType string, ok bool) {
+	if !validMediaName(name) || o.media == "" {
+		return "", "", false
+	}
+	ct := "image/jpeg"
+	if filepath.Ext(name) == ".png" {
+		ct = "image/png"
+	}
+	return filepath.Join(o.media, name), ct, true
+}
+
+// coverError is the FieldErrors of a rejected cover.
+func coverError(msg string) error { return FieldErrors{"cover": msg} }
+
+// SaveCover checks and stores an uploaded cover image and returns its media
+// name. The type is judged by content, not by name or header: JPEG, PNG or
+// WebP. Dimensions are read before decoding and bounded. The image is
+// decoded, scaled down to CoverWidth if wider, and encoded afresh (JPEG at
+// quality 85; PNG stays PNG to keep transparency), which drops every
+// metadata block: EXIF, GPS position, camera, time. Rejections are
+// FieldErrors{"cover": …}.
+func (o *Office) SaveCover(r io.Reader) (string, error) {
+	if o.media == "" {
+		return "", errors.New("press: no media directory configured")
+	}
+	data, err := io.ReadAll(io.LimitReader(r, MaxCoverBytes+1))
+	if err != nil {
+		return "", fmt.Errorf("press: read cover: %w", err)
+	}
+	out, ext, err := ProcessCover(data)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(o.media, 0o755); err != nil {
+		return "", fmt.Errorf("press: media dir: %w", err)
+	}
+	var rnd [16]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return "", fmt.Errorf("press: media name: %w", err)
+	}
+	name := hex.EncodeToString(rnd[:]) + ext
+	tmp, err := os.CreateTemp(o.media, ".upload-*")
+	if err != nil {
+		return "", fmt.Errorf("press: save cover: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(out); err != nil {
+		tmp.Close()
+		return "", fmt.Errorf("press: save cover: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return "", fmt.Errorf("press: save cover: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return "", fmt.Errorf("press: save cover: %w", err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return "", fmt.Errorf("press: save cover: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(o.media, name)); err != nil {
+		return "", fmt.Errorf("press: save cover: %w", err)
+	}
+	return name, nil
+}
+
+// ProcessCover is SaveCover without the file: it checks data and returns
+// the re-encoded image and its extension (".jpg" or ".png").
+func ProcessCover(data []byte) ([]byte, string, error) {
+	if len(data) == 0 {
+		return nil, "", coverError("Tệp ảnh bìa trống.")
+	}
+	if len(data) > MaxCoverBytes {
+		return nil, "", coverError("Ảnh bìa không được lớn quá 5 MB.")
+	}
+	var decodeConfig func(io.Reader) (image.Config, error)
+	var decode func(io.Reader) (image.Image, error)
+	ext := ".jpg"
+	switch http.DetectContentType(data) {
+	case "image/jpeg":
+		decodeConfig, decode = jpeg.DecodeConfig, jpeg.Decode
+	case "image/png":
+		decodeConfig, decode, ext = png.DecodeConfig, png.Decode, ".png"
+	case "image/webp":
+		decodeConfig, decode = webp.DecodeConfig, webp.Decode
+	default:
+		return nil, "", coverError("Ảnh bìa phải là tệp ảnh JPEG, PNG hoặc WebP.")
+	}
+	cfg, err := decodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, "", coverError("Không đọc được ảnh bìa; tệp có thể bị hỏng.")
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > MaxCoverSide || cfg.Height > MaxCoverSide ||
+		int64(cfg.Width)*int64(cfg.Height) > MaxCoverPixels {
+		return nil, "", coverError(fmt.Sprintf("Ảnh bìa quá lớn (%d×%d điểm ảnh); tối đa %d điểm ảnh mỗi chiều.", cfg.Width, cfg.Height, MaxCoverSide))
+	}
+	img, err := decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, "", coverError("Không đọc được ảnh bìa; tệp có thể bị hỏng.")
+	}
+	img = scaleDown(img, CoverWidth, ext == ".jpg")
+	var buf bytes.Buffer
+	if ext == ".png" {
+		err = (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&buf, img)
+	} else {
+		err = jpeg.Encode(&buf, img, &jpeg.Options{Quality: coverQuality})
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("press: encode cover: %w", err)
+	}
+	return buf.Bytes(), ext, nil
+}
+
+// scaleDown returns img at most maxW wide (keeping its proportions), drawn
+// onto white when opaque output is wanted (JPEG has no transparency).
+func scaleDown(img image.Image, maxW int, opaque bool) image.Image {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if w > maxW {
+		h = max(1, h*maxW/w)
+		w = maxW
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	if opaque {
+		draw.Draw(dst, dst.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+	}
+	draw.CatmullRom.Scale(dst, dst.Bounds(), img, b, draw.Over, nil)
+	return dst
+}
