@@ -18,6 +18,12 @@ type Message struct {
 	// counting this delivery (1 on the first read). It comes from the
 	// group's pending entries list (XPENDING in Redis).
 	Deliveries int64 `json:"deliveries"`
+	// DeadFrom, DeadGroup and DeadDeliveries are set on entries of a
+	// dead-letter stream: the entry's id on its original stream, the group
+	// that gave up on it and how many deliveries it had there.
+	DeadFrom       string `json:"dead_from,omitempty"`
+	DeadGroup      string `json:"dead_group,omitempty"`
+	DeadDeliveries int64  `json:"dead_deliveries,omitempty"`
 	// Err is set when the stored fields do not make an Entry (a stream
 	// written by another program); the consumer should dead-letter it.
 	Err error `json:"-"`

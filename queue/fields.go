@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -51,7 +52,8 @@ var ErrInvalid = errors.New("queue: invalid argument")
 // "social-affairs") or a full stream name ("portal:queue:police") into the
 // stream name. Any other short name made of lower-case letters, digits and
 // '-' is accepted too and gets StreamPrefix, so agencies added in the routing
-// data need no code change. It returns an error wrapping ErrInvalid for an
+// data need no code change, and "police:dead" names the police queue's
+// dead-letter stream. It returns an error wrapping ErrInvalid for an
 // empty or malformed name.
 func StreamName(name string) (string, error) {
 	name = strings.TrimSpace(name)
@@ -65,7 +67,7 @@ func StreamName(name string) (string, error) {
 		return name, nil
 	}
 	for _, r := range name {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == ':') {
 			return "", fmt.Errorf("%w: queue name %q: use police, social-affairs or a full stream name %s…", ErrInvalid, name, StreamPrefix)
 		}
 	}
@@ -156,4 +158,13 @@ func entryFromFields(streamID string, f map[string]string) (Entry, error) {
 	}
 	e.Data = json.RawMessage(data)
 	return e, nil
+}
+
+// fillDead copies the dead-letter fields, when present, into m.
+func fillDead(m *Message, f map[string]string) {
+	m.DeadFrom = f[FieldDeadFrom]
+	m.DeadGroup = f[FieldDeadGroup]
+	if s := f[FieldDeadDeliveries]; s != "" {
+		m.DeadDeliveries, _ = strconv.ParseInt(s, 10, 64)
+	}
 }

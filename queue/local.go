@@ -607,6 +607,7 @@ func localMessage(seq int64, fields string, deliveries int64) Message {
 		return m
 	}
 	m.Entry, m.Err = entryFromFields(id, f)
+	fillDead(&m, f)
 	return m
 }
 

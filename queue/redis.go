@@ -189,6 +189,7 @@ func (r *Redis) withDeliveries(ctx context.Context, stream, group, consumer stri
 			}
 		}
 		m.Entry, m.Err = entryFromFields(x.ID, f)
+		fillDead(&m, f)
 		out = append(out, m)
 	}
 	return out, nil
