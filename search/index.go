@@ -91,6 +91,10 @@ type Index interface {
 	Delete(ctx context.Context, slugs ...string) error
 	// Search runs q. An empty q.Text with no filters returns no hits.
 	Search(ctx context.Context, q Query) (Result, error)
+	// Fingerprints returns the slug and content fingerprint of every stored
+	// document; Sync uses it to skip unchanged documents and delete stale
+	// ones.
+	Fingerprints(ctx context.Context) (map[string]string, error)
 	// Ping reports whether the engine answers; used by /readyz.
 	Ping(ctx context.Context) error
 	// Close releases the index.

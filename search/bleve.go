@@ -1,0 +1,530 @@
+package search
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/registry"
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// Names of the Bleve analysis components registered by this package.
+const (
+	bleveTokenizer   = "vi_word"  // Tokens: runs of letters and digits
+	bleveExactFilter = "vi_exact" // Exact: lower-case, one tone placement
+	bleveFoldFilter  = "vi_fold"  // Fold: no diacritics, đ → d
+	bleveExact       = "vi_exact" // analyzer: vi_word + vi_exact
+	bleveFold        = "vi_fold"  // analyzer: vi_word + vi_fold
+)
+
+// Bleve field names.
+const (
+	fSlug      = "slug"
+	fType      = "type"       // keyword, as written: filter and facet
+	fIssuer    = "issuer"     // keyword, as written: filter and facet
+	fYear      = "year"       // keyword "2017": filter and facet
+	fTypeFold  = "type_fold"  // keyword "quyet dinh"
+	fNumberKey = "number_key" // keyword "424-qd-ttg"
+	fNumberNum = "number_num" // keyword "424"
+	fRefs      = "refs"       // keywords: every number in the text
+	fTitleX    = "title_x"    // number + title, exact analyzer
+	fTitleF    = "title_f"    // number + title, fold analyzer
+	fAllX      = "all_x"      // everything, exact analyzer
+	fAllF      = "all_f"      // everything, fold analyzer
+	fSrc       = "src"        // stored JSON of the prepared Doc
+	fHash      = "hash"       // stored fingerprint
+)
+
+// internalVersionKey is where the index records the AnalysisVersion and
+// mapping it was built with.
+var internalVersionKey = []byte("portal-analysis-version")
+
+// bleveSchema changes whenever the mapping below changes.
+const bleveSchema = "bleve-schema-3"
+
+// tokenizer is the Bleve face of Tokens: it emits the words as they appear
+// in the text; the filters below turn them into keys. Input is NFC because
+// Put prepares every Doc and queries are built from Parse output.
+type tokenizer struct{}
+
+func (tokenizer) Tokenize(input []byte) analysis.TokenStream {
+	text := string(input)
+	toks := Tokens(text)
+	out := make(analysis.TokenStream, len(toks))
+	for i, t := range toks {
+		out[i] = &analysis.Token{
+			Term: []byte(text[t.Start:t.End]), Start: t.Start, End: t.End,
+			Position: i + 1, Type: analysis.AlphaNumeric,
+		}
+	}
+	return out
+}
+
+// keyFilter replaces each term with one of its keys.
+type keyFilter func(string) string
+
+func (f keyFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
+	for _, t := range in {
+		t.Term = []byte(f(string(t.Term)))
+	}
+	return in
+}
+
+func init() {
+	must := func(err error) {
+		if err != nil {
+			panic(err)
+		}
+	}
+	must(registry.RegisterTokenizer(bleveTokenizer, func(map[string]any, *registry.Cache) (analysis.Tokenizer, error) {
+		return tokenizer{}, nil
+	}))
+	must(registry.RegisterTokenFilter(bleveExactFilter, func(map[string]any, *registry.Cache) (analysis.TokenFilter, error) {
+		return keyFilter(exactKey), nil
+	}))
+	must(registry.RegisterTokenFilter(bleveFoldFilter, func(map[string]any, *registry.Cache) (analysis.TokenFilter, error) {
+		return keyFilter(foldKey), nil
+	}))
+	for name, filter := range map[string]string{bleveExact: bleveExactFilter, bleveFold: bleveFoldFilter} {
+		must(registry.RegisterAnalyzer(name, func(_ map[string]any, c *registry.Cache) (analysis.Analyzer, error) {
+			tok, err := c.TokenizerNamed(bleveTokenizer)
+			if err != nil {
+				return nil, err
+			}
+			tf, err := c.TokenFilterNamed(filter)
+			if err != nil {
+				return nil, err
+			}
+			return &analysis.DefaultAnalyzer{Tokenizer: tok, TokenFilters: []analysis.TokenFilter{tf}}, nil
+		}))
+	}
+}
+
+// Bleve is the embedded engine: a Bleve index on disk (or in memory). It is
+// safe for concurrent use.
+type Bleve struct {
+	idx bleve.Index
+	dir string
+}
+
+var _ Index = (*Bleve)(nil)
+
+// OpenBleve opens the Bleve index in dir, creating it when missing. An index
+// built by another AnalysisVersion or schema, or one that cannot be opened,
+// is removed and created afresh (run Sync afterwards to fill it). An empty
+// dir gives an in-memory index (for tests and benchmarks).
+func OpenBleve(dir string) (*Bleve, error) {
+	m, err := bleveMapping()
+	if err != nil {
+		return nil, fmt.Errorf("search: bleve mapping: %w", err)
+	}
+	want := []byte(AnalysisVersion + "/" + bleveSchema)
+	if dir == "" {
+		idx, err := bleve.NewMemOnly(m)
+		if err != nil {
+			return nil, fmt.Errorf("search: create in-memory bleve index: %w", err)
+		}
+		return &Bleve{idx: idx}, nil
+	}
+	if idx, err := bleve.Open(dir); err == nil {
+		v, verr := idx.GetInternal(internalVersionKey)
+		if verr == nil && string(v) == string(want) {
+			return &Bleve{idx: idx, dir: dir}, nil
+		}
+		_ = idx.Close()
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, fmt.Errorf("search: remove outdated bleve index %s: %w", dir, err)
+	}
+	idx, err := bleve.New(dir, m)
+	if err != nil {
+		return nil, fmt.Errorf("search: create bleve index %s: %w", dir, err)
+	}
+	if err := idx.SetInternal(internalVersionKey, want); err != nil {
+		_ = idx.Close()
+		return nil, fmt.Errorf("search: record analysis version: %w", err)
+	}
+	return &Bleve{idx: idx, dir: dir}, nil
+}
+
+// bleveMapping is the index mapping: keyword fields for filters, facets,
+// numbers and sorting; each text field twice (exact and folded).
+func bleveMapping() (*mapping.IndexMappingImpl, error) {
+	kw := func(docValues bool) *mapping.FieldMapping {
+		f := mapping.NewKeywordFieldMapping()
+		f.Analyzer = keyword.Name
+		f.Store = false
+		f.IncludeInAll = false
+		f.IncludeTermVectors = false
+		f.DocValues = docValues
+		return f
+	}
+	text := func(analyzer string) *mapping.FieldMapping {
+		f := mapping.NewTextFieldMapping()
+		f.Analyzer = analyzer
+		f.Store = false
+		f.IncludeInAll = false
+		f.IncludeTermVectors = true // phrases need positions
+		f.DocValues = false
+		return f
+	}
+	stored := func() *mapping.FieldMapping {
+		f := mapping.NewTextFieldMapping()
+		f.Analyzer = keyword.Name
+		f.Index = false
+		f.Store = true
+		f.IncludeInAll = false
+		f.IncludeTermVectors = false
+		f.DocValues = false
+		return f
+	}
+	dm := mapping.NewDocumentStaticMapping()
+	dm.AddFieldMappingsAt(fSlug, kw(true))
+	dm.AddFieldMappingsAt(fType, kw(true))
+	dm.AddFieldMappingsAt(fIssuer, kw(true))
+	dm.AddFieldMappingsAt(fYear, kw(true))
+	dm.AddFieldMappingsAt(fTypeFold, kw(false))
+	dm.AddFieldMappingsAt(fNumberKey, kw(false))
+	dm.AddFieldMappingsAt(fNumberNum, kw(false))
+	dm.AddFieldMappingsAt(fRefs, kw(false))
+	dm.AddFieldMappingsAt(fTitleX, text(bleveExact))
+	dm.AddFieldMappingsAt(fTitleF, text(bleveFold))
+	dm.AddFieldMappingsAt(fAllX, text(bleveExact))
+	dm.AddFieldMappingsAt(fAllF, text(bleveFold))
+	dm.AddFieldMappingsAt(fSrc, stored())
+	dm.AddFieldMappingsAt(fHash, stored())
+
+	im := mapping.NewIndexMapping()
+	im.DefaultMapping = dm
+	im.DefaultAnalyzer = keyword.Name
+	im.IndexDynamic = false
+	im.StoreDynamic = false
+	im.DocValuesDynamic = false
+	// BM25 saturates term frequency instead of dividing by the square root
+	// of the field length: the plan, which says "cai nghiện" eighty times,
+	// is not outranked by a one-line catalogue entry.
+	im.ScoringModel = "bm25"
+	if err := im.Validate(); err != nil {
+		return nil, err
+	}
+	return im, nil
+}
+
+// bleveDoc is the document Bleve indexes for one prepared Doc.
+func bleveDoc(d Doc) (map[string]any, error) {
+	src, err := json.Marshal(d)
+	if err != nil {
+		return nil, err
+	}
+	f := fieldsOf(d)
+	m := map[string]any{
+		fSlug: d.Slug, fTitleX: f.TitleText, fTitleF: f.TitleText,
+		fAllX: f.AllText, fAllF: f.AllText, fSrc: string(src), fHash: fingerprint(d),
+	}
+	if d.Type != "" {
+		m[fType] = d.Type
+		m[fTypeFold] = f.TypeFold
+	}
+	if d.Issuer != "" {
+		m[fIssuer] = d.Issuer
+	}
+	if f.Year != "" {
+		m[fYear] = f.Year
+	}
+	if f.NumberKey != "" {
+		m[fNumberKey] = f.NumberKey
+		m[fNumberNum] = f.NumberNum
+	}
+	if len(f.Refs) > 0 {
+		m[fRefs] = f.Refs
+	}
+	return m, nil
+}
+
+// Put adds or replaces documents by Slug, in one batch.
+func (b *Bleve) Put(ctx context.Context, docs ...Doc) error {
+	batch := b.idx.NewBatch()
+	for _, d := range docs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p, err := prepare(d)
+		if err != nil {
+			return err
+		}
+		bd, err := bleveDoc(p)
+		if err != nil {
+			return fmt.Errorf("search: bleve: encode %s: %w", p.Slug, err)
+		}
+		if err := batch.Index(p.Slug, bd); err != nil {
+			return fmt.Errorf("search: bleve: index %s: %w", p.Slug, err)
+		}
+	}
+	if err := b.idx.Batch(batch); err != nil {
+		return fmt.Errorf("search: bleve: write batch: %w", err)
+	}
+	return nil
+}
+
+// Delete removes documents by Slug; unknown slugs are ignored.
+func (b *Bleve) Delete(ctx context.Context, slugs ...string) error {
+	batch := b.idx.NewBatch()
+	for _, s := range slugs {
+		batch.Delete(NFC(s))
+	}
+	if err := b.idx.Batch(batch); err != nil {
+		return fmt.Errorf("search: bleve: delete: %w", err)
+	}
+	return nil
+}
+
+// Fingerprints returns slug → fingerprint for every stored document.
+func (b *Bleve) Fingerprints(ctx context.Context) (map[string]string, error) {
+	n, err := b.idx.DocCount()
+	if err != nil {
+		return nil, fmt.Errorf("search: bleve: count: %w", err)
+	}
+	out := make(map[string]string, n)
+	if n == 0 {
+		return out, nil
+	}
+	req := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), int(n), 0, false)
+	req.Fields = []string{fHash}
+	res, err := b.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("search: bleve: list documents: %w", err)
+	}
+	for _, h := range res.Hits {
+		s, _ := h.Fields[fHash].(string)
+		out[h.ID] = s
+	}
+	return out, nil
+}
+
+// Ping reports whether the index answers.
+func (b *Bleve) Ping(ctx context.Context) error {
+	_, err := b.idx.DocCount()
+	return err
+}
+
+// Close closes the index.
+func (b *Bleve) Close() error { return b.idx.Close() }
+
+// Boosts of the query parts (see bleveQuery). Exact-accent matches score
+// above folded ones; title above body; a whole document number above all.
+const (
+	boostTitleExact = 4
+	boostTitleFold  = 2
+	boostAllExact   = 2
+	boostAllFold    = 1
+	boostFuzzy      = 0.4
+	boostPhraseX    = 3
+	boostPhraseF    = 1.5
+	boostNumber     = 60
+	boostRef        = 30
+	boostTypeNumber = 40
+	boostNearby     = 2
+	boostNumberPart = 0.05
+)
+
+func termQ(field, term string, boost float64) query.Query {
+	q := bleve.NewTermQuery(term)
+	q.SetField(field)
+	q.SetBoost(boost)
+	return q
+}
+
+func phraseQ(field string, terms []string, boost float64) query.Query {
+	q := bleve.NewPhraseQuery(terms, field)
+	q.SetBoost(boost)
+	return q
+}
+
+// bleveQuery builds the engine query for p: every word required (exact or
+// folded, in title or anywhere; one typo forgiven in words of FuzzyMinRunes
+// letters or more), every quoted phrase required, and optional boosts for
+// whole document numbers, type-and-number references and the words standing
+// together.
+func bleveQuery(p Parsed) query.Query {
+	var must []query.Query
+	for _, t := range p.Terms {
+		if t.InNumber {
+			// Part of a whole number the query names: required, but the
+			// number itself (boostNumber, boostRef) does the ranking, so a
+			// text that only shares parts ("424" somewhere, another QĐ-TTg)
+			// never outranks the text that has or cites the number.
+			must = append(must, termQ(fAllF, t.Fold, boostNumberPart))
+			continue
+		}
+		alts := []query.Query{
+			termQ(fTitleX, t.Exact, boostTitleExact),
+			termQ(fTitleF, t.Fold, boostTitleFold),
+			termQ(fAllX, t.Exact, boostAllExact),
+			termQ(fAllF, t.Fold, boostAllFold),
+		}
+		if t.Fuzzy() {
+			fq := bleve.NewFuzzyQuery(t.Fold)
+			fq.SetField(fAllF)
+			fq.SetFuzziness(1)
+			fq.SetBoost(boostFuzzy)
+			alts = append(alts, fq)
+		}
+		must = append(must, bleve.NewDisjunctionQuery(alts...))
+	}
+	for _, ph := range p.Phrases {
+		ex, fo := make([]string, len(ph)), make([]string, len(ph))
+		for i, t := range ph {
+			ex[i], fo[i] = t.Exact, t.Fold
+		}
+		must = append(must, bleve.NewDisjunctionQuery(phraseQ(fAllX, ex, boostPhraseX), phraseQ(fAllF, fo, boostPhraseF)))
+	}
+	var should []query.Query
+	for _, k := range p.Numbers {
+		should = append(should, termQ(fNumberKey, k, boostNumber), termQ(fRefs, k, boostRef))
+	}
+	for _, tn := range p.TypeNumbers {
+		c := bleve.NewConjunctionQuery(termQ(fTypeFold, tn.TypeFold, 1), termQ(fNumberNum, tn.Digits, 1))
+		c.SetBoost(boostTypeNumber)
+		should = append(should, c)
+	}
+	if len(p.Terms) >= 2 {
+		fo := make([]string, len(p.Terms))
+		for i, t := range p.Terms {
+			fo[i] = t.Fold
+		}
+		should = append(should, phraseQ(fAllF, fo, boostNearby), phraseQ(fTitleF, fo, boostNearby))
+	}
+	bq := bleve.NewBooleanQuery()
+	bq.AddMust(must...)
+	if len(should) > 0 {
+		bq.AddShould(should...)
+		bq.SetMinShould(0)
+	}
+	return bq
+}
+
+// filterQuery returns the non-scoring filter for q's type, issuer and year,
+// or nil when q has none.
+func filterQuery(q Query) query.Query {
+	var fs []query.Query
+	if q.Type != "" {
+		fs = append(fs, termQ(fType, NFC(q.Type), 1))
+	}
+	if q.Issuer != "" {
+		fs = append(fs, termQ(fIssuer, NFC(q.Issuer), 1))
+	}
+	if q.Year > 0 {
+		fs = append(fs, termQ(fYear, strconv.Itoa(q.Year), 1))
+	}
+	if len(fs) == 0 {
+		return nil
+	}
+	return bleve.NewConjunctionQuery(fs...)
+}
+
+// facetSize bounds the values returned per facet.
+const facetSize = 30
+
+// Search runs q; see Index.Search.
+func (b *Bleve) Search(ctx context.Context, q Query) (Result, error) {
+	start := time.Now()
+	page, per := paging(q)
+	p := Parse(q.Text)
+	filter := filterQuery(q)
+	var root query.Query
+	switch {
+	case !p.Empty():
+		bq := bleveQuery(p).(*query.BooleanQuery)
+		if filter != nil {
+			bq.AddFilter(filter)
+		}
+		root = bq
+	case filter != nil:
+		root = filter
+	default:
+		return Result{Facets: map[string][]FacetValue{}, Took: time.Since(start)}, nil
+	}
+	req := bleve.NewSearchRequestOptions(root, per, (page-1)*per, false)
+	req.Fields = []string{fSrc}
+	if p.Empty() {
+		req.SortBy([]string{"-" + fYear, fSlug})
+	} else {
+		req.SortBy([]string{"-_score", fSlug})
+	}
+	req.AddFacet("type", bleve.NewFacetRequest(fType, facetSize))
+	req.AddFacet("issuer", bleve.NewFacetRequest(fIssuer, facetSize))
+	req.AddFacet("year", bleve.NewFacetRequest(fYear, facetSize))
+	res, err := b.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return Result{}, fmt.Errorf("search: bleve: search: %w", err)
+	}
+	out := Result{Total: int(res.Total), Facets: map[string][]FacetValue{}}
+	for name, fr := range res.Facets {
+		for _, tf := range fr.Terms.Terms() {
+			out.Facets[name] = append(out.Facets[name], FacetValue{Value: tf.Term, Count: tf.Count})
+		}
+		sortFacet(name, out.Facets[name])
+	}
+	for _, h := range res.Hits {
+		src, _ := h.Fields[fSrc].(string)
+		var d Doc
+		if err := json.Unmarshal([]byte(src), &d); err != nil {
+			return Result{}, fmt.Errorf("search: bleve: decode stored %s: %w", h.ID, err)
+		}
+		out.Hits = append(out.Hits, hitOf(d, p, h.Score))
+	}
+	out.Took = time.Since(start)
+	return out, nil
+}
+
+// hitOf builds the Hit for a stored Doc: the best section and its snippet.
+func hitOf(d Doc, p Parsed, score float64) Hit {
+	h := Hit{Slug: d.Slug, Type: d.Type, Number: d.Number, Issuer: d.Issuer, Title: d.Title, URL: d.URL, Year: d.Year, Score: score}
+	h.Anchor, h.Heading, h.SnippetHTML = Describe(d, p)
+	return h
+}
+
+// paging returns the 1-based page and page size of q, with defaults and caps.
+func paging(q Query) (page, per int) {
+	page, per = q.Page, q.PerPage
+	if page < 1 {
+		page = 1
+	}
+	if page > maxPage {
+		page = maxPage
+	}
+	if per <= 0 {
+		per = DefaultPerPage
+	}
+	if per > MaxPerPage {
+		per = MaxPerPage
+	}
+	return page, per
+}
+
+// maxPage bounds how deep anyone can page (deep pages cost the engine and
+// help no reader).
+const maxPage = 100
+
+// sortFacet orders facet values: years newest first, others by count then
+// value.
+func sortFacet(name string, vs []FacetValue) {
+	sort.SliceStable(vs, func(i, j int) bool {
+		if name == "year" {
+			return vs[i].Value > vs[j].Value
+		}
+		if vs[i].Count != vs[j].Count {
+			return vs[i].Count > vs[j].Count
+		}
+		return vs[i].Value < vs[j].Value
+	})
+}

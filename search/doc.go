@@ -1,0 +1,95 @@
+package search
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// ErrNoSlug is returned by Put for a Doc without a Slug.
+var ErrNoSlug = errors.New("search: document has no slug")
+
+// prepare returns d with every string in NFC and valid UTF-8, so that what
+// is indexed, stored and highlighted agrees byte for byte.
+func prepare(d Doc) (Doc, error) {
+	if strings.TrimSpace(d.Slug) == "" {
+		return Doc{}, ErrNoSlug
+	}
+	out := Doc{
+		Slug: NFC(d.Slug), Type: NFC(d.Type), Number: NFC(d.Number), Issuer: NFC(d.Issuer),
+		Year: d.Year, Title: NFC(d.Title), Summary: NFC(d.Summary), URL: NFC(d.URL),
+	}
+	for _, s := range d.Sections {
+		out.Sections = append(out.Sections, Section{Anchor: NFC(s.Anchor), Heading: NFC(s.Heading), Text: NFC(s.Text)})
+	}
+	return out, nil
+}
+
+// fields is what both engines index for one prepared Doc.
+type fields struct {
+	TitleText string   // title and number, searched with a boost
+	AllText   string   // type, number, issuer, title, summary, every section
+	NumberKey string   // NumberKey(d.Number), "" for articles
+	NumberNum string   // leading digits of the number, e.g. "424"
+	TypeFold  string   // Fold(d.Type), e.g. "quyet dinh"
+	Refs      []string // every number key in the text, own number first
+	Year      string   // "2017", or "" when unknown
+}
+
+// fieldsOf derives the indexed fields of a prepared Doc.
+func fieldsOf(d Doc) fields {
+	var all strings.Builder
+	for _, s := range []string{d.Type, d.Number, d.Issuer, d.Title, d.Summary} {
+		if s != "" {
+			all.WriteString(s)
+			all.WriteString("\n")
+		}
+	}
+	for _, s := range d.Sections {
+		if s.Heading != "" && !strings.HasPrefix(s.Text, s.Heading) {
+			all.WriteString(s.Heading)
+			all.WriteString("\n")
+		}
+		all.WriteString(s.Text)
+		all.WriteString("\n")
+	}
+	f := fields{
+		TitleText: strings.TrimSpace(d.Number + "\n" + d.Title),
+		AllText:   all.String(),
+		NumberKey: NumberKey(d.Number),
+		TypeFold:  Fold(d.Type),
+	}
+	f.NumberNum = leadingDigits(f.NumberKey)
+	seen := map[string]bool{}
+	if f.NumberKey != "" {
+		f.Refs = append(f.Refs, f.NumberKey)
+		seen[f.NumberKey] = true
+	}
+	for _, k := range Numbers(f.AllText) {
+		if !seen[k] {
+			seen[k] = true
+			f.Refs = append(f.Refs, k)
+		}
+	}
+	if d.Year > 0 {
+		f.Year = strconv.Itoa(d.Year)
+	}
+	return f
+}
+
+// fingerprint is a hash of a prepared Doc and the analysis version: equal
+// fingerprints mean the index already holds this exact document.
+func fingerprint(d Doc) string {
+	b, err := json.Marshal(d)
+	if err != nil {
+		panic(fmt.Sprintf("search: marshal doc: %v", err)) // a Doc of strings always marshals
+	}
+	h := sha256.New()
+	h.Write([]byte(AnalysisVersion))
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}

@@ -1,0 +1,259 @@
+package search
+
+import (
+	"errors"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MaxQueryRunes is the longest query accepted, in characters (runes). A
+// longer query is refused by CheckQuery; Parse cuts it here as a last guard.
+const MaxQueryRunes = 200
+
+// maxTerms bounds the words of one query that engines search for, so that a
+// long query cannot build an expensive engine query.
+const maxTerms = 16
+
+// FuzzyMinRunes is the shortest word (in letters) for which one typo is
+// forgiven: "Metadone" finds "Methadone", but "ma" does not find "mà" by typo.
+const FuzzyMinRunes = 5
+
+// Errors of CheckQuery. Callers show their own Vietnamese message naming the
+// field ("Từ khóa").
+var (
+	ErrQueryInvalidUTF8 = errors.New("search: query is not valid UTF-8")
+	ErrQueryTooLong     = errors.New("search: query is too long")
+)
+
+// CheckQuery reports whether s is acceptable as a query: valid UTF-8 and at
+// most MaxQueryRunes characters after NFC normalisation.
+func CheckQuery(s string) error {
+	if !utf8.ValidString(s) {
+		return ErrQueryInvalidUTF8
+	}
+	if utf8.RuneCountInString(NFC(s)) > MaxQueryRunes {
+		return ErrQueryTooLong
+	}
+	return nil
+}
+
+// Term is one analysed query word.
+type Term struct {
+	Exact string // exact-accent key, e.g. "túy"
+	Fold  string // folded key, e.g. "tuy"
+	// InNumber says the word is part of a document number the query names
+	// (see Parsed.Numbers); engines rank by the whole number, not its parts.
+	InNumber bool
+}
+
+// Fuzzy reports whether one typo is forgiven in t: words of FuzzyMinRunes
+// letters or more, without digits.
+func (t Term) Fuzzy() bool {
+	if utf8.RuneCountInString(t.Fold) < FuzzyMinRunes {
+		return false
+	}
+	for _, r := range t.Fold {
+		if unicode.IsDigit(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// TypeNumber is a query naming a document by its type and number, such as
+// "quyết định 424" or "quyet dinh so 424".
+type TypeNumber struct {
+	TypeFold string // folded type, e.g. "quyet dinh"
+	Digits   string // e.g. "424"
+}
+
+// Parsed is a query after analysis; every engine builds its own query from
+// it and the highlighter marks what it names. The raw text is never given to
+// an engine's query syntax.
+type Parsed struct {
+	// Terms are the free words, each required (all words must match).
+	Terms []Term
+	// Phrases are the quoted phrases of two words or more, each required as
+	// consecutive words.
+	Phrases [][]Term
+	// Numbers are the document-number keys the query may name (see
+	// NumberKey): "424/QĐ-TTg" and "424 qd ttg" both give "424-qd-ttg".
+	Numbers []string
+	// TypeNumbers are type-and-number references ("quyết định 424").
+	TypeNumbers []TypeNumber
+}
+
+// Empty reports whether p has nothing to search for.
+func (p Parsed) Empty() bool { return len(p.Terms) == 0 && len(p.Phrases) == 0 }
+
+// AllTerms returns the free words and the words of the phrases.
+func (p Parsed) AllTerms() []Term {
+	out := append([]Term(nil), p.Terms...)
+	for _, ph := range p.Phrases {
+		out = append(out, ph...)
+	}
+	return out
+}
+
+// typeFolds maps the folded name of each document type to itself; a query
+// "quyet dinh 424" names the Quyết định numbered 424.
+var typeFolds = map[string]bool{
+	"ke hoach": true, "chi thi": true, "quyet dinh": true, "nghi quyet": true,
+	"ket luan": true, "thong bao": true, "luat": true, "nghi dinh": true,
+	"thong tu": true, "cong van": true,
+}
+
+// typeAbbrevs maps the abbreviation of a type used in numbers ("QĐ" in
+// 424/QĐ-TTg) to the folded type, so "QĐ 424" names Quyết định 424.
+var typeAbbrevs = map[string]string{
+	"qd": "quyet dinh", "ct": "chi thi", "kh": "ke hoach", "nq": "nghi quyet",
+	"kl": "ket luan", "tb": "thong bao", "nd": "nghi dinh", "tt": "thong tu",
+}
+
+// isQuote reports whether r opens or closes a quoted phrase: the ASCII double
+// quote and the typographic quotes phones insert.
+func isQuote(r rune) bool {
+	switch r {
+	case '"', '“', '”', '„', '«', '»':
+		return true
+	}
+	return false
+}
+
+// Parse analyses what a person typed. It never fails: invalid UTF-8 is
+// repaired, the text is cut at MaxQueryRunes, and at most maxTerms words are
+// kept. Quoted parts ("giảm tác hại") become phrases; an unpaired quote is
+// ignored. Document numbers are recognised whole ("424/QĐ-TTg"), spaced
+// ("424 qd ttg") and by type and number ("quyết định 424"); the word "số"
+// before a number is not required.
+func Parse(text string) Parsed {
+	text = NFC(text)
+	if utf8.RuneCountInString(text) > MaxQueryRunes {
+		text = string([]rune(text)[:MaxQueryRunes])
+	}
+	var p Parsed
+	seenNum := map[string]bool{}
+	addNum := func(k string) {
+		if k != "" && !seenNum[k] {
+			seenNum[k] = true
+			p.Numbers = append(p.Numbers, k)
+		}
+	}
+	for _, k := range Numbers(text) {
+		addNum(k)
+	}
+
+	// Split into unquoted and quoted parts.
+	var parts []string
+	var quoted []bool
+	var cur strings.Builder
+	inQuote := false
+	quoteCount := 0
+	for _, r := range text {
+		if isQuote(r) {
+			quoteCount++
+		}
+	}
+	paired := quoteCount - quoteCount%2 // an odd last quote is ignored
+	seen := 0
+	for _, r := range text {
+		if isQuote(r) {
+			seen++
+			if seen > paired {
+				cur.WriteRune(' ')
+				continue
+			}
+			parts = append(parts, cur.String())
+			quoted = append(quoted, inQuote)
+			cur.Reset()
+			inQuote = !inQuote
+			continue
+		}
+		cur.WriteRune(r)
+	}
+	parts = append(parts, cur.String())
+	quoted = append(quoted, inQuote)
+
+	count := 0
+	var free []Term
+	for i, part := range parts {
+		toks := Tokens(part)
+		terms := make([]Term, 0, len(toks))
+		for _, t := range toks {
+			if count >= maxTerms {
+				break
+			}
+			count++
+			terms = append(terms, Term{Exact: t.Exact, Fold: t.Fold})
+		}
+		if quoted[i] && len(terms) >= 2 {
+			p.Phrases = append(p.Phrases, terms)
+			continue
+		}
+		free = append(free, terms...)
+	}
+
+	// Numbers written with spaces: a run of digits followed by up to three
+	// short words ("424 qd ttg"); type and number ("quyết định số 424").
+	for i, t := range free {
+		if !allDigits(t.Fold) {
+			continue
+		}
+		key := t.Fold
+		for j := i + 1; j < len(free) && j <= i+3; j++ {
+			w := free[j].Fold
+			if utf8.RuneCountInString(w) > 8 {
+				break
+			}
+			key += "-" + w
+			addNum(key)
+		}
+		k := i - 1
+		if k >= 0 && free[k].Fold == "so" {
+			k--
+		}
+		if k >= 1 {
+			tf := free[k-1].Fold + " " + free[k].Fold
+			if typeFolds[tf] {
+				p.TypeNumbers = append(p.TypeNumbers, TypeNumber{TypeFold: tf, Digits: t.Fold})
+			}
+		}
+		if k >= 0 && typeAbbrevs[free[k].Fold] != "" {
+			p.TypeNumbers = append(p.TypeNumbers, TypeNumber{TypeFold: typeAbbrevs[free[k].Fold], Digits: t.Fold})
+		}
+		if k >= 0 && free[k].Fold == "luat" {
+			p.TypeNumbers = append(p.TypeNumbers, TypeNumber{TypeFold: "luat", Digits: t.Fold})
+		}
+	}
+	// Words that are parts of a recognised whole number.
+	numParts := map[string]bool{}
+	for _, k := range p.Numbers {
+		for _, w := range strings.Split(k, "-") {
+			numParts[w] = true
+		}
+	}
+	for i := range free {
+		free[i].InNumber = numParts[free[i].Fold]
+	}
+	// "số" right before a number is a filler word, not required.
+	for i, t := range free {
+		if t.Fold == "so" && i+1 < len(free) && allDigits(free[i+1].Fold) {
+			continue
+		}
+		p.Terms = append(p.Terms, t)
+	}
+	return p
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
