@@ -181,7 +181,8 @@ func adminUnitAt(toks []token, i int) int {
 				break
 			}
 		}
-		if ok {
+		// "xã hội" (society) is not a commune.
+		if ok && !(len(u) == 1 && u[0] == "xã" && strings.ToLower(toks[i+1].core) == "hội") {
 			return len(u)
 		}
 	}
@@ -239,8 +240,12 @@ func sentenceCase(title, ref string, numbers map[string]string) string {
 	var starts []bool
 	for _, line := range strings.Split(ref, "\n") {
 		lt := tokenize(line)
+		upper := isUpperText(line) // a heading in capitals says nothing of case
 		for i := range lt {
-			starts = append(starts, i == 0 || sentenceStart(lt, i))
+			// A word in capitals next to another is part of a heading in
+			// capitals; alone it is an acronym ("AIDS") and lends its case.
+			caps := allCaps(lt[i].core) && ((i > 0 && allCaps(lt[i-1].core)) || (i+1 < len(lt) && allCaps(lt[i+1].core)))
+			starts = append(starts, upper || caps || i == 0 || sentenceStart(lt, i))
 		}
 		body = append(body, lt...)
 	}
@@ -306,4 +311,19 @@ func sentenceStart(body []token, i int) bool {
 	}
 	p := body[i-1].post
 	return strings.ContainsAny(p, ".!?:") || strings.ContainsAny(body[i].pre, "“\"(")
+}
+
+// allCaps reports whether a word is written in capitals and has at least
+// two letters ("QUY", "AIDS"; not "I").
+func allCaps(w string) bool {
+	n := 0
+	for _, r := range w {
+		if unicode.IsLetter(r) {
+			if !unicode.IsUpper(r) {
+				return false
+			}
+			n++
+		}
+	}
+	return n >= 2
 }

@@ -367,7 +367,7 @@ func resolveIssuer(h header, typ, headRest string, sig *Signature) string {
 
 // authorityRE is a line of the signature block: "KT. CHỦ TỊCH",
 // "TM. ỦY BAN NHÂN DÂN", "T/M BAN BÍ THƯ", "TL. BỘ TRƯỞNG", "Q. GIÁM ĐỐC".
-var authorityRE = regexp.MustCompile(`^(?:KT|TM|TL|TUQ|Q|T/M|K/T|T/L|T\.M|K\.T)[.]?\s*[\p{Lu}]`)
+var authorityRE = regexp.MustCompile(`^(?:(?:KT|TM|TL|TUQ)(?:\.\s*|\s+)|Q\.\s*|T/M\s*|K/T\s*|T/L\s*|T\.M\.?\s*|K\.T\.?\s*)\p{Lu}`)
 
 // positions are signers' offices that may stand alone as the first line of
 // a signature block ("CHỦ TỊCH QUỐC HỘI" under a law).
