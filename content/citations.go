@@ -176,6 +176,9 @@ func clauseEnd(s string, i int) int {
 // wordIndex returns the byte index of the first occurrence of word w in s
 // as a whole word, or -1.
 func wordIndex(s, w string) int {
+	if l := strings.ToLower(s); len(l) == len(s) {
+		s = l // same byte offsets: search without regard to case
+	}
 	from := 0
 	for {
 		i := strings.Index(s[from:], w)
@@ -211,6 +214,15 @@ func issuerIn(pre string) string {
 	if dm, ok := findDate(s); ok && dm.start < end {
 		end = dm.start
 	}
+	// A comma ends the issuer after a complete known organ name ("của Thủ
+	// tướng Chính phủ, các ngành"); elsewhere commas belong to the name
+	// ("Ủy ban quốc gia phòng, chống AIDS …").
+	for j := 0; j < end; j++ {
+		if s[j] == ',' && isKnownOrgan(s[:j]) {
+			end = j
+			break
+		}
+	}
 	s = strings.TrimSpace(s[:end])
 	for {
 		t := strings.TrimRight(s, " ,.:;()“”\"")
@@ -223,7 +235,28 @@ func issuerIn(pre string) string {
 	if utf8.RuneCountInString(s) > 120 || strings.IndexFunc(s, unicode.IsLetter) < 0 {
 		return ""
 	}
+	if isUpperText(s) {
+		s = properCaseOrgan(s)
+	}
 	return s
+}
+
+// isKnownOrgan reports whether s (trimmed) is a complete organ name the
+// package knows: one of properPhrases, or a local People's Council or
+// Committee ("Ủy ban nhân dân tỉnh", "… tỉnh Thái Bình").
+func isKnownOrgan(s string) bool {
+	l := strings.ToLower(strings.TrimSpace(s))
+	for _, p := range properPhrases {
+		if l == p[0] {
+			return true
+		}
+	}
+	for _, p := range []string{"ủy ban nhân dân ", "hội đồng nhân dân "} {
+		if strings.HasPrefix(l, p) && len(strings.Fields(l)) <= 8 {
+			return true
+		}
+	}
+	return false
 }
 
 // cleanSubject trims a subject and removes quotes that enclose all of it.

@@ -42,11 +42,11 @@ func Slug(number string, year int) string {
 	return nfc(s)
 }
 
-// containsYear reports whether the folded slug s has the year as one of its
-// digit groups ("94-2010-nd-cp" contains 2010; "2010a" does not).
+// containsYear reports whether the slug s has the year as one of its
+// dash-separated parts ("94-2010-nd-cp" contains 2010; "2010a" does not).
 func containsYear(s string, year int) bool {
 	y := strconv.Itoa(year)
-	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsDigit(r) }) {
+	for _, part := range strings.Split(s, "-") {
 		if part == y {
 			return true
 		}
