@@ -1,7 +1,334 @@
 package handlers
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
 
-// registerSearch registers /tim-kiem and /api/v1/search. Owned by the
-// search work; this placeholder registers nothing.
-func (s *Server) registerSearch(app *fiber.App) {}
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/thaibinh-pcmt/portal/search"
+)
+
+// registerSearch registers the results page /tim-kiem and the JSON API
+// /api/v1/search. Neither sets a cookie nor takes a form post, so neither
+// needs CSRF.
+func (s *Server) registerSearch(app *fiber.App) {
+	app.Get("/tim-kiem", s.searchPage)
+	app.Get("/api/v1/search", s.searchAPI)
+}
+
+// Vietnamese messages of the search (field "Từ khóa" is the q parameter).
+const (
+	msgQueryTooLong   = "Từ khóa quá dài: tối đa 200 ký tự. Hãy rút gọn từ khóa rồi tìm lại."
+	msgQueryBadUTF8   = "Từ khóa không phải văn bản UTF-8 hợp lệ."
+	msgPageInvalid    = "Số trang phải là một số nguyên dương."
+	msgPerPageInvalid = "Số kết quả mỗi trang phải là một số từ 1 đến 50."
+	msgYearInvalid    = "Năm phải là một số có bốn chữ số."
+	msgSearchDown     = "Tìm kiếm đang tạm thời gián đoạn. Vui lòng thử lại sau ít phút."
+)
+
+// searchParams are the validated parameters of a search request.
+type searchParams struct {
+	Q       string // NFC, trimmed
+	Type    string
+	Issuer  string
+	Year    int
+	Page    int
+	PerPage int
+}
+
+// parseSearchParams reads and validates q, type, issuer, year, page and
+// per_page. Every string is copied out of Fiber's buffers. Errors are a 400
+// Problem naming the field in Vietnamese.
+func parseSearchParams(c *fiber.Ctx) (searchParams, error) {
+	var p searchParams
+	raw := strings.Clone(c.Query("q"))
+	if err := search.CheckQuery(raw); err != nil {
+		msg := msgQueryTooLong
+		if errors.Is(err, search.ErrQueryInvalidUTF8) {
+			msg = msgQueryBadUTF8
+		}
+		return p, &Problem{Status: fiber.StatusBadRequest, Message: msg, Fields: map[string]string{"q": msg}}
+	}
+	p.Q = strings.TrimSpace(search.NFC(raw))
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"type", &p.Type}, {"issuer", &p.Issuer}} {
+		v := strings.Clone(c.Query(f.name))
+		if !utf8.ValidString(v) || utf8.RuneCountInString(v) > 200 {
+			msg := "Bộ lọc không hợp lệ."
+			return p, &Problem{Status: fiber.StatusBadRequest, Message: msg, Fields: map[string]string{f.name: msg}}
+		}
+		*f.dst = strings.TrimSpace(search.NFC(v))
+	}
+	var err error
+	if p.Year, err = intParam(c, "year", 0, 1900, 2100); err != nil {
+		return p, &Problem{Status: fiber.StatusBadRequest, Message: msgYearInvalid, Fields: map[string]string{"year": msgYearInvalid}}
+	}
+	if p.Page, err = intParam(c, "page", 1, 1, 1<<30); err != nil {
+		return p, &Problem{Status: fiber.StatusBadRequest, Message: msgPageInvalid, Fields: map[string]string{"page": msgPageInvalid}}
+	}
+	if p.PerPage, err = intParam(c, "per_page", search.DefaultPerPage, 1, search.MaxPerPage); err != nil {
+		return p, &Problem{Status: fiber.StatusBadRequest, Message: msgPerPageInvalid, Fields: map[string]string{"per_page": msgPerPageInvalid}}
+	}
+	return p, nil
+}
+
+// errOutOfRange marks an integer parameter outside its bounds.
+var errOutOfRange = errors.New("out of range")
+
+// intParam parses an optional integer query parameter within [lo, hi];
+// empty gives def.
+func intParam(c *fiber.Ctx, name string, def, lo, hi int) (int, error) {
+	v := strings.TrimSpace(c.Query(name))
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, err
+	}
+	if n < lo || n > hi {
+		return 0, errOutOfRange
+	}
+	return n, nil
+}
+
+func (p searchParams) query() search.Query {
+	return search.Query{Text: p.Q, Type: p.Type, Issuer: p.Issuer, Year: p.Year, Page: p.Page, PerPage: p.PerPage}
+}
+
+// url returns the /tim-kiem URL of p with the given changes applied
+// (page reset to 1 unless set).
+func (p searchParams) url(change func(*searchParams)) string {
+	q := p
+	q.Page = 1
+	if change != nil {
+		change(&q)
+	}
+	v := url.Values{}
+	v.Set("q", q.Q)
+	if q.Type != "" {
+		v.Set("type", q.Type)
+	}
+	if q.Issuer != "" {
+		v.Set("issuer", q.Issuer)
+	}
+	if q.Year > 0 {
+		v.Set("year", strconv.Itoa(q.Year))
+	}
+	if q.Page > 1 {
+		v.Set("page", strconv.Itoa(q.Page))
+	}
+	return "/tim-kiem?" + v.Encode()
+}
+
+// facetLink is one value of a filter on the results page.
+type facetLink struct {
+	Value    string
+	Count    int
+	URL      string // applies the filter (or removes it when Selected)
+	Selected bool
+}
+
+// facetGroup is one filter (type, issuer, year) with its values.
+type facetGroup struct {
+	Name   string // Vietnamese label
+	Values []facetLink
+}
+
+// pageLink is one link of the pager.
+type pageLink struct {
+	N       int
+	URL     string
+	Current bool
+}
+
+// searchData is what pages/search.html receives.
+type searchData struct {
+	Params   searchParams
+	Searched bool // a query or a filter was given
+	Result   search.Result
+	Facets   []facetGroup
+	Pages    []pageLink
+	Prev     string
+	Next     string
+	First    int // 1-based rank of the first hit on this page
+	Last     int
+	Filtered bool
+	ClearURL string
+	Notice   string // shown instead of results when search is down
+}
+
+// searchPage renders GET /tim-kiem: the form, results with highlighted
+// snippets, filters with counts, paging, and help when nothing is found.
+func (s *Server) searchPage(c *fiber.Ctx) error {
+	p, err := parseSearchParams(c)
+	if err != nil {
+		return err
+	}
+	data := searchData{Params: p, Searched: p.Q != "" || p.Type != "" || p.Issuer != "" || p.Year > 0}
+	data.Filtered = p.Type != "" || p.Issuer != "" || p.Year > 0
+	data.ClearURL = p.url(func(q *searchParams) { q.Type, q.Issuer, q.Year = "", "", 0 })
+	status := fiber.StatusOK
+	if data.Searched {
+		if s.Index == nil {
+			data.Notice, status = msgSearchDown, fiber.StatusServiceUnavailable
+		} else if res, err := s.Index.Search(c.UserContext(), p.query()); err != nil {
+			s.log.Error("search failed", "err", err)
+			data.Notice, status = msgSearchDown, fiber.StatusServiceUnavailable
+		} else {
+			data.Result = res
+			s.fillSearchNav(&data)
+		}
+	}
+	title := "Tìm kiếm"
+	if p.Q != "" {
+		title = "Kết quả tìm kiếm: " + p.Q
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return s.render(c, status, "search", View{
+		Title:       title,
+		Description: "Tìm văn bản, bài viết và chiến dịch phòng, chống ma túy, có thể gõ không dấu.",
+		Query:       p.Q,
+		Path:        "/tim-kiem",
+		Data:        data,
+	})
+}
+
+// facetNames are the Vietnamese labels of the facets, in display order.
+var facetNames = []struct{ key, label string }{
+	{"type", "Loại văn bản"}, {"issuer", "Cơ quan ban hành"}, {"year", "Năm"},
+}
+
+// fillSearchNav builds the filter links and the pager of d.
+func (s *Server) fillSearchNav(d *searchData) {
+	p := d.Params
+	for _, f := range facetNames {
+		g := facetGroup{Name: f.label}
+		for _, v := range d.Result.Facets[f.key] {
+			l := facetLink{Value: v.Value, Count: v.Count}
+			value := v.Value
+			switch f.key {
+			case "type":
+				l.Selected = p.Type == value
+				l.URL = p.url(func(q *searchParams) { q.Type = toggle(q.Type, value) })
+			case "issuer":
+				l.Selected = p.Issuer == value
+				l.URL = p.url(func(q *searchParams) { q.Issuer = toggle(q.Issuer, value) })
+			case "year":
+				y, _ := strconv.Atoi(value)
+				l.Selected = p.Year == y
+				l.URL = p.url(func(q *searchParams) {
+					if q.Year == y {
+						q.Year = 0
+					} else {
+						q.Year = y
+					}
+				})
+			}
+			g.Values = append(g.Values, l)
+		}
+		if len(g.Values) > 0 {
+			d.Facets = append(d.Facets, g)
+		}
+	}
+	total := d.Result.Total
+	pages := (total + p.PerPage - 1) / p.PerPage
+	if pages > 100 {
+		pages = 100
+	}
+	if len(d.Result.Hits) > 0 {
+		d.First = (p.Page-1)*p.PerPage + 1
+		d.Last = d.First + len(d.Result.Hits) - 1
+	}
+	if pages > 1 {
+		for n := max(1, p.Page-4); n <= min(pages, p.Page+4); n++ {
+			d.Pages = append(d.Pages, pageLink{N: n, URL: p.url(func(q *searchParams) { q.Page = n }), Current: n == p.Page})
+		}
+		if p.Page > 1 {
+			d.Prev = p.url(func(q *searchParams) { q.Page = p.Page - 1 })
+		}
+		if p.Page < pages {
+			d.Next = p.url(func(q *searchParams) { q.Page = p.Page + 1 })
+		}
+	}
+}
+
+func toggle(cur, v string) string {
+	if cur == v {
+		return ""
+	}
+	return v
+}
+
+// apiHit is one hit of GET /api/v1/search.
+type apiHit struct {
+	Slug        string `json:"slug"`
+	Type        string `json:"type"`
+	Number      string `json:"number"`
+	Title       string `json:"title"`
+	URL         string `json:"url"`
+	Heading     string `json:"heading,omitempty"`
+	SnippetHTML string `json:"snippet_html"`
+}
+
+// apiFacet is one facet value of GET /api/v1/search.
+type apiFacet struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+// apiSearch is the body of GET /api/v1/search.
+type apiSearch struct {
+	Query  string                `json:"query"`
+	Total  int                   `json:"total"`
+	TookMS int64                 `json:"took_ms"`
+	Page   int                   `json:"page"`
+	Hits   []apiHit              `json:"hits"`
+	Facets map[string][]apiFacet `json:"facets"`
+}
+
+// searchAPI answers GET /api/v1/search?q=&type=&issuer=&year=&page=&per_page=
+// with {query, total, took_ms, page, hits: [{slug, type, number, title, url,
+// heading, snippet_html}], facets: {type|issuer|year: [{value, count}]}}.
+// A hit's url carries the matched section's anchor.
+func (s *Server) searchAPI(c *fiber.Ctx) error {
+	p, err := parseSearchParams(c)
+	if err != nil {
+		return err
+	}
+	out := apiSearch{Query: p.Q, Page: p.Page, Hits: []apiHit{}, Facets: map[string][]apiFacet{}}
+	if s.Index == nil {
+		return &Problem{Status: fiber.StatusServiceUnavailable, Message: msgSearchDown}
+	}
+	res, err := s.Index.Search(c.UserContext(), p.query())
+	if err != nil {
+		s.log.Error("search failed", "err", err)
+		return &Problem{Status: fiber.StatusServiceUnavailable, Message: msgSearchDown}
+	}
+	out.Total, out.TookMS = res.Total, res.Took.Milliseconds()
+	for _, h := range res.Hits {
+		out.Hits = append(out.Hits, apiHit{Slug: h.Slug, Type: h.Type, Number: h.Number, Title: h.Title,
+			URL: hitURL(h), Heading: h.Heading, SnippetHTML: h.SnippetHTML})
+	}
+	for k, vs := range res.Facets {
+		for _, v := range vs {
+			out.Facets[k] = append(out.Facets[k], apiFacet{Value: v.Value, Count: v.Count})
+		}
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(out)
+}
+
+// hitURL is the link of a hit: the page, plus the matched section's anchor.
+func hitURL(h search.Hit) string {
+	if h.Anchor == "" {
+		return h.URL
+	}
+	return h.URL + "#" + url.PathEscape(h.Anchor)
+}
