@@ -1,12 +1,323 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/thaibinh-pcmt/portal/queue"
 )
 
-// runQueue implements "portal queue". Owned by the queue work; replaced there.
+// Defaults of "portal queue consume".
+const (
+	defaultConsumeGroup  = "desk"
+	defaultClaimIdle     = 60 * time.Second
+	defaultMaxDeliveries = 5
+	consumeBatch         = 10
+)
+
+// runQueue implements "portal queue consume" and "portal queue stats" on the
+// engine the configuration selects: Redis Streams when REDIS_URL is set,
+// else the embedded queue in PORTAL_DATA_DIR (which a running "portal serve"
+// may be writing at the same time).
 func runQueue(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	return errors.New("portal queue: not built yet")
+	if len(args) == 0 {
+		fmt.Fprint(stderr, queueUsage)
+		return errors.New("queue: give a subcommand, consume or stats")
+	}
+	switch args[0] {
+	case "consume":
+		return runQueueConsume(ctx, args[1:], getenv, stdout, stderr)
+	case "stats":
+		return runQueueStats(ctx, args[1:], getenv, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, queueUsage)
+		return nil
+	default:
+		fmt.Fprint(stderr, queueUsage)
+		return fmt.Errorf("queue: unknown subcommand %q", args[0])
+	}
+}
+
+const queueUsage = `usage:
+  portal queue consume --queue NAME [--group G] [--consumer C] [--max N] [--wait D]
+                       [--claim-idle D] [--max-deliveries N]
+  portal queue stats [--queue NAME[,NAME…]] [--json]
+NAME is police, social-affairs, police:dead … or a full stream name (portal:queue:police).
+`
+
+// consumeOptions are the flags of "portal queue consume".
+type consumeOptions struct {
+	stream        string
+	group         string
+	consumer      string
+	max           int
+	wait          time.Duration
+	claimIdle     time.Duration
+	maxDeliveries int64
+}
+
+// runQueueConsume joins the consumer group (creating it from the first entry
+// if missing), and prints each message as one JSON line on stdout,
+// acknowledging it only after the line is written and flushed. Entries
+// pending longer than --claim-idle in any consumer (one that died) are
+// claimed first; an entry delivered more than --max-deliveries times, or
+// one that is not a portal entry, is moved to the dead-letter stream
+// instead of printed. It stops after --max messages, or when no message
+// arrives within --wait.
+func runQueueConsume(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fset := flag.NewFlagSet("queue consume", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	var (
+		name string
+		o    consumeOptions
+	)
+	fset.StringVar(&name, "queue", "", "queue: police, social-affairs or a full stream name (required)")
+	fset.StringVar(&o.group, "group", defaultConsumeGroup, "consumer group")
+	fset.StringVar(&o.consumer, "consumer", defaultConsumerName(), "consumer name within the group")
+	fset.IntVar(&o.max, "max", 0, "stop after this many messages (0: no limit)")
+	fset.DurationVar(&o.wait, "wait", 0, "how long to wait for a new message before exiting (0: do not wait)")
+	fset.DurationVar(&o.claimIdle, "claim-idle", defaultClaimIdle, "claim entries pending in other consumers for at least this long")
+	fset.Int64Var(&o.maxDeliveries, "max-deliveries", defaultMaxDeliveries, "move an entry to the dead-letter stream after this many failed deliveries")
+	cfg, err := loadConfig(fset, args, getenv)
+	if err != nil {
+		return err
+	}
+	if fset.NArg() > 0 {
+		return fmt.Errorf("queue consume: unexpected argument %q", fset.Arg(0))
+	}
+	if name == "" {
+		return errors.New("queue consume: --queue is required (police, social-affairs or a stream name)")
+	}
+	if o.stream, err = queue.StreamName(name); err != nil {
+		return fmt.Errorf("queue consume: --queue: %w", err)
+	}
+	switch {
+	case o.max < 0:
+		return errors.New("queue consume: --max must not be negative")
+	case o.wait < 0:
+		return errors.New("queue consume: --wait must not be negative")
+	case o.claimIdle < 0:
+		return errors.New("queue consume: --claim-idle must not be negative")
+	case o.maxDeliveries < 1:
+		return errors.New("queue consume: --max-deliveries must be at least 1")
+	case o.group == "" || o.consumer == "":
+		return errors.New("queue consume: --group and --consumer must not be empty")
+	}
+	q, closeQueue, err := openQueue(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeQueue()
+	return consume(ctx, q, o, stdout, stderr)
+}
+
+// consume is the consumer loop of "portal queue consume".
+func consume(ctx context.Context, q queue.Queue, o consumeOptions, stdout, stderr io.Writer) error {
+	if err := q.CreateGroup(ctx, o.stream, o.group); err != nil {
+		return err
+	}
+	out := bufio.NewWriter(stdout)
+	printed := 0
+	for o.max == 0 || printed < o.max {
+		if ctx.Err() != nil {
+			return nil // interrupted (SIGINT/SIGTERM): unprinted entries stay pending
+		}
+		limit := consumeBatch
+		if o.max > 0 {
+			limit = min(limit, o.max-printed)
+		}
+		msgs, err := q.Claim(ctx, o.stream, o.group, o.consumer, o.claimIdle, limit)
+		if err != nil {
+			return err
+		}
+		if len(msgs) == 0 {
+			if msgs, err = q.Read(ctx, o.stream, o.group, o.consumer, limit, o.wait); err != nil {
+				if ctx.Err() != nil {
+					return nil // interrupted while waiting: a normal stop
+				}
+				return err
+			}
+		}
+		if len(msgs) == 0 {
+			return nil // nothing new within --wait
+		}
+		for _, m := range msgs {
+			if m.Deliveries > o.maxDeliveries || m.Err != nil {
+				moved, err := q.DeadLetter(ctx, o.stream, o.group, m.StreamID, m.Deliveries)
+				if err != nil {
+					return err
+				}
+				if moved {
+					why := fmt.Sprintf("đã giao %d lần mà chưa được xác nhận", m.Deliveries)
+					if m.Err != nil {
+						why = "không phải tin của cổng thông tin"
+					}
+					fmt.Fprintf(stderr, "queue: tin %s (%s) được chuyển sang %s: %s\n",
+						m.StreamID, m.ID, queue.DeadLetterStream(o.stream), why)
+				}
+				continue
+			}
+			if err := writeLine(out, stdout, m); err != nil {
+				// Not acknowledged: it stays pending and comes back.
+				return fmt.Errorf("queue consume: write message %s: %w", m.StreamID, err)
+			}
+			if _, err := q.Ack(ctx, o.stream, o.group, m.StreamID); err != nil {
+				return err
+			}
+			printed++
+		}
+	}
+	return nil
+}
+
+// writeLine writes m as one JSON line and flushes it; when stdout is a
+// regular file it is also synced, so "consume > tips.jsonl" has the line on
+// disk before the entry is acknowledged.
+func writeLine(out *bufio.Writer, stdout io.Writer, m queue.Message) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	if _, err := out.Write(b); err != nil {
+		return err
+	}
+	if err := out.Flush(); err != nil {
+		return err
+	}
+	if f, ok := stdout.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			return f.Sync()
+		}
+	}
+	return nil
+}
+
+// runQueueStats prints, per queue, its length, the pending count of each
+// consumer group and the dead-letter count: a table, or JSON with --json.
+func runQueueStats(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fset := flag.NewFlagSet("queue stats", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	var names string
+	var asJSON bool
+	fset.StringVar(&names, "queue", "", "comma-separated queues (default: police, social-affairs and every other portal queue)")
+	fset.BoolVar(&asJSON, "json", false, "print JSON instead of a table")
+	cfg, err := loadConfig(fset, args, getenv)
+	if err != nil {
+		return err
+	}
+	if fset.NArg() > 0 {
+		return fmt.Errorf("queue stats: unexpected argument %q", fset.Arg(0))
+	}
+	var streams []string
+	for _, n := range strings.Split(names, ",") {
+		if strings.TrimSpace(n) == "" {
+			continue
+		}
+		s, err := queue.StreamName(n)
+		if err != nil {
+			return fmt.Errorf("queue stats: --queue: %w", err)
+		}
+		streams = append(streams, s)
+	}
+	q, closeQueue, err := openQueue(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeQueue()
+	if len(streams) == 0 {
+		found, err := q.Streams(ctx)
+		if err != nil {
+			return err
+		}
+		streams = []string{queue.StreamPolice, queue.StreamSocialAffairs}
+		for _, s := range found {
+			if s != queue.StreamPolice && s != queue.StreamSocialAffairs {
+				streams = append(streams, s)
+			}
+		}
+	}
+	all := make([]queue.StreamStats, 0, len(streams))
+	for _, s := range streams {
+		st, err := q.Stats(ctx, s)
+		if err != nil {
+			return err
+		}
+		all = append(all, st)
+	}
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(all)
+	}
+	return writeStatsTable(stdout, all)
+}
+
+// writeStatsTable prints one row per consumer group (one row with dashes
+// for a queue without groups).
+func writeStatsTable(w io.Writer, all []queue.StreamStats) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "HÀNG ĐỢI\tSỐ TIN\tDEAD-LETTER\tNHÓM\tCONSUMER\tCHỜ XÁC NHẬN\tCHƯA GIAO")
+	for _, st := range all {
+		if len(st.Groups) == 0 {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t-\t-\t-\t-\n", st.Stream, st.Length, st.DeadLetters)
+			continue
+		}
+		for _, g := range st.Groups {
+			lag := strconv.FormatInt(g.Lag, 10)
+			if g.Lag < 0 {
+				lag = "?"
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t%d\t%s\n", st.Stream, st.Length, st.DeadLetters, g.Name, g.Consumers, g.Pending, lag)
+		}
+	}
+	return tw.Flush()
+}
+
+// openQueue opens the engine cfg selects: Redis Streams at REDIS_URL, or the
+// embedded queue in the data dir. The returned function closes it.
+func openQueue(ctx context.Context, cfg Config) (queue.Queue, func(), error) {
+	if cfg.RedisURL == "" {
+		l, err := queue.OpenLocal(cfg.DataDir)
+		if err != nil {
+			return nil, nil, err
+		}
+		return l, func() { l.Close() }, nil
+	}
+	opt, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		// The URL may hold a password: do not echo it.
+		return nil, nil, errors.New("REDIS_URL: not a valid redis:// or rediss:// URL")
+	}
+	client := redis.NewClient(opt)
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := client.Ping(pctx).Err(); err != nil {
+		client.Close()
+		return nil, nil, fmt.Errorf("queue: Redis does not answer: %w", err)
+	}
+	return queue.NewRedis(client), func() { client.Close() }, nil
+}
+
+// defaultConsumerName is "<host>-<pid>": unique per process, so two
+// consumers never share a pending list by accident; a dead process's
+// entries are claimed by the next one after --claim-idle.
+func defaultConsumerName() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "portal"
+	}
+	return host + "-" + strconv.Itoa(os.Getpid())
 }

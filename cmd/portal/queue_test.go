@@ -1,0 +1,305 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/thaibinh-pcmt/portal/queue"
+)
+
+// queueTestRedisURL is the Redis DB the queue command tests use; each run
+// also uses its own random stream names and deletes them.
+const queueTestRedisURL = "redis://127.0.0.1:6379/14"
+
+// queueEngine is one engine the real binary is run against.
+type queueEngine struct {
+	name string
+	env  []string    // REDIS_URL or PORTAL_DATA_DIR for the binary
+	q    queue.Queue // the same storage, opened by the test process
+}
+
+// TestQueueCommand builds the real binary and runs "portal queue consume"
+// and "portal queue stats" against Redis and against the embedded queue,
+// while the test process publishes into the same storage (as "portal serve"
+// would).
+func TestQueueCommand(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "portal")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	var engines []queueEngine
+
+	dir := t.TempDir()
+	local, err := queue.OpenLocal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer local.Close()
+	engines = append(engines, queueEngine{name: "embedded", env: []string{"PORTAL_DATA_DIR=" + dir}, q: local})
+
+	opt, _ := redis.ParseURL(queueTestRedisURL)
+	client := redis.NewClient(opt)
+	defer client.Close()
+	pctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	if err := client.Ping(pctx).Err(); err != nil {
+		t.Logf("Redis does not answer (%v): only the embedded engine is tested", err)
+	} else {
+		engines = append(engines, queueEngine{name: "redis",
+			env: []string{"REDIS_URL=" + queueTestRedisURL, "PORTAL_DATA_DIR=" + t.TempDir()}, q: queue.NewRedis(client)})
+	}
+	cancel()
+
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			b := make([]byte, 5)
+			rand.Read(b)
+			short := "test-" + hex.EncodeToString(b) + "-police"
+			stream := queue.StreamPrefix + short
+			t.Cleanup(func() { client.Del(context.Background(), stream, queue.DeadLetterStream(stream)) })
+			t.Run("consume while publishing", func(t *testing.T) { testConsumeWhilePublishing(t, bin, e, short, stream) })
+			t.Run("claim and dead-letter", func(t *testing.T) { testConsumeClaimsAndDeadLetters(t, bin, e, short+"-2", stream+"-2") })
+			client.Del(context.Background(), stream+"-2", queue.DeadLetterStream(stream+"-2"))
+		})
+	}
+}
+
+// runQueueBinary runs the binary with args and env and returns stdout and stderr.
+func runQueueBinary(t *testing.T, bin string, env []string, args ...string) (string, string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	return stdout.String(), stderr.String(), err
+}
+
+func queueTestEntry(i int) queue.Entry {
+	return queue.Entry{
+		ID:         fmt.Sprintf("sub-%d", i),
+		Kind:       "tip",
+		ReceivedAt: time.Date(2026, 11, 29, 9, 0, i, 0, time.UTC),
+		Data:       json.RawMessage(fmt.Sprintf(`{"n":%d,"mo_ta":"bán ma tuý gần chợ"}`, i)),
+	}
+}
+
+// consumedQueueLines parses the JSON lines of consume and checks their keys.
+func consumedQueueLines(t *testing.T, stdout string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSuffix(stdout, "\n"), "\n") {
+		if line == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("line %q is not JSON: %v", line, err)
+		}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		want := []string{"data", "deliveries", "id", "kind", "received_at", "stream_id"}
+		if !reflect.DeepEqual(keys, want) {
+			t.Fatalf("line keys = %v, want %v", keys, want)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func checkConsumedLine(t *testing.T, m map[string]any, i int, deliveries float64) {
+	t.Helper()
+	e := queueTestEntry(i)
+	data, _ := json.Marshal(m["data"])
+	var want any
+	json.Unmarshal(e.Data, &want)
+	wantData, _ := json.Marshal(want)
+	if m["id"] != e.ID || m["kind"] != "tip" || m["received_at"] != e.ReceivedAt.Format(time.RFC3339) ||
+		string(data) != string(wantData) || m["deliveries"] != deliveries || m["stream_id"] == "" {
+		t.Fatalf("line = %v, want entry %d with %v deliveries", m, i, deliveries)
+	}
+}
+
+func queueGroupStats(t *testing.T, q queue.Queue, stream, group string) (queue.StreamStats, queue.GroupStats) {
+	t.Helper()
+	st, err := q.Stats(context.Background(), stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range st.Groups {
+		if g.Name == group {
+			return st, g
+		}
+	}
+	t.Fatalf("no group %s in %+v", group, st)
+	return st, queue.GroupStats{}
+}
+
+func testConsumeWhilePublishing(t *testing.T, bin string, e queueEngine, short, stream string) {
+	ctx := context.Background()
+	for i := 0; i < 2; i++ {
+		if err := e.q.Publish(ctx, stream, queueTestEntry(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Start the consumer, wait for its first two lines, then publish two
+	// more while it waits (--wait 90s, --max 4): as "portal serve" would.
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(cctx, bin, "queue", "consume", "--queue", short, "--group", "desk",
+		"--consumer", "cli", "--max", "4", "--wait", "90s")
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, e.env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	pipe, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(pipe)
+	var stdout strings.Builder
+	for i := 0; i < 4 && sc.Scan(); i++ {
+		stdout.WriteString(sc.Text() + "\n")
+		if i == 1 {
+			for j := 2; j < 4; j++ {
+				if err := e.q.Publish(ctx, stream, queueTestEntry(j)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	rest, _ := io.ReadAll(pipe)
+	stdout.Write(rest)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("consume: %v\n%s", err, stderr.String())
+	}
+	r := struct{ stdout string }{stdout.String()}
+	lines := consumedQueueLines(t, r.stdout)
+	if len(lines) != 4 {
+		t.Fatalf("consume printed %d lines, want 4:\n%s", len(lines), r.stdout)
+	}
+	for i, m := range lines {
+		checkConsumedLine(t, m, i, 1)
+	}
+	// Every printed message was acknowledged after printing.
+	st, g := queueGroupStats(t, e.q, stream, "desk")
+	if st.Length != 4 || g.Pending != 0 || g.Lag != 0 {
+		t.Fatalf("after consume: %+v %+v, want length 4, 0 pending, lag 0", st, g)
+	}
+	// Nothing left: with --wait 0 it exits at once and prints nothing.
+	o, s, err := runQueueBinary(t, bin, e.env, "queue", "consume", "--queue", stream, "--group", "desk")
+	if err != nil || o != "" {
+		t.Fatalf("second consume = %q, %v\n%s", o, err, s)
+	}
+
+	// stats, as JSON and as a table.
+	o, s, err = runQueueBinary(t, bin, e.env, "queue", "stats", "--queue", short, "--json")
+	if err != nil {
+		t.Fatalf("stats: %v\n%s", err, s)
+	}
+	var all []queue.StreamStats
+	if err := json.Unmarshal([]byte(o), &all); err != nil {
+		t.Fatalf("stats --json: %v\n%s", err, o)
+	}
+	if len(all) != 1 || all[0].Stream != stream || all[0].Length != 4 || len(all[0].Groups) != 1 ||
+		all[0].Groups[0].Name != "desk" || all[0].Groups[0].Pending != 0 || all[0].DeadLetters != 0 {
+		t.Fatalf("stats --json = %+v", all)
+	}
+	o, s, err = runQueueBinary(t, bin, e.env, "queue", "stats", "--queue", short)
+	if err != nil {
+		t.Fatalf("stats: %v\n%s", err, s)
+	}
+	if !strings.Contains(o, "HÀNG ĐỢI") || !strings.Contains(o, stream) || !strings.Contains(o, "desk") {
+		t.Fatalf("stats table:\n%s", o)
+	}
+}
+
+func testConsumeClaimsAndDeadLetters(t *testing.T, bin string, e queueEngine, short, stream string) {
+	ctx := context.Background()
+	if err := e.q.CreateGroup(ctx, stream, "desk"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if err := e.q.Publish(ctx, stream, queueTestEntry(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A consumer takes both and dies.
+	got, err := e.q.Read(ctx, stream, "desk", "crashed", 2, 0)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("read = %d, %v", len(got), err)
+	}
+	// Another crashing consumer claims both (2 deliveries each) and
+	// handles only entry 0.
+	c, err := e.q.Claim(ctx, stream, "desk", "crashed-2", 0, 2)
+	if err != nil || len(c) != 2 || c[1].Deliveries != 2 {
+		t.Fatalf("claim = %+v, %v", c, err)
+	}
+	if _, err := e.q.Ack(ctx, stream, "desk", c[0].StreamID); err != nil {
+		t.Fatal(err)
+	}
+	// Three more crashes raise entry 1's count to 5.
+	for d := int64(3); d <= 5; d++ {
+		c, err := e.q.Claim(ctx, stream, "desk", "crashed-2", 0, 2)
+		if err != nil || len(c) != 1 || c[0].Deliveries != d {
+			t.Fatalf("claim = %+v, %v; want entry 1 with %d deliveries", c, err, d)
+		}
+	}
+	if err := e.q.Publish(ctx, stream, queueTestEntry(2)); err != nil {
+		t.Fatal(err)
+	}
+	e.q.Read(ctx, stream, "desk", "crashed", 1, 0) // entry 2: delivered once, never acked
+	// The consumer claims both (--claim-idle 0): entry 2 is printed with 2
+	// deliveries; entry 1 (6th delivery > 5) goes to the dead-letter stream.
+	o, s, err := runQueueBinary(t, bin, e.env, "queue", "consume", "--queue", short, "--group", "desk",
+		"--consumer", "cli", "--claim-idle", "0s", "--max-deliveries", "5")
+	if err != nil {
+		t.Fatalf("consume: %v\n%s", err, s)
+	}
+	lines := consumedQueueLines(t, o)
+	if len(lines) != 1 {
+		t.Fatalf("consume printed %d lines, want 1:\n%s", len(lines), o)
+	}
+	checkConsumedLine(t, lines[0], 2, 2)
+	if !strings.Contains(s, queue.DeadLetterStream(stream)) || !strings.Contains(s, "sub-1") {
+		t.Fatalf("stderr does not report the dead-letter move:\n%s", s)
+	}
+	st, g := queueGroupStats(t, e.q, stream, "desk")
+	if g.Pending != 0 || st.DeadLetters != 1 {
+		t.Fatalf("after consume: %+v, want 0 pending, 1 dead letter", st)
+	}
+	// The dead-letter stream is a queue like the others.
+	o, s, err = runQueueBinary(t, bin, e.env, "queue", "consume", "--queue", short+":dead", "--group", "review")
+	if err != nil {
+		t.Fatalf("consume dead: %v\n%s", err, s)
+	}
+	var dead map[string]any
+	if err := json.Unmarshal([]byte(o), &dead); err != nil {
+		t.Fatalf("dead line %q: %v", o, err)
+	}
+	if dead["id"] != "sub-1" || dead["dead_group"] != "desk" || dead["dead_deliveries"] != float64(6) {
+		t.Fatalf("dead line = %v", dead)
+	}
+}
