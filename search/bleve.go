@@ -38,8 +38,10 @@ const (
 	fRefs      = "refs"       // keywords: every number in the text
 	fTitleX    = "title_x"    // number + title, exact analyzer
 	fTitleF    = "title_f"    // number + title, fold analyzer
-	fAllX      = "all_x"      // everything, exact analyzer
-	fAllF      = "all_f"      // everything, fold analyzer
+	fMetaX     = "meta_x"     // type, issuer, summary, exact analyzer
+	fMetaF     = "meta_f"     // type, issuer, summary, fold analyzer
+	fBodyX     = "body_x"     // sections, exact analyzer
+	fBodyF     = "body_f"     // sections, fold analyzer
 	fSrc       = "src"        // stored JSON of the prepared Doc
 	fHash      = "hash"       // stored fingerprint
 )
@@ -49,7 +51,7 @@ const (
 var internalVersionKey = []byte("portal-analysis-version")
 
 // bleveSchema changes whenever the mapping below changes.
-const bleveSchema = "bleve-schema-3"
+const bleveSchema = "bleve-schema-4"
 
 // tokenizer is the Bleve face of Tokens: it emits the words as they appear
 // in the text; the filters below turn them into keys. Input is NFC because
@@ -198,8 +200,10 @@ func bleveMapping() (*mapping.IndexMappingImpl, error) {
 	dm.AddFieldMappingsAt(fRefs, kw(false))
 	dm.AddFieldMappingsAt(fTitleX, text(bleveExact))
 	dm.AddFieldMappingsAt(fTitleF, text(bleveFold))
-	dm.AddFieldMappingsAt(fAllX, text(bleveExact))
-	dm.AddFieldMappingsAt(fAllF, text(bleveFold))
+	dm.AddFieldMappingsAt(fMetaX, text(bleveExact))
+	dm.AddFieldMappingsAt(fMetaF, text(bleveFold))
+	dm.AddFieldMappingsAt(fBodyX, text(bleveExact))
+	dm.AddFieldMappingsAt(fBodyF, text(bleveFold))
 	dm.AddFieldMappingsAt(fSrc, stored())
 	dm.AddFieldMappingsAt(fHash, stored())
 
@@ -228,7 +232,7 @@ func bleveDoc(d Doc) (map[string]any, error) {
 	f := fieldsOf(d)
 	m := map[string]any{
 		fSlug: d.Slug, fTitleX: f.TitleText, fTitleF: f.TitleText,
-		fAllX: f.AllText, fAllF: f.AllText, fSrc: string(src), fHash: fingerprint(d),
+		fMetaX: f.MetaText, fMetaF: f.MetaText, fBodyX: f.BodyText, fBodyF: f.BodyText, fSrc: string(src), fHash: fingerprint(d),
 	}
 	if d.Type != "" {
 		m[fType] = d.Type
@@ -320,12 +324,15 @@ func (b *Bleve) Ping(ctx context.Context) error {
 func (b *Bleve) Close() error { return b.idx.Close() }
 
 // Boosts of the query parts (see bleveQuery). Exact-accent matches score
-// above folded ones; title above body; a whole document number above all.
+// above folded ones; the title above the catalogue facts and the body; a
+// whole document number above all.
 const (
 	boostTitleExact = 4
 	boostTitleFold  = 2
-	boostAllExact   = 2
-	boostAllFold    = 1
+	boostMetaExact  = 1.5
+	boostMetaFold   = 0.75
+	boostBodyExact  = 2
+	boostBodyFold   = 1
 	boostFuzzy      = 0.4
 	boostPhraseX    = 3
 	boostPhraseF    = 1.5
@@ -343,6 +350,14 @@ func termQ(field, term string, boost float64) query.Query {
 	return q
 }
 
+func fuzzyQ(field, term string, boost float64) query.Query {
+	q := bleve.NewFuzzyQuery(term)
+	q.SetField(field)
+	q.SetFuzziness(1)
+	q.SetBoost(boost)
+	return q
+}
+
 func phraseQ(field string, terms []string, boost float64) query.Query {
 	q := bleve.NewPhraseQuery(terms, field)
 	q.SetBoost(boost)
@@ -350,11 +365,11 @@ func phraseQ(field string, terms []string, boost float64) query.Query {
 }
 
 // bleveQuery builds the engine query for p: every word required (exact or
-// folded, in title or anywhere; one typo forgiven in words of FuzzyMinRunes
-// letters or more), every quoted phrase required, and optional boosts for
-// whole document numbers, type-and-number references and the words standing
-// together.
-func bleveQuery(p Parsed) query.Query {
+// folded, in the title, the catalogue facts or the body; one typo forgiven
+// in words of FuzzyMinRunes letters or more), every quoted phrase required,
+// and optional boosts for whole document numbers, type-and-number
+// references and the words standing together.
+func bleveQuery(p Parsed) *query.BooleanQuery {
 	var must []query.Query
 	for _, t := range p.Terms {
 		if t.InNumber {
@@ -362,21 +377,20 @@ func bleveQuery(p Parsed) query.Query {
 			// number itself (boostNumber, boostRef) does the ranking, so a
 			// text that only shares parts ("424" somewhere, another QĐ-TTg)
 			// never outranks the text that has or cites the number.
-			must = append(must, termQ(fAllF, t.Fold, boostNumberPart))
+			must = append(must, bleve.NewDisjunctionQuery(
+				termQ(fTitleF, t.Fold, boostNumberPart), termQ(fMetaF, t.Fold, boostNumberPart), termQ(fBodyF, t.Fold, boostNumberPart)))
 			continue
 		}
 		alts := []query.Query{
 			termQ(fTitleX, t.Exact, boostTitleExact),
 			termQ(fTitleF, t.Fold, boostTitleFold),
-			termQ(fAllX, t.Exact, boostAllExact),
-			termQ(fAllF, t.Fold, boostAllFold),
+			termQ(fMetaX, t.Exact, boostMetaExact),
+			termQ(fMetaF, t.Fold, boostMetaFold),
+			termQ(fBodyX, t.Exact, boostBodyExact),
+			termQ(fBodyF, t.Fold, boostBodyFold),
 		}
 		if t.Fuzzy() {
-			fq := bleve.NewFuzzyQuery(t.Fold)
-			fq.SetField(fAllF)
-			fq.SetFuzziness(1)
-			fq.SetBoost(boostFuzzy)
-			alts = append(alts, fq)
+			alts = append(alts, fuzzyQ(fTitleF, t.Fold, boostFuzzy), fuzzyQ(fBodyF, t.Fold, boostFuzzy))
 		}
 		must = append(must, bleve.NewDisjunctionQuery(alts...))
 	}
@@ -385,23 +399,26 @@ func bleveQuery(p Parsed) query.Query {
 		for i, t := range ph {
 			ex[i], fo[i] = t.Exact, t.Fold
 		}
-		must = append(must, bleve.NewDisjunctionQuery(phraseQ(fAllX, ex, boostPhraseX), phraseQ(fAllF, fo, boostPhraseF)))
+		must = append(must, bleve.NewDisjunctionQuery(
+			phraseQ(fTitleX, ex, boostPhraseX*2), phraseQ(fTitleF, fo, boostPhraseF*2),
+			phraseQ(fMetaX, ex, boostPhraseX), phraseQ(fMetaF, fo, boostPhraseF),
+			phraseQ(fBodyX, ex, boostPhraseX), phraseQ(fBodyF, fo, boostPhraseF)))
 	}
 	var should []query.Query
 	for _, k := range p.Numbers {
 		should = append(should, termQ(fNumberKey, k, boostNumber), termQ(fRefs, k, boostRef))
 	}
 	for _, tn := range p.TypeNumbers {
-		c := bleve.NewConjunctionQuery(termQ(fTypeFold, tn.TypeFold, 1), termQ(fNumberNum, tn.Digits, 1))
-		c.SetBoost(boostTypeNumber)
-		should = append(should, c)
+		// Bleve ignores a conjunction's own boost: boost its terms.
+		should = append(should, bleve.NewConjunctionQuery(
+			termQ(fTypeFold, tn.TypeFold, boostTypeNumber), termQ(fNumberNum, tn.Digits, boostTypeNumber)))
 	}
 	if len(p.Terms) >= 2 {
 		fo := make([]string, len(p.Terms))
 		for i, t := range p.Terms {
 			fo[i] = t.Fold
 		}
-		should = append(should, phraseQ(fAllF, fo, boostNearby), phraseQ(fTitleF, fo, boostNearby))
+		should = append(should, phraseQ(fTitleF, fo, boostNearby), phraseQ(fBodyF, fo, boostNearby))
 	}
 	bq := bleve.NewBooleanQuery()
 	bq.AddMust(must...)
@@ -443,7 +460,7 @@ func (b *Bleve) Search(ctx context.Context, q Query) (Result, error) {
 	var root query.Query
 	switch {
 	case !p.Empty():
-		bq := bleveQuery(p).(*query.BooleanQuery)
+		bq := bleveQuery(p)
 		if filter != nil {
 			bq.AddFilter(filter)
 		}

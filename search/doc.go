@@ -32,6 +32,8 @@ func prepare(d Doc) (Doc, error) {
 // fields is what both engines index for one prepared Doc.
 type fields struct {
 	TitleText string   // title and number, searched with a boost
+	MetaText  string   // type, issuer, summary
+	BodyText  string   // every section: heading and text
 	AllText   string   // type, number, issuer, title, summary, every section
 	NumberKey string   // NumberKey(d.Number), "" for articles
 	NumberNum string   // leading digits of the number, e.g. "424"
@@ -42,24 +44,27 @@ type fields struct {
 
 // fieldsOf derives the indexed fields of a prepared Doc.
 func fieldsOf(d Doc) fields {
-	var all strings.Builder
-	for _, s := range []string{d.Type, d.Number, d.Issuer, d.Title, d.Summary} {
+	var meta, body strings.Builder
+	for _, s := range []string{d.Type, d.Issuer, d.Summary} {
 		if s != "" {
-			all.WriteString(s)
-			all.WriteString("\n")
+			meta.WriteString(s)
+			meta.WriteString("\n")
 		}
 	}
 	for _, s := range d.Sections {
 		if s.Heading != "" && !strings.HasPrefix(s.Text, s.Heading) {
-			all.WriteString(s.Heading)
-			all.WriteString("\n")
+			body.WriteString(s.Heading)
+			body.WriteString("\n")
 		}
-		all.WriteString(s.Text)
-		all.WriteString("\n")
+		body.WriteString(s.Text)
+		body.WriteString("\n")
 	}
+	title := strings.TrimSpace(d.Number + "\n" + d.Title)
 	f := fields{
-		TitleText: strings.TrimSpace(d.Number + "\n" + d.Title),
-		AllText:   all.String(),
+		TitleText: title,
+		MetaText:  meta.String(),
+		BodyText:  body.String(),
+		AllText:   title + "\n" + meta.String() + body.String(),
 		NumberKey: NumberKey(d.Number),
 		TypeFold:  Fold(d.Type),
 	}
