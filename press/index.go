@@ -200,3 +200,16 @@ func (o *Office) SyncDue(ctx context.Context) (int, error) {
 	}
 	return n, first
 }
+
+// Reindex puts every public campaign into the search index again (and
+// records that), for use at start after the index was rebuilt without
+// them. It returns how many it put.
+func (o *Office) Reindex(ctx context.Context) (int, error) {
+	if o.index == nil {
+		return 0, nil
+	}
+	if err := o.db.ForgetIndexed(ctx); err != nil {
+		return 0, err
+	}
+	return o.SyncDue(ctx)
+}

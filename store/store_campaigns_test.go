@@ -100,6 +100,18 @@ func TestCampaigns(t *testing.T) {
 		t.Fatalf("after delete: %+v", due)
 	}
 
+	// After the index was rebuilt without campaigns, every public one is due.
+	if err := db.SetIndexedVersion(ctx, c.ID, c.Version); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ForgetIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	due, _ = db.CampaignsToIndex(ctx, t0.Add(2*time.Hour))
+	if len(due) != 1 || due[0].ID != c.ID || due[0].IndexedVersion != 0 {
+		t.Fatalf("after ForgetIndexed: %+v", due)
+	}
+
 	got, err := db.CampaignBySlug(ctx, "thang-hanh-dong-3")
 	if err != nil || got.ID != c.ID || !got.PublishedAt.Equal(t0.Add(2*time.Hour)) {
 		t.Fatalf("by slug %+v %v", got, err)
