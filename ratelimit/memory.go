@@ -71,7 +71,7 @@ func (m *Memory) Allow(ctx context.Context, key string, l Limit) (Result, error)
 	nowT := m.now()
 	now := nowT.UnixNano()
 	if len(m.tat) >= m.maxKeys || nowT.Sub(m.lastSweep) >= sweepEvery {
-		m.sweep(now)
+		m.sweep(now, key)
 		m.lastSweep = nowT
 	}
 	tat := max(m.tat[key], now)
@@ -84,9 +84,9 @@ func (m *Memory) Allow(ctx context.Context, key string, l Limit) (Result, error)
 	return Result{Allowed: true, Remaining: int(diff / T)}, nil
 }
 
-// sweep drops idle keys, then arbitrary ones while the map is full.
-// Called with m.mu held.
-func (m *Memory) sweep(now int64) {
+// sweep drops idle keys, then arbitrary ones other than keep while the map
+// is full. Called with m.mu held.
+func (m *Memory) sweep(now int64, keep string) {
 	for k, t := range m.tat {
 		if t <= now {
 			delete(m.tat, k)
@@ -100,6 +100,8 @@ func (m *Memory) sweep(now int64) {
 		if len(m.tat) <= target {
 			break
 		}
-		delete(m.tat, k)
+		if k != keep {
+			delete(m.tat, k)
+		}
 	}
 }
