@@ -1,0 +1,134 @@
+package content
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"regexp"
+	"strings"
+
+	"github.com/microcosm-cc/bluemonday"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/text"
+)
+
+// markdown converts Markdown to HTML: CommonMark plus the GitHub extensions
+// (tables, strikethrough, autolinks, task lists). Raw HTML in the source is
+// NOT rendered (goldmark's html.WithUnsafe is not set): it is replaced by a
+// comment, so authors cannot inject markup even before sanitising.
+var markdown = goldmark.New(goldmark.WithExtensions(extension.GFM))
+
+// articlePolicy is the one HTML policy for rendered articles and campaigns,
+// built once. It starts from the semantics of bluemonday.UGCPolicy but
+// allows only what Markdown produces; everything else is dropped.
+var articlePolicy = newArticlePolicy()
+
+func newArticlePolicy() *bluemonday.Policy {
+	p := bluemonday.NewPolicy()
+
+	// URLs (a.href, img.src): only http, https and mailto, or relative
+	// links to the portal itself; no javascript:, data:, vbscript: and the
+	// like. URLs must parse.
+	p.AllowURLSchemes("http", "https", "mailto")
+	p.AllowRelativeURLs(true)
+	p.RequireParseableURLs(true)
+
+	// Links: href and title only. Every link gets rel="noreferrer" (no
+	// Referer header leaks which article a reader came from, which matters
+	// for people reading about rehab or tip-offs); links to other sites also
+	// open in a new tab with rel="noopener", so the other site cannot
+	// script this window.
+	p.AllowAttrs("href", "title").OnElements("a")
+	p.RequireNoReferrerOnLinks(true)
+	p.AddTargetBlankToFullyQualifiedLinks(true)
+
+	// Images: source (same URL rules), alternative text, title. No width,
+	// height or style: the site's stylesheet sizes them.
+	p.AllowAttrs("src", "alt", "title").OnElements("img")
+
+	// Text structure produced by Markdown: paragraphs, line breaks, rules,
+	// headings, emphasis, strikethrough (GFM), inline code and code blocks,
+	// quotes.
+	p.AllowElements("p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6",
+		"strong", "em", "del", "code", "pre", "blockquote")
+
+	// Lists; an ordered list may start at another number ("3." first).
+	p.AllowElements("ul", "ol", "li")
+	p.AllowAttrs("start").Matching(bluemonday.Integer).OnElements("ol")
+
+	// GFM tables, with the column alignment attribute limited to its three
+	// values (goldmark's style="text-align" form is not allowed: no style
+	// attribute anywhere).
+	p.AllowElements("table", "thead", "tbody", "tr", "th", "td")
+	p.AllowAttrs("align").Matching(regexp.MustCompile(`^(left|right|center)$`)).OnElements("th", "td")
+
+	// Not allowed, on purpose: style (attribute and element), class, id,
+	// select, option, input (GFM task-list boxes become plain text), forms,
+	// iframes, scripts and every event handler.
+	return p
+}
+
+// RenderMarkdown converts Markdown to sanitised HTML, safe to place in a
+// page as it is. Raw HTML in src is dropped by goldmark; the output is then
+// passed through the package's one bluemonday policy (see articlePolicy).
+// The sanitiser's output is returned unchanged: it is never unescaped.
+func RenderMarkdown(src []byte) (template.HTML, error) {
+	var buf bytes.Buffer
+	if err := markdown.Convert(src, &buf); err != nil {
+		return "", fmt.Errorf("chuyển Markdown sang HTML: %w", err)
+	}
+	return template.HTML(articlePolicy.SanitizeBytes(buf.Bytes())), nil
+}
+
+// markdownText returns the plain text of Markdown source, for search: the
+// text of every block, one block a line, without markup. Link texts are
+// kept; URLs, raw HTML and images' addresses are not.
+func markdownText(src []byte) string {
+	doc := markdown.Parser().Parse(text.NewReader(src))
+	var sb strings.Builder
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		switch v := n.(type) {
+		case *ast.Text:
+			if entering {
+				sb.Write(v.Segment.Value(src))
+				if v.SoftLineBreak() || v.HardLineBreak() {
+					sb.WriteByte(' ')
+				}
+			}
+		case *ast.String:
+			if entering {
+				sb.Write(v.Value)
+			}
+		case *ast.AutoLink:
+			if entering {
+				sb.Write(v.Label(src))
+			}
+		case *ast.RawHTML, *ast.HTMLBlock:
+			return ast.WalkSkipChildren, nil
+		case *ast.FencedCodeBlock, *ast.CodeBlock:
+			if entering {
+				lines := v.Lines()
+				for i := 0; i < lines.Len(); i++ {
+					seg := lines.At(i)
+					sb.Write(seg.Value(src))
+				}
+			}
+		}
+		if !entering && n.Type() == ast.TypeBlock && n.Kind() != ast.KindDocument {
+			if s := sb.String(); s != "" && !strings.HasSuffix(s, "\n") {
+				sb.WriteByte('\n')
+			}
+		}
+		return ast.WalkContinue, nil
+	})
+	lines := strings.Split(sb.String(), "\n")
+	out := lines[:0]
+	for _, l := range lines {
+		if l = strings.Join(strings.Fields(l), " "); l != "" {
+			out = append(out, l)
+		}
+	}
+	return nfc(strings.Join(out, "\n"))
+}
