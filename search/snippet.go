@@ -116,6 +116,8 @@ func scoreText(text string, p Parsed) scored {
 				for k := range ph {
 					s.marked[i+k] = true
 				}
+				// The phrase is marked as one piece, spaces and all.
+				s.spans = append(s.spans, span{s.toks[i].Start, s.toks[i+len(ph)-1].End})
 			}
 		}
 	}
