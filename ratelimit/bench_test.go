@@ -1,0 +1,73 @@
+package ratelimit
+
+import (
+	"context"
+	"net/netip"
+	"slices"
+	"testing"
+	"time"
+)
+
+// benchLimit is loose enough that most decisions are "allowed", the common
+// path.
+var benchLimit = Limit{Rate: 1000, Period: time.Second}
+
+// benchAllow times every Allow call and reports the median and the 99th
+// percentile in microseconds, besides ns/op.
+func benchAllow(b *testing.B, l Limiter) {
+	keyer := NewKeyer([]byte("benchmark secret, long enough"))
+	keys := make([]string, 1024)
+	for i := range keys {
+		keys[i] = keyer.Key("bench", netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), time.Now())
+	}
+	ctx := context.Background()
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		if _, err := l.Allow(ctx, keys[i%len(keys)], benchLimit); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2])/float64(time.Microsecond), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100])/float64(time.Microsecond), "p99-µs")
+}
+
+// BenchmarkAllowRedis: one redis_rate decision against Redis on loopback.
+func BenchmarkAllowRedis(b *testing.B) {
+	c, prefix := testRedis(b)
+	benchAllow(b, NewRedis(c, prefix))
+}
+
+// BenchmarkAllowFallbackRedisUp: the production path, Redis with the 50 ms
+// timeout and the fallback standing by.
+func BenchmarkAllowFallbackRedisUp(b *testing.B) {
+	c, prefix := testRedis(b)
+	benchAllow(b, NewFallback(NewRedis(c, prefix), NewMemory(), DefaultPrimaryTimeout, nil))
+}
+
+// BenchmarkAllowFallbackRedisDown: Redis unreachable (closed port); the
+// in-process limiter decides, probing Redis once a second.
+func BenchmarkAllowFallbackRedisDown(b *testing.B) {
+	down, c := unreachable()
+	defer c.Close()
+	benchAllow(b, NewFallback(down, NewMemory(), DefaultPrimaryTimeout, nil))
+}
+
+// BenchmarkAllowMemory: the in-process GCRA alone.
+func BenchmarkAllowMemory(b *testing.B) {
+	benchAllow(b, NewMemory())
+}
+
+// BenchmarkKey: the daily HMAC of one address.
+func BenchmarkKey(b *testing.B) {
+	k := NewKeyer([]byte("benchmark secret, long enough"))
+	a := netip.MustParseAddr("203.0.113.7")
+	now := time.Now()
+	for i := 0; i < b.N; i++ {
+		_ = k.Key("tips", a, now)
+	}
+}
