@@ -1,8 +1,155 @@
 package handlers
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"errors"
+	"net/url"
+	"strings"
+	"time"
 
-// registerAdmin registers the press office's admin routes and the public
-// campaign pages and feeds. Owned by the press-office work; this placeholder
-// registers nothing.
-func (s *Server) registerAdmin(app *fiber.App) {}
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/thaibinh-pcmt/portal/press"
+	"github.com/thaibinh-pcmt/portal/ratelimit"
+)
+
+// Admin area of the press office, under /quan-tri. Every route there goes
+// through the CSRF middleware; every route but the login page also through
+// requireStaff, so a request without a valid session and the right role is
+// refused before its handler runs and changes nothing.
+const (
+	adminPrefix   = "/quan-tri"
+	loginPath     = adminPrefix + "/dang-nhap"
+	logoutPath    = adminPrefix + "/dang-xuat"
+	campaignsPath = adminPrefix + "/chien-dich"
+	auditPath     = adminPrefix + "/nhat-ky"
+	// sessionCookie holds the session token (press.Session.Token).
+	sessionCookie = "phien"
+	// staffLocal is the Locals key of the request's press.Principal.
+	staffLocal = "staff"
+)
+
+// admin holds the press office's handlers: the Server plus the keyer that
+// turns a client address into the login throttle's key.
+type admin struct {
+	*Server
+	keyer *ratelimit.Keyer
+}
+
+// registerAdmin registers the press office's admin routes, the public
+// campaign pages, the cover images, the Atom feed and the sitemap, and
+// fills the home page's campaigns.
+func (s *Server) registerAdmin(app *fiber.App) {
+	app.Get("/feed.xml", s.feed)
+	app.Get("/sitemap.xml", s.sitemap)
+	if s.Press == nil {
+		return
+	}
+	h := &admin{Server: s, keyer: ratelimit.NewKeyer(s.Secret)}
+	if s.HomeCampaigns == nil {
+		s.HomeCampaigns = s.homeCampaigns
+	}
+	app.Get(press.URLPrefix, s.campaignList)
+	app.Get(press.URLPrefix+"/:slug", s.campaignPage)
+	app.Get("/media/:name", s.media)
+
+	g := app.Group(adminPrefix, noStore, s.csrf)
+	g.Get("/", func(c *fiber.Ctx) error { return c.Redirect(campaignsPath, fiber.StatusSeeOther) })
+	g.Get("/dang-nhap", h.loginForm)
+	g.Post("/dang-nhap", h.login)
+	g.Post("/dang-xuat", h.logout)
+
+	staff := h.requireStaff(press.Principal.CanPublish)
+	g.Get("/chien-dich", staff, h.adminCampaigns)
+	g.Post("/chien-dich", staff, h.createCampaign)
+	g.Get("/chien-dich/moi", staff, h.newCampaign)
+	g.Get("/chien-dich/:id<int>", staff, h.editCampaign)
+	g.Post("/chien-dich/:id<int>", staff, h.updateCampaign)
+	g.Get("/chien-dich/:id<int>/xem-truoc", staff, h.previewCampaign)
+	g.Post("/chien-dich/:id<int>/dang-ngay", staff, h.publishNow)
+	g.Post("/chien-dich/:id<int>/go-xuong", staff, h.unpublish)
+	g.Get("/nhat-ky", h.requireStaff(press.Principal.IsAdmin), h.auditLog)
+	// Anything else under /quan-tri asks for a login first, so the admin
+	// area's shape is not shown to strangers.
+	g.Use(h.requireStaff(func(press.Principal) bool { return true }), func(c *fiber.Ctx) error { return notFound("") })
+}
+
+// noStore keeps admin pages out of every cache.
+func noStore(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Next()
+}
+
+// requireStaff lets the request through only with a valid session whose
+// principal passes allowed. Without one, a GET is redirected to the login
+// page (coming back here after) and anything else gets 401; with the
+// wrong role, 403.
+func (h *admin) requireStaff(allowed func(press.Principal) bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		p, err := h.Press.Authenticate(c.UserContext(), c.Cookies(sessionCookie))
+		if errors.Is(err, press.ErrNoSession) {
+			if c.Cookies(sessionCookie) != "" {
+				h.clearSession(c)
+			}
+			if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
+				return c.Redirect(loginPath+"?tiep="+url.QueryEscape(string([]byte(c.OriginalURL()))), fiber.StatusSeeOther)
+			}
+			return &Problem{Status: fiber.StatusUnauthorized, Message: press.ErrNoSession.Error()}
+		}
+		if err != nil {
+			return err
+		}
+		if !allowed(p) {
+			return &Problem{Status: fiber.StatusForbidden, Message: press.ErrForbidden.Error()}
+		}
+		c.Locals(staffLocal, p)
+		return c.Next()
+	}
+}
+
+// principal is the staff member requireStaff let through.
+func principal(c *fiber.Ctx) press.Principal {
+	p, _ := c.Locals(staffLocal).(press.Principal)
+	return p
+}
+
+// setSession writes the session cookie: HttpOnly, SameSite=Lax, Secure when
+// the request came over TLS (c.Protocol believes X-Forwarded-Proto only
+// from trusted proxies), limited to the admin area, living as long as the
+// session's absolute lifetime (the idle expiry is enforced by the server).
+func (h *admin) setSession(c *fiber.Ctx, token string, maxAge time.Duration) {
+	c.Cookie(&fiber.Cookie{
+		Name:     sessionCookie,
+		Value:    token,
+		Path:     adminPrefix,
+		MaxAge:   int(maxAge / time.Second),
+		HTTPOnly: true,
+		Secure:   c.Protocol() == "https",
+		SameSite: fiber.CookieSameSiteLaxMode,
+	})
+}
+
+func (h *admin) clearSession(c *fiber.Ctx) {
+	c.Cookie(&fiber.Cookie{
+		Name:     sessionCookie,
+		Value:    "",
+		Path:     adminPrefix,
+		MaxAge:   -1,
+		Expires:  time.Unix(1, 0),
+		HTTPOnly: true,
+		Secure:   c.Protocol() == "https",
+		SameSite: fiber.CookieSameSiteLaxMode,
+	})
+}
+
+// safeNext returns the path to go to after login: next when it is a path
+// inside the admin area (never another site: no "//" or "\" tricks), else
+// the campaign list.
+func safeNext(next string) string {
+	if strings.HasPrefix(next, adminPrefix+"/") && !strings.ContainsAny(next, "\\\r\n") &&
+		!strings.HasPrefix(next, "//") && !strings.Contains(next, "/../") && next != logoutPath {
+		if u, err := url.Parse(next); err == nil && u.Host == "" && u.Scheme == "" {
+			return next
+		}
+	}
+	return campaignsPath
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/thaibinh-pcmt/portal/content"
+	"github.com/thaibinh-pcmt/portal/press"
 	"github.com/thaibinh-pcmt/portal/search"
 	"github.com/thaibinh-pcmt/portal/store"
 )
@@ -43,6 +44,9 @@ type Deps struct {
 	// HomeCampaigns returns the campaigns shown on the home page (newest
 	// first); nil shows none. Set by the press office's wiring.
 	HomeCampaigns func(context.Context) any
+	// Press is the press office (staff, sessions, campaigns, audit); nil:
+	// no admin routes and no campaign pages.
+	Press *press.Office
 }
 
 // Server holds the dependencies and parsed templates behind every handler.

@@ -2,15 +2,70 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
+	"path/filepath"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/thaibinh-pcmt/portal/handlers"
+	"github.com/thaibinh-pcmt/portal/press"
+	"github.com/thaibinh-pcmt/portal/ratelimit"
 	"github.com/thaibinh-pcmt/portal/store"
 )
 
-// startPress builds the press-office services (accounts, sessions,
-// campaigns, scheduler), fills their fields of deps and starts the
-// scheduler. Owned by the press-office work; this placeholder starts nothing.
+// startPress builds the press office (accounts, sessions, login throttling,
+// campaigns, cover images under DataDir/media), sets deps.Press, puts every
+// public campaign back into the search index (openIndex's search.Sync
+// removes documents that are not in the library, so this must run after
+// it), and starts the scheduler that brings scheduled campaigns into the
+// index when their time comes. stop ends the scheduler and closes the
+// limiter's Redis client.
+//
+// Login attempts are counted in Redis when REDIS_URL is set (shared by
+// every instance, atomic GCRA), with the in-process limiter taking over
+// while Redis is unreachable; else in process. cfg.LimitLogin bounds both
+// the attempts per account and per client key.
 func startPress(ctx context.Context, cfg Config, deps *handlers.Deps, db *store.DB, log *slog.Logger) (stop func(context.Context) error, err error) {
-	return func(context.Context) error { return nil }, nil
+	var limiter ratelimit.Limiter = ratelimit.NewMemory()
+	var rdb *redis.Client
+	if cfg.RedisURL != "" {
+		opts, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
+		rdb = redis.NewClient(opts)
+		limiter = ratelimit.NewFallback(ratelimit.NewRedis(rdb, "portal:rl:"), limiter, ratelimit.DefaultPrimaryTimeout, log)
+	}
+	closeRedis := func() error {
+		if rdb == nil {
+			return nil
+		}
+		return rdb.Close()
+	}
+	office, err := press.New(press.Config{
+		DB:           db,
+		Index:        deps.Index,
+		Limiter:      limiter,
+		Now:          deps.Now,
+		Logger:       log,
+		MediaDir:     filepath.Join(cfg.DataDir, "media"),
+		AccountLimit: cfg.LimitLogin,
+		ClientLimit:  cfg.LimitLogin,
+	})
+	if err != nil {
+		return nil, errors.Join(err, closeRedis())
+	}
+	if n, err := office.Reindex(ctx); err != nil {
+		// Not fatal: the scheduler retries every campaign still out of step.
+		log.Warn("search: campaigns not all indexed at start; the scheduler will retry", "indexed", n, "err", err)
+	} else if n > 0 {
+		log.Info("search: campaigns indexed", "count", n)
+	}
+	deps.Press = office
+	stopScheduler := office.StartScheduler(press.DefaultSchedulerInterval)
+	return func(ctx context.Context) error {
+		return errors.Join(stopScheduler(ctx), closeRedis())
+	}, nil
 }

@@ -1,0 +1,220 @@
+package content
+
+import (
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// xssVectors are known cross-site scripting payloads, in the spirit of the
+// OWASP XSS Filter Evasion Cheat Sheet, written as a press officer could
+// type them into a campaign body: raw HTML (which goldmark drops), and
+// Markdown constructs whose URLs carry the payload (which the policy must
+// drop). Each must come out of RenderMarkdown harmless.
+var xssVectors = map[string]string{
+	"script tag":              `<script>alert('xss')</script>`,
+	"script inline":           `Chữ <script>alert(1)</script> tiếp`,
+	"script src":              `<script src="https://evil.example/x.js"></script>`,
+	"script upper case":       `<SCRIPT>alert(1)</SCRIPT>`,
+	"script split":            `<scr<script>ipt>alert(1)</scr</script>ipt>`,
+	"img onerror":             `<img src=x onerror=alert(1)>`,
+	"img onerror in text":     `Xem ảnh <img src="a.png" onerror="alert(document.cookie)"> nhé`,
+	"body onload":             `<body onload=alert(1)>`,
+	"svg onload":              `<svg onload=alert(1)>`,
+	"svg script":              `<svg><script>alert(1)</script></svg>`,
+	"svg animate":             `<svg><animate onbegin=alert(1) attributeName=x dur=1s>`,
+	"math href":               `<math><mtext><a href="javascript:alert(1)">x</a></mtext></math>`,
+	"iframe":                  `<iframe src="javascript:alert(1)"></iframe>`,
+	"iframe srcdoc":           `<iframe srcdoc="<script>alert(1)</script>"></iframe>`,
+	"object":                  `<object data="javascript:alert(1)"></object>`,
+	"embed":                   `<embed src="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">`,
+	"form":                    `<form action="javascript:alert(1)"><button>Gửi</button></form>`,
+	"select option":           `<select><option>Một</option></select>`,
+	"input autofocus":         `<input autofocus onfocus=alert(1)>`,
+	"style element":           `<style>body{background:url("javascript:alert(1)")}</style>`,
+	"style attribute":         `<p style="background:url(javascript:alert(1))">x</p>`,
+	"link stylesheet":         `<link rel=stylesheet href="https://evil.example/x.css">`,
+	"meta refresh":            `<meta http-equiv="refresh" content="0;url=javascript:alert(1)">`,
+	"base href":               `<base href="https://evil.example/">`,
+	"unclosed tag":            `<img src=x onerror=alert(1)//`,
+	"unclosed script":         `<script>alert(1)`,
+	"comment trick":           `<!--<img src="--><img src=x onerror=alert(1)//">`,
+	"details ontoggle":        `<details open ontoggle=alert(1)>`,
+	"video source onerror":    `<video><source onerror="alert(1)"></video>`,
+	"a javascript raw":        `<a href="javascript:alert(1)">bấm</a>`,
+	"md link javascript":      `[bấm vào đây](javascript:alert(1))`,
+	"md link JaVaScRiPt":      `[bấm](JaVaScRiPt:alert(1))`,
+	"md link entity":          `[bấm](&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1))`,
+	"md link hex entity":      `[bấm](&#x6A;&#x61;&#x76;&#x61;&#x73;&#x63;&#x72;&#x69;&#x70;&#x74;&#x3A;alert(1))`,
+	"md link tab inside":      "[bấm](java\tscript:alert(1))",
+	"md link encoded colon":   `[bấm](javascript&colon;alert(1))`,
+	"md link url-encoded":     `[bấm](javascript%3Aalert(1))`,
+	"md link leading space":   `[bấm]( javascript:alert(1))`,
+	"md link angle":           `[bấm](<javascript:alert(1)>)`,
+	"md link vbscript":        `[bấm](vbscript:msgbox(1))`,
+	"md link data html":       `[bấm](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)`,
+	"md link title onclick":   `[bấm](https://example.org "\" onclick=\"alert(1)")`,
+	"md reference javascript": "[bấm][x]\n\n[x]: javascript:alert(1)",
+	"md image javascript":     `![ảnh](javascript:alert(1))`,
+	"md image data svg":       `![ảnh](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)`,
+	"md image alt breakout":   `![" onerror="alert(1)](x.png)`,
+	"autolink javascript":     `<javascript:alert(1)>`,
+	"autolink vbscript":       `<vbscript:msgbox(1)>`,
+	"gfm autolink www":        `www.example.org/"onmouseover="alert(1)`,
+	"html in table":           "| a | b |\n|---|---|\n| <img src=x onerror=alert(1)> | <script>alert(1)</script> |",
+	"html in list":            "- <a href=\"javascript:alert(1)\">x</a>\n- <b onmouseover=alert(1)>y</b>",
+	"html in code":            "`<script>alert(1)</script>`\n\n```\n<img src=x onerror=alert(1)>\n```",
+	"nfd and script":          "Ma tu\u0301y <script>alert(1)</script>",
+}
+
+func TestRenderMarkdownXSSVectors(t *testing.T) {
+	for name, src := range xssVectors {
+		t.Run(name, func(t *testing.T) {
+			out, err := RenderMarkdown([]byte(src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkHarmless(t, string(out))
+		})
+	}
+}
+
+// allowedElements is what the policy may produce; anything else is a leak.
+var allowedElements = map[string]bool{
+	"p": true, "br": true, "hr": true, "h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true,
+	"strong": true, "em": true, "del": true, "code": true, "pre": true, "blockquote": true,
+	"ul": true, "ol": true, "li": true, "a": true, "img": true,
+	"table": true, "thead": true, "tbody": true, "tr": true, "th": true, "td": true,
+}
+
+// checkHarmless parses out as a browser would and fails on any element
+// outside the allowed set, any event handler or style attribute, and any
+// URL attribute whose scheme is not http, https or mailto (after the HTML
+// parser has decoded entities, so obfuscated schemes are caught as well).
+// Fully qualified links must carry rel="noopener".
+func checkHarmless(t *testing.T, out string) {
+	t.Helper()
+	for _, p := range harmProblems(out) {
+		t.Errorf("%s in output: %s", p, out)
+	}
+}
+
+// harmProblems lists what makes out harmful (see checkHarmless).
+func harmProblems(out string) []string {
+	var problems []string
+	nodes, err := html.ParseFragment(strings.NewReader(out), &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div})
+	if err != nil {
+		return []string{"unparsable HTML: " + err.Error()}
+	}
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode {
+			if !allowedElements[n.Data] {
+				problems = append(problems, "element <"+n.Data+">")
+			}
+			rel, href := "", ""
+			for _, a := range n.Attr {
+				key := strings.ToLower(a.Key)
+				switch {
+				case strings.HasPrefix(key, "on"), key == "style", key == "srcdoc", key == "formaction":
+					problems = append(problems, "attribute "+key)
+				case key == "href" || key == "src":
+					u := strings.ToLower(strings.Join(strings.Fields(a.Val), ""))
+					if i := strings.IndexByte(u, ':'); i >= 0 && !strings.ContainsAny(u[:i], "/?#") {
+						if scheme := u[:i]; scheme != "http" && scheme != "https" && scheme != "mailto" {
+							problems = append(problems, key+" with scheme "+scheme)
+						}
+					}
+					if key == "href" {
+						href = u
+					}
+				case key == "rel":
+					rel = a.Val
+				}
+			}
+			if n.Data == "a" && (strings.HasPrefix(href, "http:") || strings.HasPrefix(href, "https:")) && !strings.Contains(rel, "noopener") {
+				problems = append(problems, "external link without rel=noopener")
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	for _, n := range nodes {
+		walk(n)
+	}
+	return problems
+}
+
+// TestHarmProblemsCatches shows that the checker itself finds each kind of
+// harm, so that a passing vector test means something.
+func TestHarmProblemsCatches(t *testing.T) {
+	for _, bad := range []string{
+		`<script>alert(1)</script>`,
+		`<img src="x.png" onerror="alert(1)">`,
+		`<a href="javascript:alert(1)">x</a>`,
+		`<a href="&#106;avascript:alert(1)">x</a>`,
+		`<a href=" JAVA SCRIPT:alert(1)">x</a>`,
+		`<img src="data:image/svg+xml;base64,AAAA">`,
+		`<p style="color:red">x</p>`,
+		`<a href="https://example.org">x</a>`,
+		`<svg><a href="vbscript:x">y</a></svg>`,
+		`<select><option>x</option></select>`,
+	} {
+		if len(harmProblems(bad)) == 0 {
+			t.Errorf("checker missed %s", bad)
+		}
+	}
+	if p := harmProblems(`<p><a href="/van-ban/x" rel="noreferrer">x</a> <a href="https://moh.gov.vn" rel="noreferrer noopener" target="_blank">y</a></p>`); len(p) != 0 {
+		t.Errorf("checker flags safe HTML: %v", p)
+	}
+}
+
+// TestRenderMarkdownKeepsContent checks that the policy does not throw away
+// what Markdown is for: the safe parts of a body survive.
+func TestRenderMarkdownKeepsContent(t *testing.T) {
+	src := "# Tháng hành động\n\nNgày **26/6** là *Ngày quốc tế* phòng, chống ma túy.\n\n" +
+		"- Tuyên truyền\n- Cai nghiện\n\n[Kế hoạch 53](/van-ban/53-kh-ubnd-2017) và [Bộ Y tế](https://moh.gov.vn) " +
+		"<img src=x onerror=alert(1)> [xấu](javascript:alert(1))\n\n![Áp phích](/media/0123456789abcdef0123456789abcdef.jpg)"
+	out, err := RenderMarkdown([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(out)
+	for _, want := range []string{
+		"<h1>Tháng hành động</h1>",
+		"<strong>26/6</strong>",
+		"<em>Ngày quốc tế</em>",
+		"<li>Tuyên truyền</li>",
+		`href="/van-ban/53-kh-ubnd-2017"`,
+		`href="https://moh.gov.vn"`,
+		`noopener`,
+		`<img src="/media/0123456789abcdef0123456789abcdef.jpg" alt="Áp phích"`,
+		"xấu",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("output lacks %q:\n%s", want, s)
+		}
+	}
+	for _, bad := range []string{"onerror", "javascript", "alert"} {
+		if strings.Contains(s, bad) {
+			t.Errorf("output contains %q:\n%s", bad, s)
+		}
+	}
+	checkHarmless(t, s)
+}
+
+func FuzzRenderMarkdown(f *testing.F) {
+	for _, v := range xssVectors {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		out, err := RenderMarkdown([]byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkHarmless(t, string(out))
+	})
+}

@@ -1,0 +1,76 @@
+package handlers
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/thaibinh-pcmt/portal/press"
+)
+
+// loginData is the login page's data.
+type loginData struct {
+	Username string
+	Next     string
+	Error    string
+}
+
+// loginScope is the throttle scope of login attempts per client key.
+const loginScope = "login"
+
+func (h *admin) loginForm(c *fiber.Ctx) error {
+	if _, err := h.Press.Authenticate(c.UserContext(), c.Cookies(sessionCookie)); err == nil {
+		return c.Redirect(safeNext(c.Query("tiep")), fiber.StatusSeeOther)
+	}
+	return h.renderLogin(c, fiber.StatusOK, loginData{Next: safeNext(c.Query("tiep"))})
+}
+
+func (h *admin) renderLogin(c *fiber.Ctx, status int, d loginData) error {
+	return h.render(c, status, "admin-login", View{Title: "Đăng nhập quản trị", Data: d})
+}
+
+// login checks the form (username, password) and opens a session: a new
+// token every time (rotation), the old session deleted. Wrong credentials
+// give 401, too many attempts 429 with Retry-After, both re-showing the
+// form with the username typed and a Vietnamese message.
+func (h *admin) login(c *fiber.Ctx) error {
+	d := loginData{
+		Username: strings.Clone(strings.TrimSpace(c.FormValue("username"))),
+		Next:     safeNext(c.FormValue("tiep")),
+	}
+	sess, err := h.Press.Login(c.UserContext(), press.LoginRequest{
+		Username:  d.Username,
+		Password:  strings.Clone(c.FormValue("password")),
+		ClientKey: h.keyer.Key(loginScope, h.clientAddr(c), h.Now()),
+		OldToken:  strings.Clone(c.Cookies(sessionCookie)),
+	})
+	var te *press.ThrottledError
+	switch {
+	case err == nil:
+	case errors.As(err, &te):
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(te.RetryAfter.Seconds())+1))
+		d.Error = te.Error()
+		return h.renderLogin(c, fiber.StatusTooManyRequests, d)
+	case errors.Is(err, press.ErrBadCredentials):
+		d.Error = err.Error()
+		return h.renderLogin(c, fiber.StatusUnauthorized, d)
+	case errors.Is(err, press.ErrThrottleUnavailable):
+		d.Error = err.Error()
+		return h.renderLogin(c, fiber.StatusServiceUnavailable, d)
+	default:
+		return err
+	}
+	h.setSession(c, sess.Token, sess.MaxAge)
+	return c.Redirect(d.Next, fiber.StatusSeeOther)
+}
+
+// logout ends the session (the CSRF token makes a forged logout fail).
+func (h *admin) logout(c *fiber.Ctx) error {
+	if err := h.Press.Logout(c.UserContext(), c.Cookies(sessionCookie)); err != nil {
+		return err
+	}
+	h.clearSession(c)
+	return c.Redirect(loginPath, fiber.StatusSeeOther)
+}

@@ -1,0 +1,664 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/xml"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/thaibinh-pcmt/portal/content"
+	"github.com/thaibinh-pcmt/portal/press"
+	"github.com/thaibinh-pcmt/portal/ratelimit"
+	"github.com/thaibinh-pcmt/portal/search"
+	"github.com/thaibinh-pcmt/portal/store"
+)
+
+// testClock is the injected clock of the press tests.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *testClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// pressEnv is the real application over a real SQLite store and a real
+// Bleve index in a temporary directory, with an injected clock.
+type pressEnv struct {
+	t      *testing.T
+	app    *fiber.App
+	db     *store.DB
+	idx    *search.Bleve
+	office *press.Office
+	clk    *testClock
+}
+
+const (
+	pressPassword = "Tuyên truyền phòng chống 2026"
+	adminPassword = "Quản trị cổng thông tin 2026"
+)
+
+func newPressEnv(t *testing.T) *pressEnv {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := store.Open(ctx, filepath.Join(dir, "portal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	idx, err := search.OpenBleve(filepath.Join(dir, "index"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	lib, err := content.Load(content.Corpus, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := &testClock{t: time.Date(2026, 6, 20, 1, 0, 0, 0, time.UTC)} // 08:00 in Vietnam
+	office, err := press.New(press.Config{DB: db, Index: idx, Limiter: ratelimit.NewMemory(), Now: clk.Now,
+		MediaDir: filepath.Join(dir, "media")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []struct{ name, role, pw string }{
+		{"lan", press.RolePress, pressPassword},
+		{"hung", press.RolePolice, pressPassword},
+		{"quantri", press.RoleAdmin, adminPassword},
+	} {
+		if _, err := office.AddStaff(ctx, press.ActorCLI, u.name, u.role, u.pw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	app, err := New(Deps{Library: lib, Index: idx, Store: db, Now: clk.Now, Secret: []byte("test-secret-0123456789abcdef"),
+		DataDir: dir, Press: office})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &pressEnv{t: t, app: app, db: db, idx: idx, office: office, clk: clk}
+}
+
+// browser is one client: its cookie jar and the CSRF token of the last form
+// page it saw.
+type browser struct {
+	env     *pressEnv
+	cookies map[string]string
+	csrf    string
+}
+
+func (e *pressEnv) browser() *browser { return &browser{env: e, cookies: map[string]string{}} }
+
+func (b *browser) do(req *http.Request) (*http.Response, string) {
+	b.env.t.Helper()
+	for k, v := range b.cookies {
+		req.AddCookie(&http.Cookie{Name: k, Value: v})
+	}
+	resp, err := b.env.app.Test(req, -1)
+	if err != nil {
+		b.env.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, c := range resp.Cookies() {
+		if c.MaxAge < 0 || c.Value == "" {
+			delete(b.cookies, c.Name)
+		} else {
+			b.cookies[c.Name] = c.Value
+		}
+	}
+	if doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body)); err == nil {
+		if tok, ok := doc.Find(`input[name="_csrf"]`).First().Attr("value"); ok {
+			b.csrf = tok
+		}
+	}
+	return resp, string(body)
+}
+
+func (b *browser) get(target string) (*http.Response, string) {
+	return b.do(httptest.NewRequest(http.MethodGet, target, nil))
+}
+
+// post sends a urlencoded form, with the browser's CSRF token unless the
+// form sets _csrf itself.
+func (b *browser) post(target string, form url.Values) (*http.Response, string) {
+	if _, ok := form["_csrf"]; !ok {
+		form.Set("_csrf", b.csrf)
+	}
+	req := httptest.NewRequest(http.MethodPost, target, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+// postMultipart sends the campaign editor's form with an optional cover.
+func (b *browser) postMultipart(target string, form url.Values, cover []byte) (*http.Response, string) {
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	form.Set("_csrf", b.csrf)
+	for k, vs := range form {
+		for _, v := range vs {
+			w.WriteField(k, v)
+		}
+	}
+	if cover != nil {
+		fw, _ := w.CreateFormFile("cover", "anh-bia.jpg")
+		fw.Write(cover)
+	}
+	w.Close()
+	req := httptest.NewRequest(http.MethodPost, target, &buf)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	return b.do(req)
+}
+
+func (b *browser) login(user, pw string) {
+	b.env.t.Helper()
+	b.get(loginPath)
+	resp, body := b.post(loginPath, url.Values{"username": {user}, "password": {pw}})
+	if resp.StatusCode != http.StatusSeeOther || b.cookies[sessionCookie] == "" {
+		b.env.t.Fatalf("login %s: status %d\n%s", user, resp.StatusCode, body)
+	}
+}
+
+func parseHTML(t *testing.T, body string) *goquery.Document {
+	t.Helper()
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// photo is a JPEG carrying an Exif block with a GPS position, as phones write.
+func photo(t *testing.T) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
+	for y := 0; y < 48; y++ {
+		for x := 0; x < 64; x++ {
+			img.Set(x, y, color.RGBA{uint8(4 * x), uint8(5 * y), 90, 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	payload := []byte("Exif\x00\x00MM\x00\x2aGPSLatitude=20.4463N;GPSLongitude=106.3366E")
+	seg := []byte{0xFF, 0xE1, 0, 0}
+	binary.BigEndian.PutUint16(seg[2:], uint16(len(payload)+2))
+	b := buf.Bytes()
+	return append(append(append(append([]byte{}, b[:2]...), seg...), payload...), b[2:]...)
+}
+
+// atomFeed is the part of an Atom document the tests read.
+type atomFeed struct {
+	Entries []struct {
+		Title string `xml:"title"`
+		ID    string `xml:"id"`
+		Link  struct {
+			Href string `xml:"href,attr"`
+		} `xml:"link"`
+		Content string `xml:"content"`
+	} `xml:"entry"`
+}
+
+func (b *browser) feed() atomFeed {
+	b.env.t.Helper()
+	resp, body := b.get("/feed.xml")
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/atom+xml") {
+		b.env.t.Fatalf("/feed.xml: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	var f atomFeed
+	if err := xml.Unmarshal([]byte(body), &f); err != nil {
+		b.env.t.Fatalf("/feed.xml does not parse: %v", err)
+	}
+	return f
+}
+
+func (b *browser) sitemap() []string {
+	b.env.t.Helper()
+	resp, body := b.get("/sitemap.xml")
+	if resp.StatusCode != http.StatusOK {
+		b.env.t.Fatalf("/sitemap.xml: %d", resp.StatusCode)
+	}
+	var s struct {
+		URLs []struct {
+			Loc string `xml:"loc"`
+		} `xml:"url"`
+	}
+	if err := xml.Unmarshal([]byte(body), &s); err != nil {
+		b.env.t.Fatalf("/sitemap.xml does not parse: %v", err)
+	}
+	var locs []string
+	for _, u := range s.URLs {
+		locs = append(locs, u.Loc)
+	}
+	return locs
+}
+
+func (e *pressEnv) searchURLs(q string) []string {
+	e.t.Helper()
+	res, err := e.idx.Search(context.Background(), search.Query{Text: q})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var out []string
+	for _, h := range res.Hits {
+		out = append(out, h.URL)
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s || strings.HasSuffix(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func (f atomFeed) has(suffix string) (title, content string, ok bool) {
+	for _, e := range f.Entries {
+		if strings.HasSuffix(e.Link.Href, suffix) {
+			return e.Title, e.Content, true
+		}
+	}
+	return "", "", false
+}
+
+const xssBody = "# Mở đầu\n\nNgày **26/6** là Ngày quốc tế phòng, chống ma túy.\n\n" +
+	"<script>alert('xss')</script>\n\n" +
+	"Ảnh: <img src=x onerror=alert(1)>\n\n" +
+	"[bấm vào đây](javascript:alert(1)) và [Kế hoạch 53](/van-ban/53-kh-ubnd-2017).\n\n" +
+	"- Tuyên truyền tại trường học\n- Ra quân bóc gỡ quảng cáo ma túy"
+
+// TestPressEndToEnd runs the press office through the real HTTP forms of
+// the real app: refusals of anonymous requests, login, publishing a
+// Markdown campaign with XSS payloads, the page, list, home, feed, sitemap
+// and search updated at once, editing, unpublishing, roles, audit and the
+// login throttle.
+func TestPressEndToEnd(t *testing.T) {
+	e := newPressEnv(t)
+	ctx := context.Background()
+	const slug = "thang-hanh-dong-phong-chong-ma-tuy-2026"
+	const page = "/chien-dich/" + slug
+
+	// Anonymous: admin pages redirect to the login page, and every POST is
+	// refused (no CSRF token: 403; a token but no session: 401) and
+	// changes nothing.
+	anon := e.browser()
+	resp, _ := anon.get("/quan-tri/chien-dich")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), loginPath) {
+		t.Fatalf("anonymous GET admin: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	form := url.Values{"title": {"Tháng hành động phòng, chống ma túy 2026"}, "body": {"x"}, "status": {"published"}}
+	resp, _ = anon.post("/quan-tri/chien-dich", url.Values{"title": form["title"], "body": {"x"}, "status": {"published"}, "_csrf": {""}})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("anonymous POST without CSRF: %d, want 403", resp.StatusCode)
+	}
+	anon.get(loginPath) // a real CSRF token, still no session
+	for _, target := range []string{"/quan-tri/chien-dich", "/quan-tri/chien-dich/1", "/quan-tri/chien-dich/1/dang-ngay", "/quan-tri/chien-dich/1/go-xuong"} {
+		resp, body := anon.postMultipart(target, url.Values{"title": form["title"], "body": {"x"}, "status": {"published"}}, nil)
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "đăng nhập") {
+			t.Fatalf("anonymous POST %s: %d, want 401 with a Vietnamese message", target, resp.StatusCode)
+		}
+	}
+	if list, _ := e.db.ListCampaigns(ctx); len(list) != 0 {
+		t.Fatalf("a refused request created %d campaigns", len(list))
+	}
+
+	// Log in as the press officer.
+	b := e.browser()
+	b.get(loginPath)
+	resp, _ = b.post(loginPath, url.Values{"username": {"lan"}, "password": {pressPassword}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != campaignsPath {
+		t.Fatalf("login: %d → %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	var sc *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == sessionCookie {
+			sc = c
+		}
+	}
+	if sc == nil || !sc.HttpOnly || sc.SameSite != http.SameSiteLaxMode || sc.Path != adminPrefix || sc.Secure || len(sc.Value) != 43 {
+		t.Fatalf("session cookie %+v", sc)
+	}
+	firstToken := sc.Value
+	// Logging in again rotates the session: the old token is dead.
+	b.get(loginPath)
+	b.post(loginPath, url.Values{"username": {"lan"}, "password": {pressPassword}})
+	if b.cookies[sessionCookie] == firstToken {
+		t.Fatal("session not rotated at login")
+	}
+	if _, err := e.office.Authenticate(ctx, firstToken); err == nil {
+		t.Fatal("old session still valid after a new login")
+	}
+
+	// Publish a Markdown campaign carrying XSS payloads, with a cover photo.
+	b.get("/quan-tri/chien-dich/moi")
+	resp, body := b.postMultipart("/quan-tri/chien-dich", url.Values{
+		"title":   {"Tháng hành động phòng, chống ma túy 2026"},
+		"summary": {"Hưởng ứng Ngày quốc tế phòng, chống ma túy 26/6."},
+		"body":    {xssBody},
+		"status":  {"published"},
+		"kind":    {"campaign"},
+		"action":  {"save"},
+	}, photo(t))
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("publish: %d\n%s", resp.StatusCode, body)
+	}
+	cp, err := e.db.CampaignBySlug(ctx, slug)
+	if err != nil {
+		t.Fatalf("campaign not saved under its slug: %v", err)
+	}
+
+	// The page: Markdown rendered, payloads gone, Open Graph tags.
+	resp, body = anon.get(page)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d", page, resp.StatusCode)
+	}
+	doc := parseHTML(t, body)
+	art := doc.Find("article")
+	if got := art.Find("h1").First().Text(); got != "Tháng hành động phòng, chống ma túy 2026" {
+		t.Errorf("h1 = %q", got)
+	}
+	if art.Find(".doc-body h1").Text() != "Mở đầu" || art.Find(".doc-body strong").Text() != "26/6" || art.Find(".doc-body li").Length() != 2 {
+		t.Errorf("Markdown not rendered:\n%s", body)
+	}
+	if art.Find(`a[href="/van-ban/53-kh-ubnd-2017"]`).Length() != 1 || !strings.Contains(art.Text(), "bấm vào đây") {
+		t.Errorf("safe link or link text lost")
+	}
+	if n := doc.Find("script").Length(); n != 0 {
+		t.Errorf("%d script elements on the page", n)
+	}
+	art.Find("*").Each(func(_ int, s *goquery.Selection) {
+		for _, a := range s.Nodes[0].Attr {
+			if strings.HasPrefix(strings.ToLower(a.Key), "on") || strings.Contains(strings.ToLower(a.Val), "javascript:") {
+				t.Errorf("dangerous attribute %s=%q survived", a.Key, a.Val)
+			}
+		}
+	})
+	if strings.Contains(body, "alert(") || strings.Contains(body, "onerror") {
+		t.Errorf("payload text in the page")
+	}
+	meta := func(attr, name string) string {
+		v, _ := doc.Find(`meta[` + attr + `="` + name + `"]`).Attr("content")
+		return v
+	}
+	if meta("property", "og:title") != "Tháng hành động phòng, chống ma túy 2026" ||
+		meta("property", "og:description") != "Hưởng ứng Ngày quốc tế phòng, chống ma túy 26/6." ||
+		meta("property", "og:type") != "article" ||
+		meta("name", "twitter:card") != "summary_large_image" ||
+		!strings.HasPrefix(meta("property", "og:image"), "http") || !strings.Contains(meta("property", "og:image"), "/media/"+cp.Cover) {
+		t.Errorf("Open Graph / Twitter tags wrong: og:image=%q", meta("property", "og:image"))
+	}
+
+	// The cover: re-encoded, no GPS, fixed type.
+	resp, img := anon.get("/media/" + cp.Cover)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/jpeg" ||
+		resp.Header.Get("X-Content-Type-Options") != "nosniff" || strings.Contains(img, "GPS") || strings.Contains(img, "Exif") {
+		t.Errorf("cover: %d %s, metadata kept %v", resp.StatusCode, resp.Header.Get("Content-Type"), strings.Contains(img, "GPS"))
+	}
+
+	// At once: list, home, feed, sitemap, search.
+	_, body = anon.get("/chien-dich")
+	if parseHTML(t, body).Find(`a[href="`+page+`"]`).Length() == 0 {
+		t.Error("campaign missing from /chien-dich")
+	}
+	_, body = anon.get("/")
+	if parseHTML(t, body).Find(`#chien-dich ~ ul a[href="`+page+`"], a[href="`+page+`"]`).Length() == 0 {
+		t.Error("campaign missing from the home page")
+	}
+	title, content, ok := anon.feed().has(page)
+	if !ok || title != "Tháng hành động phòng, chống ma túy 2026" {
+		t.Errorf("campaign missing from the feed")
+	}
+	if !strings.Contains(content, "<strong>26/6</strong>") || strings.Contains(content, "script") || strings.Contains(content, "onerror") || strings.Contains(content, "javascript:") {
+		t.Errorf("feed content not the sanitised HTML: %s", content)
+	}
+	if locs := anon.sitemap(); !contains(locs, page) || !contains(locs, "/van-ban/53-kh-ubnd-2017") || !contains(locs, "/chien-dich") {
+		t.Errorf("sitemap lacks pages: %v", locs)
+	}
+	if urls := e.searchURLs("thang hanh dong phong chong ma tuy 2026"); !contains(urls, page) {
+		t.Errorf("search does not find the campaign: %v", urls)
+	}
+	resp, body = anon.get("/api/v1/search?q=" + url.QueryEscape("hưởng ứng ngày quốc tế"))
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, page) {
+		t.Errorf("search API: %d, campaign missing:\n%s", resp.StatusCode, body)
+	}
+
+	// Edit: new title and a new word, at once everywhere.
+	b.get("/quan-tri/chien-dich/" + strconv.FormatInt(cp.ID, 10))
+	resp, body = b.postMultipart("/quan-tri/chien-dich/"+strconv.FormatInt(cp.ID, 10), url.Values{
+		"title": {"Tháng hành động 2026: ra quân toàn tỉnh"}, "summary": {"Lễ ra quân tại huyện Kiến Xương."},
+		"body": {xssBody + "\n\nLễ ra quân tại Kiến Xương."}, "status": {"published"}, "kind": {"campaign"},
+		"version": {strconv.FormatInt(cp.Version, 10)},
+	}, nil)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("edit: %d\n%s", resp.StatusCode, body)
+	}
+	if _, body = anon.get(page); !strings.Contains(body, "Tháng hành động 2026: ra quân toàn tỉnh") {
+		t.Error("page not updated")
+	}
+	if title, _, _ := anon.feed().has(page); title != "Tháng hành động 2026: ra quân toàn tỉnh" {
+		t.Errorf("feed not updated: %q", title)
+	}
+	if urls := e.searchURLs("kien xuong"); !contains(urls, page) {
+		t.Errorf("search not updated: %v", urls)
+	}
+	// A stale edit (the old version) is refused with 409 and changes nothing.
+	resp, _ = b.postMultipart("/quan-tri/chien-dich/"+strconv.FormatInt(cp.ID, 10), url.Values{
+		"title": {"Bản cũ"}, "body": {"x"}, "status": {"published"}, "version": {strconv.FormatInt(cp.Version, 10)}}, nil)
+	if resp.StatusCode != http.StatusConflict {
+		t.Errorf("stale edit: %d, want 409", resp.StatusCode)
+	}
+	// Bad input: a Vietnamese message per field, what was typed kept.
+	resp, body = b.postMultipart("/quan-tri/chien-dich", url.Values{"title": {""}, "summary": {"Tóm tắt giữ lại"}, "body": {""}, "status": {"published"}, "publish_at": {"ngày mai"}}, nil)
+	fdoc := parseHTML(t, body)
+	if resp.StatusCode != http.StatusUnprocessableEntity || fdoc.Find("#loi-title").Text() != "Vui lòng nhập tiêu đề." ||
+		!strings.Contains(fdoc.Find("#loi-publish_at").Text(), "Thời điểm đăng không hợp lệ") || fdoc.Find("#summary").Text() != "Tóm tắt giữ lại" {
+		t.Errorf("bad input: %d\n%s", resp.StatusCode, body)
+	}
+
+	// Other roles: police may not touch campaigns; only admins read the audit log.
+	police := e.browser()
+	police.login("hung", pressPassword)
+	if resp, _ := police.get("/quan-tri/chien-dich"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("police GET campaigns: %d, want 403", resp.StatusCode)
+	}
+	police.get(loginPath)
+	cur, _ := e.db.CampaignBySlug(ctx, slug)
+	if resp, _ := police.post("/quan-tri/chien-dich/"+strconv.FormatInt(cp.ID, 10)+"/go-xuong", url.Values{"version": {strconv.FormatInt(cur.Version, 10)}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("police unpublish: %d, want 403", resp.StatusCode)
+	}
+	if resp, _ := b.get("/quan-tri/nhat-ky"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("press GET audit: %d, want 403", resp.StatusCode)
+	}
+	if after, _ := e.db.CampaignBySlug(ctx, slug); after.Version != cur.Version || !after.Public(e.clk.Now()) {
+		t.Fatal("a refused request changed the campaign")
+	}
+
+	// Unpublish: gone from the page, list, feed, sitemap and search at once.
+	b.get("/quan-tri/chien-dich")
+	resp, _ = b.post("/quan-tri/chien-dich/"+strconv.FormatInt(cp.ID, 10)+"/go-xuong", url.Values{"version": {strconv.FormatInt(cur.Version, 10)}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("unpublish: %d", resp.StatusCode)
+	}
+	if resp, _ := anon.get(page); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("unpublished page: %d, want 404", resp.StatusCode)
+	}
+	if _, body := anon.get("/chien-dich"); strings.Contains(body, page) {
+		t.Error("unpublished campaign still listed")
+	}
+	if _, _, ok := anon.feed().has(page); ok {
+		t.Error("unpublished campaign still in the feed")
+	}
+	if contains(anon.sitemap(), page) {
+		t.Error("unpublished campaign still in the sitemap")
+	}
+	if urls := e.searchURLs("kien xuong"); contains(urls, page) {
+		t.Error("unpublished campaign still found by search")
+	}
+
+	// The audit log: admins see who did what; no password anywhere.
+	adm := e.browser()
+	adm.login("quantri", adminPassword)
+	resp, body = adm.get("/quan-tri/nhat-ky")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("admin GET audit: %d", resp.StatusCode)
+	}
+	for _, want := range []string{"Đăng bài", "Sửa bài", "Gỡ bài", "Đăng nhập", "chien-dich/" + slug, "lan"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("audit page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, pressPassword) || strings.Contains(body, adminPassword) {
+		t.Error("a password in the audit page")
+	}
+
+	// Logout ends the session.
+	b.get("/quan-tri/chien-dich")
+	token := b.cookies[sessionCookie]
+	if resp, _ := b.post(logoutPath, url.Values{}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout: %d", resp.StatusCode)
+	}
+	if _, err := e.office.Authenticate(ctx, token); err == nil {
+		t.Error("session alive after logout")
+	}
+}
+
+// TestLoginThrottledHTTP: twelve wrong passwords in a row; the 11th and
+// 12th get 429 with Retry-After and a Vietnamese message, and then even the
+// right password is refused for a while.
+func TestLoginThrottledHTTP(t *testing.T) {
+	e := newPressEnv(t)
+	b := e.browser()
+	for i := 1; i <= 12; i++ {
+		b.get(loginPath)
+		resp, body := b.post(loginPath, url.Values{"username": {"lan"}, "password": {"sai mật khẩu lần " + strconv.Itoa(i)}})
+		want := http.StatusUnauthorized
+		if i > press.DefaultAccountLimit.Rate {
+			want = http.StatusTooManyRequests
+		}
+		if resp.StatusCode != want {
+			t.Fatalf("attempt %d: %d, want %d", i, resp.StatusCode, want)
+		}
+		msg := parseHTML(t, body).Find("#loi-dang-nhap").Text()
+		if want == http.StatusTooManyRequests {
+			if resp.Header.Get("Retry-After") == "" || !strings.HasPrefix(msg, "Bạn đã đăng nhập sai quá nhiều lần.") {
+				t.Fatalf("attempt %d: Retry-After %q, message %q", i, resp.Header.Get("Retry-After"), msg)
+			}
+		} else if msg != "Tên đăng nhập hoặc mật khẩu không đúng." {
+			t.Fatalf("attempt %d: message %q", i, msg)
+		}
+		if v, _ := parseHTML(t, body).Find("#username").Attr("value"); v != "lan" {
+			t.Fatalf("typed username not kept: %q", v)
+		}
+	}
+	b.get(loginPath)
+	if resp, _ := b.post(loginPath, url.Values{"username": {"lan"}, "password": {pressPassword}}); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("right password while throttled: %d", resp.StatusCode)
+	}
+	if b.cookies[sessionCookie] != "" {
+		t.Fatal("session issued while throttled")
+	}
+}
+
+// TestScheduledCampaignAppears: a campaign scheduled for later is nowhere
+// until its time; when the injected clock passes it, the page, list, feed
+// and sitemap show it at once, and one scheduler tick puts it in search.
+func TestScheduledCampaignAppears(t *testing.T) {
+	e := newPressEnv(t)
+	ctx := context.Background()
+	b := e.browser()
+	b.login("lan", pressPassword)
+	b.get("/quan-tri/chien-dich/moi")
+	// Now is 08:00 on 20/6/2026 in Vietnam; schedule for 10:30 the same day.
+	resp, body := b.postMultipart("/quan-tri/chien-dich", url.Values{
+		"title": {"Lễ ra quân hưởng ứng Ngày 26/6"}, "summary": {"Ra quân đồng loạt."}, "body": {"Lễ ra quân **đồng loạt** ở mọi xã."},
+		"status": {"published"}, "publish_at": {"2026-06-20T10:30"},
+	}, nil)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("schedule: %d\n%s", resp.StatusCode, body)
+	}
+	const page = "/chien-dich/le-ra-quan-huong-ung-ngay-26-6"
+	_, body = b.get("/quan-tri/chien-dich")
+	if !strings.Contains(body, "Đã lên lịch") || !strings.Contains(body, "10:30 20/6/2026") {
+		t.Errorf("admin list does not show the schedule")
+	}
+
+	ticks := make(chan time.Time)
+	passes := make(chan int)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go e.office.RunScheduler(runCtx, ticks, func(n int, err error) {
+		if err != nil {
+			t.Errorf("scheduler pass: %v", err)
+		}
+		passes <- n
+	})
+	if n := <-passes; n != 0 {
+		t.Fatalf("first pass changed %d campaigns before their time", n)
+	}
+
+	anon := e.browser()
+	check := func(wantPublic bool) {
+		t.Helper()
+		resp, _ := anon.get(page)
+		if (resp.StatusCode == http.StatusOK) != wantPublic {
+			t.Errorf("page: %d (public %v)", resp.StatusCode, wantPublic)
+		}
+		if _, body := anon.get("/chien-dich"); strings.Contains(body, page) != wantPublic {
+			t.Errorf("list (public %v)", wantPublic)
+		}
+		if _, _, ok := anon.feed().has(page); ok != wantPublic {
+			t.Errorf("feed (public %v)", wantPublic)
+		}
+		if contains(anon.sitemap(), page) != wantPublic {
+			t.Errorf("sitemap (public %v)", wantPublic)
+		}
+	}
+	check(false)
+	e.clk.Add(2 * time.Hour) // 10:00: not yet
+	ticks <- e.clk.Now()
+	if n := <-passes; n != 0 {
+		t.Fatalf("pass at 10:00 changed %d campaigns", n)
+	}
+	check(false)
+	if urls := e.searchURLs("le ra quan"); contains(urls, page) {
+		t.Fatal("in search before its time")
+	}
+
+	e.clk.Add(31 * time.Minute) // 10:31: its time has come
+	check(true)
+	ticks <- e.clk.Now()
+	if n := <-passes; n != 1 {
+		t.Fatalf("pass at 10:31 changed %d campaigns, want 1", n)
+	}
+	if urls := e.searchURLs("le ra quan"); !contains(urls, page) {
+		t.Errorf("not in search after the scheduler tick: %v", urls)
+	}
+	audit, _ := e.office.Audit(ctx, 0, 1)
+	if len(audit) != 1 || audit[0].Action != "campaign.go_live" || audit[0].Actor != press.ActorSystem {
+		t.Errorf("go-live not audited: %+v", audit)
+	}
+}
