@@ -221,17 +221,29 @@ func (l *Local) Read(ctx context.Context, stream, group, consumer string, count 
 		count = 1
 	}
 	deadline := time.Now().Add(block)
-	for {
+	for first := true; ; first = false {
 		l.mu.Lock()
 		wake := l.wake
 		l.mu.Unlock()
-		msgs, err := l.readOnce(ctx, stream, group, consumer, count)
-		if err != nil || len(msgs) > 0 {
-			return msgs, err
+		news := true
+		if !first {
+			// While waiting, look without taking the write lock (and
+			// without an fsync per poll); the first pass always takes it,
+			// registering the consumer as XREADGROUP does.
+			var err error
+			if news, err = l.hasNew(ctx, stream, group); err != nil {
+				return nil, fmt.Errorf("queue: read %s as %s/%s: %w", stream, group, consumer, err)
+			}
+		}
+		if news {
+			msgs, err := l.readOnce(ctx, stream, group, consumer, count)
+			if err != nil || len(msgs) > 0 {
+				return msgs, err
+			}
 		}
 		left := time.Until(deadline)
 		if block <= 0 || left <= 0 {
-			return msgs, nil
+			return []Message{}, nil
 		}
 		t := time.NewTimer(min(left, localPoll))
 		select {
@@ -243,6 +255,19 @@ func (l *Local) Read(ctx context.Context, stream, group, consumer string, count 
 		case <-t.C:
 		}
 	}
+}
+
+// hasNew reports, in a read-only statement, whether stream has entries the
+// group has not delivered yet.
+func (l *Local) hasNew(ctx context.Context, stream, group string) (bool, error) {
+	var news bool
+	err := l.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM entries e
+			WHERE e.stream = g.stream AND e.seq > g.last_delivered)
+		FROM consumer_groups g WHERE g.stream = ? AND g.name = ?`, stream, group).Scan(&news)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, errNoGroup
+	}
+	return news, err
 }
 
 func (l *Local) readOnce(ctx context.Context, stream, group, consumer string, count int) ([]Message, error) {
