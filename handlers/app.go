@@ -121,7 +121,10 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; "+
 		"base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 	c.Set("X-Content-Type-Options", "nosniff")
-	c.Set("Referrer-Policy", "no-referrer")
+	// same-origin, not no-referrer: no address of ours ever reaches another
+	// site, but our own form POSTs carry a Referer, which Fiber's CSRF
+	// middleware requires over HTTPS (it refuses a POST without one).
+	c.Set("Referrer-Policy", "same-origin")
 	c.Set("X-Frame-Options", "DENY")
 	c.Set("Permissions-Policy", "microphone=(self), camera=(), geolocation=()")
 	c.Set("Cross-Origin-Opener-Policy", "same-origin")
