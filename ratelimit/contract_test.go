@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"net"
 	"net/netip"
 	"regexp"
 	"strings"
@@ -313,5 +314,44 @@ func TestRedisKeyHoldsNoAddress(t *testing.T) {
 		if err != nil || ttl <= 0 {
 			t.Errorf("key %q has TTL %v, %v; every key must expire", k, ttl, err)
 		}
+	}
+}
+
+// TestFallbackBoundsAStalledRedis: a server that accepts connections and
+// never answers, and a client without read timeouts that ignores context
+// deadlines on sockets (go-redis's default). Allow must still decide, with
+// the fallback, instead of waiting for ever.
+func TestFallbackBoundsAStalledRedis(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c) // held open, never answered
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	}()
+	c := redis.NewClient(&redis.Options{Addr: ln.Addr().String(), ReadTimeout: -1, WriteTimeout: -1, MaxRetries: -1})
+	defer c.Close()
+	f := NewFallback(NewRedis(c, "portal:rl:"), NewMemory(), DefaultPrimaryTimeout, nil)
+	exhaust(t, f, "tips:stalled", fivePerHour)
+	if got := f.Counters(); !f.Degraded() || got.Fallback != 6 || got.PrimaryErrors < 1 {
+		t.Fatalf("degraded %v, counters %+v; want every decision from the fallback", f.Degraded(), got)
 	}
 }

@@ -75,9 +75,7 @@ func (f *Fallback) Allow(ctx context.Context, key string, l Limit) (Result, erro
 		return Result{}, err
 	}
 	if f.now().UnixNano() >= f.retryAt.Load() {
-		pctx, cancel := context.WithTimeout(ctx, f.timeout)
-		res, err := f.primary.Allow(pctx, key, l)
-		cancel()
+		res, err := f.askPrimary(ctx, key, l)
 		if err == nil {
 			if f.degraded.CompareAndSwap(true, false) {
 				f.log.Info("rate limiter: primary engine answers again; shared limits restored")
@@ -102,6 +100,33 @@ func (f *Fallback) Allow(ctx context.Context, key string, l Limit) (Result, erro
 	}
 	f.fellBack.Add(1)
 	return f.count(res), nil
+}
+
+// askPrimary calls the primary with the timeout and returns at the
+// deadline even if the call does not: go-redis ignores context deadlines on
+// socket reads unless ContextTimeoutEnabled is set, so a Redis that
+// swallows packets would otherwise hold the request for its ReadTimeout.
+// The abandoned call finishes in its own goroutine; after a failure the
+// primary is not asked again for probeInterval, which bounds how many can
+// pile up.
+func (f *Fallback) askPrimary(ctx context.Context, key string, l Limit) (Result, error) {
+	pctx, cancel := context.WithTimeout(ctx, f.timeout)
+	defer cancel()
+	type outcome struct {
+		res Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		r, err := f.primary.Allow(pctx, key, l)
+		done <- outcome{r, err}
+	}()
+	select {
+	case o := <-done:
+		return o.res, o.err
+	case <-pctx.Done():
+		return Result{}, pctx.Err()
+	}
 }
 
 func (f *Fallback) count(r Result) Result {
