@@ -16,7 +16,9 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/thaibinh-pcmt/portal/content"
+	"github.com/thaibinh-pcmt/portal/intake"
 	"github.com/thaibinh-pcmt/portal/press"
+	"github.com/thaibinh-pcmt/portal/ratelimit"
 	"github.com/thaibinh-pcmt/portal/search"
 	"github.com/thaibinh-pcmt/portal/store"
 )
@@ -44,6 +46,15 @@ type Deps struct {
 	// HomeCampaigns returns the campaigns shown on the home page (newest
 	// first); nil shows none. Set by the press office's wiring.
 	HomeCampaigns func(context.Context) any
+	// Intake accepts tip-offs and rehab enquiries (outbox, receipts); nil:
+	// the intake pages answer 503. Set by startIntake.
+	Intake *intake.Service
+	// Limiter decides the per-client rate limits (Redis with the
+	// in-process fallback, or in-process only); nil: no limits. Set by
+	// startIntake.
+	Limiter ratelimit.Limiter
+	// Limits are the rates of the limited routes (handlers/ratelimit.go).
+	Limits Limits
 	// Press is the press office (staff, sessions, campaigns, audit); nil:
 	// no admin routes and no campaign pages.
 	Press *press.Office

@@ -1,7 +1,183 @@
 package handlers
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"strings"
 
-// registerIntake registers the tip-off, rehab-enquiry and receipt routes and
-// their JSON API. Owned by the intake work; this placeholder registers nothing.
-func (s *Server) registerIntake(app *fiber.App) {}
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/thaibinh-pcmt/portal/intake"
+)
+
+// Body limits of the intake routes, checked before anything is parsed so
+// that people get a readable 413 rather than a reset connection. A form
+// post of a 5,000-character Vietnamese description, percent-encoded, is
+// about 45 KB; the form fields carry maxlength, so only scripts hit these.
+const (
+	intakeFormBodyLimit = 128 << 10
+	intakeAPIBodyLimit  = 64 << 10
+)
+
+// honeypotField is the form field people never see or fill; bots that fill
+// every field do.
+const honeypotField = "website"
+
+// Messages of the intake pages that are not about one field.
+const (
+	msgIntakeDown     = "Chức năng tiếp nhận đang tạm dừng. Vui lòng thử lại sau; trường hợp khẩn cấp hãy gọi 113."
+	msgBodyTooLarge   = "Dữ liệu gửi lên quá lớn. Nội dung tối đa 5.000 ký tự."
+	msgFixErrors      = "Chưa gửi được. Vui lòng sửa các mục dưới đây rồi gửi lại; những gì bạn đã nhập vẫn được giữ nguyên."
+	msgHoneypot       = "Chưa gửi được: ô “Trang web” ở cuối biểu mẫu (dành để chặn máy gửi tự động) đã bị điền. Hãy để trống ô đó rồi gửi lại."
+	msgMalformedJSON  = "Dữ liệu JSON không hợp lệ: cần đúng một đối tượng JSON."
+	msgInvalidInput   = "Dữ liệu chưa hợp lệ."
+	msgReceiptUnknown = "Không tìm thấy tin nào với mã tiếp nhận này. Hãy kiểm tra lại 16 chữ số."
+	msgReceiptFormat  = "Mã tiếp nhận: gồm 16 chữ số, ví dụ 1234 5678 9012 3456."
+)
+
+// registerIntake registers the tip-off form (/tin-bao), the rehab guidance
+// and enquiry form (/cai-nghien, /cai-nghien/dang-ky), the receipt look-up
+// (/tra-cuu) and their JSON API under /api/v1. Every submission route
+// checks its body size, then the client's rate limit, then (forms) the
+// CSRF token. No route here logs anything about the request.
+func (s *Server) registerIntake(app *fiber.App) {
+	tips := s.rateLimit(scopeTips, s.Limits.Tips)
+	enquiries := s.rateLimit(scopeEnquiries, s.Limits.Enquiries)
+	status := s.rateLimit(scopeStatus, s.Limits.Status)
+	form := limitBody(intakeFormBodyLimit)
+	api := limitBody(intakeAPIBodyLimit)
+
+	app.Get("/tin-bao", s.csrf, s.tipPage)
+	app.Post("/tin-bao", intakeNoStore, form, tips, s.csrf, s.tipSubmit)
+	app.Get("/cai-nghien", s.rehabGuide)
+	app.Get("/cai-nghien/dang-ky", s.csrf, s.enquiryPage)
+	app.Post("/cai-nghien/dang-ky", intakeNoStore, form, enquiries, s.csrf, s.enquirySubmit)
+	app.Get("/tra-cuu", s.csrf, s.statusPage)
+	app.Post("/tra-cuu", intakeNoStore, form, status, s.csrf, s.statusSubmit)
+
+	app.Get("/api/v1/form-options", s.apiFormOptions)
+	app.Post("/api/v1/tips", intakeNoStore, api, tips, s.apiTip)
+	app.Post("/api/v1/rehab-enquiries", intakeNoStore, api, enquiries, s.apiEnquiry)
+	app.Post("/api/v1/status", intakeNoStore, api, status, s.apiStatus)
+}
+
+// intakeNoStore keeps receipts and statuses out of every cache.
+func intakeNoStore(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Next()
+}
+
+// limitBody answers 413 when the body (or its declared length) exceeds max.
+func limitBody(max int) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if c.Request().Header.ContentLength() > max || len(c.Body()) > max {
+			return &Problem{Status: fiber.StatusRequestEntityTooLarge, Message: msgBodyTooLarge}
+		}
+		return c.Next()
+	}
+}
+
+// formError is one entry of the error summary at the top of a form.
+type formError struct {
+	Field   string // field name; the input's id is "f-" + Field
+	Message string
+}
+
+// intakeForm is the Data of the three form pages: the values as the
+// person typed them, the message of each field in error, and the choices.
+type intakeForm struct {
+	Values   map[string]string
+	Consent  bool
+	Errors   intake.FieldErrors
+	Summary  []formError
+	Message  string // above the form, when it came back with errors
+	Options  intake.FormOptions
+	Agency   string
+	Province string
+	Min, Max map[string]int
+}
+
+// Val returns what the person typed in field.
+func (f *intakeForm) Val(field string) string { return f.Values[field] }
+
+// Err returns the message of field, or "".
+func (f *intakeForm) Err(field string) string { return f.Errors[field] }
+
+// Describe returns the aria-describedby value of field: its hint (when it
+// has one) and, when in error, its message "<field>-error".
+func (f *intakeForm) Describe(field string, hint string) string {
+	ids := []string{}
+	if hint != "" {
+		ids = append(ids, hint)
+	}
+	if f.Errors[field] != "" {
+		ids = append(ids, field+"-error")
+	}
+	return strings.Join(ids, " ")
+}
+
+// Selected reports whether code is the value typed in field.
+func (f *intakeForm) Selected(field, code string) bool { return f.Values[field] == code }
+
+// newIntakeForm builds the form data; fields lists the form's fields in
+// page order, for the error summary.
+func (s *Server) newIntakeForm(kind string, values map[string]string, fe intake.FieldErrors, fields []string) *intakeForm {
+	cat := s.Intake.Catalog()
+	f := &intakeForm{
+		Values: values, Errors: fe, Options: cat.Options, Agency: cat.Routes[kind].Agency, Province: cat.Province,
+		Min: map[string]int{intake.FieldDescription: intake.DescriptionMin, intake.FieldContactName: intake.ContactNameMin},
+		Max: map[string]int{
+			intake.FieldDescription: intake.DescriptionMax, intake.FieldOccurredAt: intake.OccurredAtMax,
+			intake.FieldLocationDetail: intake.LocationDetailMax, intake.FieldContactName: intake.ContactNameMax,
+			intake.FieldMessage: intake.MessageMax,
+		},
+	}
+	if f.Values == nil {
+		f.Values = map[string]string{}
+	}
+	for _, name := range fields {
+		if m := fe[name]; m != "" {
+			f.Summary = append(f.Summary, formError{Field: name, Message: m})
+		}
+	}
+	if len(fe) > 0 {
+		f.Message = msgFixErrors
+	}
+	return f
+}
+
+// formValues copies the named form fields out of Fiber's buffers.
+func formValues(c *fiber.Ctx, names ...string) map[string]string {
+	v := make(map[string]string, len(names))
+	for _, n := range names {
+		v[n] = strings.Clone(c.FormValue(n))
+	}
+	return v
+}
+
+// honeypotFilled reports whether the hidden field was filled.
+func honeypotFilled(c *fiber.Ctx) bool { return strings.TrimSpace(c.FormValue(honeypotField)) != "" }
+
+// receiptView is the Data of the page shown once after a submission.
+type receiptView struct {
+	Receipt     string // grouped in fours
+	Kind        string
+	KindLabel   string
+	StatusLabel string
+	Agency      string
+}
+
+func (s *Server) renderReceipt(c *fiber.Ctx, kind string, r intake.Receipt) error {
+	return s.render(c, fiber.StatusOK, "tiep-nhan", View{
+		Title: "Đã tiếp nhận",
+		Data: receiptView{
+			Receipt: intake.FormatReceipt(r.Code), Kind: kind, KindLabel: intake.KindLabels[kind],
+			StatusLabel: intake.StatusLabels[r.Status], Agency: r.Agency,
+		},
+	})
+}
+
+func (s *Server) intakeAvailable() error {
+	if s.Intake == nil {
+		return &Problem{Status: fiber.StatusServiceUnavailable, Message: msgIntakeDown}
+	}
+	return nil
+}

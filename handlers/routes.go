@@ -17,6 +17,8 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get(static.Prefix+":name", s.asset)
 	app.Get("/robots.txt", s.robots)
 
+	// Rate limits of routes registered by others (search) come first.
+	s.registerRateLimits(app)
 	s.registerSite(app)
 	s.registerSearch(app)
 	s.registerIntake(app)

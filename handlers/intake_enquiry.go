@@ -1,0 +1,75 @@
+package handlers
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/thaibinh-pcmt/portal/intake"
+)
+
+// enquiryFields are the fields of the rehab enquiry form, in page order.
+var enquiryFields = []string{
+	intake.FieldRelationship, intake.FieldSubstance, intake.FieldPreferredForm, intake.FieldArea,
+	intake.FieldContactName, intake.FieldPhone, intake.FieldMessage, intake.FieldConsent,
+}
+
+// rehabGuide shows the guidance on the forms of rehab.
+func (s *Server) rehabGuide(c *fiber.Ctx) error {
+	if err := s.intakeAvailable(); err != nil {
+		return err
+	}
+	cat := s.Intake.Catalog()
+	return s.render(c, fiber.StatusOK, "cai-nghien", View{
+		Title:       "Cai nghiện ma túy: các hình thức và cách đăng ký tư vấn",
+		Description: "Cai nghiện tự nguyện tại gia đình, cộng đồng; tại cơ sở cai nghiện; điều trị thay thế bằng Methadone. Đăng ký để được gọi lại tư vấn.",
+		Data:        struct{ Agency string }{cat.Routes[intake.KindRehabEnquiry].Agency},
+	})
+}
+
+// enquiryPage shows the empty enquiry form.
+func (s *Server) enquiryPage(c *fiber.Ctx) error {
+	if err := s.intakeAvailable(); err != nil {
+		return err
+	}
+	return s.renderEnquiryForm(c, fiber.StatusOK, nil, false, nil, "")
+}
+
+func (s *Server) renderEnquiryForm(c *fiber.Ctx, status int, values map[string]string, consent bool, fe intake.FieldErrors, msg string) error {
+	f := s.newIntakeForm(intake.KindRehabEnquiry, values, fe, enquiryFields)
+	f.Consent = consent
+	if msg != "" {
+		f.Message = msg
+	}
+	return s.render(c, status, "cai-nghien-dang-ky", View{
+		Title:       "Đăng ký tư vấn cai nghiện",
+		Description: "Để lại số điện thoại để cán bộ tư vấn gọi lại về các hình thức cai nghiện ma túy.",
+		Data:        f,
+	})
+}
+
+// enquirySubmit validates the posted enquiry; on error the form comes back
+// with messages and values, else the enquiry is committed and the receipt
+// shown.
+func (s *Server) enquirySubmit(c *fiber.Ctx) error {
+	if err := s.intakeAvailable(); err != nil {
+		return err
+	}
+	v := formValues(c, enquiryFields...)
+	consent := v[intake.FieldConsent] != ""
+	if honeypotFilled(c) {
+		return s.renderEnquiryForm(c, fiber.StatusUnprocessableEntity, v, consent, nil, msgHoneypot)
+	}
+	e, fe := s.Intake.Catalog().ValidateEnquiry(intake.EnquiryInput{
+		Relationship: v[intake.FieldRelationship], Substance: v[intake.FieldSubstance],
+		PreferredForm: v[intake.FieldPreferredForm], Area: v[intake.FieldArea],
+		ContactName: v[intake.FieldContactName], Phone: v[intake.FieldPhone],
+		Message: v[intake.FieldMessage], Consent: consent,
+	})
+	if fe != nil {
+		return s.renderEnquiryForm(c, fiber.StatusUnprocessableEntity, v, consent, fe, "")
+	}
+	r, err := s.Intake.SubmitEnquiry(c.UserContext(), e)
+	if err != nil {
+		return err
+	}
+	return s.renderReceipt(c, intake.KindRehabEnquiry, r)
+}

@@ -1,0 +1,55 @@
+package handlers
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/thaibinh-pcmt/portal/intake"
+)
+
+// statusView is the Data of /tra-cuu: the form (what was typed, its
+// error) and, after a look-up, the status found.
+type statusView struct {
+	Receipt string
+	Error   string
+	Found   *intake.Status
+}
+
+// Err returns the message of the receipt field (the templates share this
+// accessor with intakeForm).
+func (v statusView) Err(string) string { return v.Error }
+
+const statusTitle = "Tra cứu tin đã gửi"
+
+// statusPage shows the receipt look-up form. The receipt is posted, never
+// put in a URL, so it stays out of histories and proxy logs.
+func (s *Server) statusPage(c *fiber.Ctx) error {
+	if err := s.intakeAvailable(); err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "tra-cuu", View{Title: statusTitle, Data: statusView{}})
+}
+
+// statusSubmit looks up the posted receipt.
+func (s *Server) statusSubmit(c *fiber.Ctx) error {
+	if err := s.intakeAvailable(); err != nil {
+		return err
+	}
+	typed := strings.Clone(c.FormValue(intake.FieldReceipt))
+	st, err := s.Intake.Status(c.UserContext(), typed)
+	v := statusView{Receipt: typed}
+	code := fiber.StatusOK
+	switch {
+	case errors.Is(err, intake.ErrReceiptFormat):
+		v.Error, code = msgReceiptFormat, fiber.StatusUnprocessableEntity
+	case errors.Is(err, intake.ErrUnknownReceipt):
+		v.Error, code = intake.FieldLabels[intake.FieldReceipt]+": "+msgReceiptUnknown, fiber.StatusNotFound
+	case err != nil:
+		return err
+	default:
+		v.Found = &st
+	}
+	return s.render(c, code, "tra-cuu", View{Title: statusTitle, Data: v})
+}
