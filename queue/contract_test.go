@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -640,6 +642,27 @@ func TestStreamName(t *testing.T) {
 	for _, in := range []string{"", "  ", "Police", "công-an", "a b", "police/dead"} {
 		if got, err := queue.StreamName(in); !errors.Is(err, queue.ErrInvalid) {
 			t.Errorf("StreamName(%q) = %q, %v; want ErrInvalid", in, got, err)
+		}
+	}
+}
+
+func TestLocalFileIsOwnerOnly(t *testing.T) {
+	dir := t.TempDir()
+	l, err := queue.OpenLocal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if err := l.Publish(context.Background(), queue.StreamPolice, entry(0)); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{queue.LocalFile, queue.LocalFile + "-wal"} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s has mode %v; submissions must be readable by the owner only", name, fi.Mode().Perm())
 		}
 	}
 }

@@ -100,6 +100,14 @@ func OpenLocal(dataDir string) (*Local, error) {
 		return nil, fmt.Errorf("queue: create data dir: %w", err)
 	}
 	path := filepath.Join(dataDir, LocalFile)
+	// Create the file owner-only before SQLite does (it would use 0644):
+	// it holds submissions. SQLite gives its -wal and -shm files the
+	// database file's mode.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("queue: open %s: %w", path, err)
+	}
+	f.Close()
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
 		"&_pragma=busy_timeout(10000)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
