@@ -256,9 +256,16 @@ func sentenceCase(title, ref string, numbers map[string]string) string {
 	}
 	for i := 0; i < len(toks); {
 		bestLen, bestAt := 0, -1
-		for _, at := range index[strings.ToLower(toks[i].core)] {
+		// Bounded work: at most maxOccurrences places of a word, runs of at
+		// most maxRun words (fuzzing found quadratic inputs otherwise).
+		const maxOccurrences, maxRun = 200, 64
+		occ := index[strings.ToLower(toks[i].core)]
+		if len(occ) > maxOccurrences {
+			occ = occ[:maxOccurrences]
+		}
+		for _, at := range occ {
 			n := 0
-			for i+n < len(toks) && at+n < len(body) && strings.EqualFold(body[at+n].core, toks[i+n].core) {
+			for n < maxRun && i+n < len(toks) && at+n < len(body) && strings.EqualFold(body[at+n].core, toks[i+n].core) {
 				n++
 			}
 			if n > bestLen {

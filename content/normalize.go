@@ -5,8 +5,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -67,25 +65,51 @@ func nfc(s string) string {
 	return norm.NFC.String(s)
 }
 
-// foldTransformer removes combining marks after canonical decomposition.
-var foldTransformer = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+// foldTable maps each precomposed Latin letter (Latin-1 to Latin Extended
+// Additional, which holds every Vietnamese letter) to its base letter in
+// lower case; built once from the canonical decompositions.
+var foldTable = func() map[rune]rune {
+	t := make(map[rune]rune, 1024)
+	add := func(lo, hi rune) {
+		for r := lo; r <= hi; r++ {
+			d := []rune(norm.NFD.String(string(r)))
+			if len(d) > 0 && d[0] < utf8.RuneSelf && unicode.IsLetter(d[0]) {
+				t[r] = unicode.ToLower(d[0])
+			}
+		}
+	}
+	add(0xC0, 0x24F)
+	add(0x1E00, 0x1EFF)
+	t['đ'], t['Đ'] = 'd', 'd' // the stroke is not a combining mark: NFD keeps đ
+	return t
+}()
 
 // fold lower-cases s and removes Vietnamese diacritics, including the stroke
-// of đ/Đ which Unicode does not decompose: "Quyết Định" → "quyet dinh".
-// It is used for comparisons and slugs, never for display.
+// of đ/Đ which Unicode does not decompose, and two marks on one vowel
+// ("ấ", "ệ"): "Quyết Định" → "quyet dinh". Combining marks of decomposed
+// input are dropped. It is used for comparisons and slugs, never for
+// display.
 func fold(s string) string {
-	s = strings.ToLower(s)
-	out, _, err := transform.String(foldTransformer, s)
-	if err != nil {
-		out = s
-	}
-	return strings.Map(func(r rune) rune {
-		switch r {
-		case 'đ', 'Đ':
-			return 'd'
+	var sb strings.Builder
+	sb.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r < utf8.RuneSelf:
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+		case unicode.Is(unicode.Mn, r):
+			continue
+		default:
+			if b, ok := foldTable[r]; ok {
+				r = b
+			} else {
+				r = unicode.ToLower(r)
+			}
 		}
-		return r
-	}, out)
+		sb.WriteRune(r)
+	}
+	return sb.String()
 }
 
 // isUpperText reports whether s has at least one letter and no lower-case

@@ -127,9 +127,9 @@ func parse(text []byte) (*Document, string, error) {
 	d.Issuer = resolveIssuer(hdr, typ, headRest, b.signature)
 
 	// Title: restore case from the body and its citations.
-	cites := ExtractCitations(d.Text)
-	numbers := make(map[string]string, len(cites))
-	for _, c := range cites {
+	mentions := citationMentions(d.Text)
+	numbers := make(map[string]string, len(mentions))
+	for _, c := range dedupeCitations(mentions) {
 		numbers[strings.ToUpper(c.Number)] = c.Number
 	}
 	if n, ok := numbers[strings.ToUpper(d.Number)]; ok && isUpperText(d.Number) {
@@ -140,18 +140,19 @@ func parse(text []byte) (*Document, string, error) {
 	if d.IssuedOn.IsZero() {
 		d.Slug = Slug(d.Number, 0)
 	}
-	d.Citations = documentCitations(d)
+	d.Citations = documentCitations(d, mentions)
 	finalize(d)
 	cleaned := strings.Join(lines[:bodyStart+b.end], "\n")
 	cleaned = strings.TrimRight(cleaned, "\n ") + "\n"
 	return d, cleaned, nil
 }
 
-// documentCitations extracts the citations of the title and body, without
+// documentCitations merges the citations of the title and of the body
+// (mentions already read from d.Text), without
 // the document itself, and completes a bare local issuer ("Ủy ban nhân dân
 // tỉnh") with the citing document's own ("… tỉnh Thái Bình").
-func documentCitations(d *Document) []Citation {
-	all := ExtractCitations(d.Title + "\n" + d.Text)
+func documentCitations(d *Document, bodyMentions []Citation) []Citation {
+	all := dedupeCitations(append(citationMentions(d.Title), bodyMentions...))
 	out := all[:0]
 	for _, c := range all {
 		if numberKey(c.Number) == numberKey(d.Number) {
@@ -432,6 +433,9 @@ func collectTitle(lines []string, h int, headRest string, hdr header) (string, i
 		}
 		if parseMarker(l).kind != kindNone || strings.HasSuffix(l, ":") {
 			break
+		}
+		if len(parts) >= 8 || utf8.RuneCountInString(strings.Join(parts, " ")) > 1000 {
+			break // a trích yếu is short; beyond this it is body text
 		}
 		if len(parts) == 0 {
 			if strings.HasPrefix(fold(l), "can cu ") || utf8.RuneCountInString(l) > 400 {
