@@ -301,6 +301,9 @@ func openQueue(ctx context.Context, cfg Config) (queue.Queue, func(), error) {
 		// The URL may hold a password: do not echo it.
 		return nil, nil, errors.New("REDIS_URL: not a valid redis:// or rediss:// URL")
 	}
+	// Let ctx (SIGINT/SIGTERM) interrupt a blocking XREADGROUP at once;
+	// go-redis otherwise ignores context deadlines on socket reads.
+	opt.ContextTimeoutEnabled = true
 	client := redis.NewClient(opt)
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
