@@ -1,0 +1,276 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The benchmarks build generated Vietnamese corpora from the seed plan's
+// vocabulary and sentence shapes (a word-bigram chain over its sentences)
+// and measure index build time and memory, and query latency p50/p99 by
+// query kind. Commands and figures: docs/performance.md, "Search".
+
+// generator makes documents that read like the seed: bigram chains over
+// its sentences, numbers and issuers in the shapes it cites.
+type generator struct {
+	rng     *rand.Rand
+	starts  []string
+	next    map[string][]string
+	types   []struct{ name, abbr string }
+	issuers []struct{ name, abbr string }
+}
+
+func newGenerator(t testing.TB) *generator {
+	plan := seedPlan(t)
+	g := &generator{rng: rand.New(rand.NewPCG(53, 2017)), next: map[string][]string{}}
+	var texts []string
+	texts = append(texts, plan.Title)
+	for _, s := range plan.Sections {
+		texts = append(texts, s.Heading, s.Text)
+	}
+	for _, text := range texts {
+		for _, sent := range strings.FieldsFunc(text, func(r rune) bool { return r == '.' || r == ';' || r == '\n' }) {
+			words := strings.Fields(sent)
+			if len(words) < 3 {
+				continue
+			}
+			g.starts = append(g.starts, words[0])
+			for i := 0; i+1 < len(words); i++ {
+				g.next[words[i]] = append(g.next[words[i]], words[i+1])
+			}
+		}
+	}
+	g.types = []struct{ name, abbr string }{{"Kế hoạch", "KH"}, {"Quyết định", "QĐ"}, {"Chỉ thị", "CT"}, {"Nghị quyết", "NQ"}, {"Thông báo", "TB"}, {"Bài viết", ""}}
+	g.issuers = []struct{ name, abbr string }{{"Ủy ban nhân dân tỉnh Thái Bình", "UBND"}, {"Thủ tướng Chính phủ", "TTg"}, {"Chính phủ", "CP"},
+		{"Bộ Công an", "BCA"}, {"Bộ Lao động - Thương binh và Xã hội", "BLĐTBXH"}, {"Sở Y tế", "SYT"}, {"Công an tỉnh", "CAT"}}
+	return g
+}
+
+// sentence returns n or so words following the seed's bigrams.
+func (g *generator) sentence(n int) string {
+	w := g.starts[g.rng.IntN(len(g.starts))]
+	out := []string{w}
+	for len(out) < n {
+		nx := g.next[w]
+		if len(nx) == 0 {
+			w = g.starts[g.rng.IntN(len(g.starts))]
+		} else {
+			w = nx[g.rng.IntN(len(nx))]
+		}
+		out = append(out, w)
+	}
+	s := strings.Join(out, " ")
+	return strings.ToUpper(s[:1]) + s[1:] + "."
+}
+
+// doc returns generated document i.
+func (g *generator) doc(i int) Doc {
+	ty := g.types[g.rng.IntN(len(g.types))]
+	is := g.issuers[g.rng.IntN(len(g.issuers))]
+	year := 2000 + g.rng.IntN(26)
+	d := Doc{Slug: fmt.Sprintf("gen-%d", i), Type: ty.name, Year: year, Title: strings.TrimSuffix(g.sentence(8+g.rng.IntN(12)), ".")}
+	if ty.abbr != "" {
+		d.Number = fmt.Sprintf("%d/%s-%s", 1+i%3000, ty.abbr, is.abbr)
+		d.Issuer = is.name
+		d.URL = "/van-ban/" + d.Slug
+	} else {
+		d.URL = "/bai-viet/" + d.Slug
+	}
+	for s := 0; s < 2+g.rng.IntN(3); s++ {
+		var text []string
+		for k := 0; k < 1+g.rng.IntN(3); k++ {
+			text = append(text, g.sentence(12+g.rng.IntN(20)))
+		}
+		d.Sections = append(d.Sections, Section{Anchor: fmt.Sprintf("muc-%d", s+1), Heading: fmt.Sprintf("%d. %s", s+1, g.sentence(4)), Text: strings.Join(text, " ")})
+	}
+	return d
+}
+
+func (g *generator) docs(n int) []Doc {
+	out := make([]Doc, n)
+	for i := range out {
+		out[i] = g.doc(i)
+	}
+	return out
+}
+
+// queries returns the benchmark queries of each kind, drawn from docs.
+func benchQueries(docs []Doc) map[string][]string {
+	rng := rand.New(rand.NewPCG(1, 2))
+	q := map[string][]string{}
+	for len(q["accent-free"]) < 200 {
+		d := docs[rng.IntN(len(docs))]
+		w := strings.Fields(Fold(d.Title))
+		if len(w) < 3 {
+			continue
+		}
+		i := rng.IntN(len(w) - 1)
+		q["accent-free"] = append(q["accent-free"], w[i]+" "+w[i+1])
+	}
+	for len(q["number"]) < 200 {
+		d := docs[rng.IntN(len(docs))]
+		if d.Number == "" {
+			continue
+		}
+		switch len(q["number"]) % 3 {
+		case 0:
+			q["number"] = append(q["number"], d.Number)
+		case 1:
+			q["number"] = append(q["number"], Fold(d.Number))
+		default:
+			q["number"] = append(q["number"], strings.Join(strings.FieldsFunc(Fold(d.Number), func(r rune) bool { return r == '/' || r == '-' }), " "))
+		}
+	}
+	for len(q["typo"]) < 200 {
+		d := docs[rng.IntN(len(docs))]
+		var long []string
+		for _, w := range strings.Fields(Fold(d.Sections[0].Text)) {
+			w = strings.Trim(w, ".,;:")
+			if len([]rune(w)) >= 6 {
+				long = append(long, w)
+			}
+		}
+		if len(long) == 0 {
+			continue
+		}
+		w := []rune(long[rng.IntN(len(long))])
+		k := 1 + rng.IntN(len(w)-2)
+		q["typo"] = append(q["typo"], string(append(w[:k:k], w[k+1:]...))) // one letter dropped
+	}
+	return q
+}
+
+var (
+	benchMu  sync.Mutex
+	benchIdx = map[int]*Bleve{}
+	benchDir string
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, b := range benchIdx {
+		b.Close()
+	}
+	if benchDir != "" {
+		os.RemoveAll(benchDir)
+	}
+	os.Exit(code)
+}
+
+// buildBench builds an on-disk Bleve index of n generated documents and
+// returns it with the build time and the heap growth.
+func buildBench(tb testing.TB, dir string, docs []Doc) (*Bleve, time.Duration, uint64) {
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	idx, err := OpenBleve(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := Sync(context.Background(), idx, docs); err != nil {
+		tb.Fatal(err)
+	}
+	took := time.Since(start)
+	runtime.ReadMemStats(&after)
+	return idx, took, after.TotalAlloc - before.TotalAlloc
+}
+
+func dirSize(dir string) int64 {
+	var n int64
+	filepath.Walk(dir, func(_ string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() {
+			n += fi.Size()
+		}
+		return nil
+	})
+	return n
+}
+
+var benchSizes = []int{10_000, 50_000}
+
+// BenchmarkBuild measures building the index from scratch: seconds, bytes
+// allocated, heap in use afterwards and size on disk.
+func BenchmarkBuild(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("docs=%d", n), func(b *testing.B) {
+			docs := newGenerator(b).docs(n)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				dir := filepath.Join(b.TempDir(), "bleve")
+				idx, took, alloc := buildBench(b, dir, docs)
+				runtime.GC()
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				b.ReportMetric(took.Seconds(), "build-s")
+				b.ReportMetric(float64(n)/took.Seconds(), "docs/s")
+				b.ReportMetric(float64(alloc)/(1<<20), "alloc-MB")
+				b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-inuse-MB")
+				b.ReportMetric(float64(dirSize(dir))/(1<<20), "disk-MB")
+				idx.Close()
+			}
+		})
+	}
+}
+
+// benchIndexFor returns a cached index of n generated documents.
+func benchIndexFor(b *testing.B, n int) (*Bleve, []Doc) {
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	docs := newGenerator(b).docs(n)
+	if idx, ok := benchIdx[n]; ok {
+		return idx, docs
+	}
+	if benchDir == "" {
+		d, err := os.MkdirTemp("", "search-bench-")
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchDir = d
+	}
+	idx, _, _ := buildBench(b, filepath.Join(benchDir, fmt.Sprint(n)), docs)
+	benchIdx[n] = idx
+	return idx, docs
+}
+
+// BenchmarkQuery measures query latency by kind: accent-free two-word
+// queries, document numbers (as printed, folded, spaced) and one-typo
+// words. Each op is one query, page 1, 10 hits with snippets and facets;
+// p50 and p99 are over all ops.
+func BenchmarkQuery(b *testing.B) {
+	for _, n := range benchSizes {
+		for _, kind := range []string{"accent-free", "number", "typo"} {
+			b.Run(fmt.Sprintf("docs=%d/%s", n, kind), func(b *testing.B) {
+				idx, docs := benchIndexFor(b, n)
+				qs := benchQueries(docs)[kind]
+				ctx := context.Background()
+				lat := make([]time.Duration, 0, b.N)
+				hits := 0
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					start := time.Now()
+					r, err := idx.Search(ctx, Query{Text: qs[i%len(qs)]})
+					if err != nil {
+						b.Fatal(err)
+					}
+					lat = append(lat, time.Since(start))
+					hits += r.Total
+				}
+				b.StopTimer()
+				slices.Sort(lat)
+				b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+				b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+				b.ReportMetric(float64(hits)/float64(b.N), "matches/op")
+			})
+		}
+	}
+}
