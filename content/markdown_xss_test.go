@@ -1,6 +1,7 @@
 package content
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
@@ -56,6 +57,7 @@ var xssVectors = map[string]string{
 	"md link vbscript":        `[bấm](vbscript:msgbox(1))`,
 	"md link data html":       `[bấm](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)`,
 	"md link title onclick":   `[bấm](https://example.org "\" onclick=\"alert(1)")`,
+	"md link scheme-relative": `[bấm](//evil.example/x)`,
 	"md reference javascript": "[bấm][x]\n\n[x]: javascript:alert(1)",
 	"md image javascript":     `![ảnh](javascript:alert(1))`,
 	"md image data svg":       `![ảnh](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)`,
@@ -93,7 +95,8 @@ var allowedElements = map[string]bool{
 // outside the allowed set, any event handler or style attribute, and any
 // URL attribute whose scheme is not http, https or mailto (after the HTML
 // parser has decoded entities, so obfuscated schemes are caught as well).
-// Fully qualified links must carry rel="noopener".
+// Links to another host (fully qualified or scheme-relative) must carry
+// rel="noopener".
 func checkHarmless(t *testing.T, out string) {
 	t.Helper()
 	for _, p := range harmProblems(out) {
@@ -134,7 +137,7 @@ func harmProblems(out string) []string {
 					rel = a.Val
 				}
 			}
-			if n.Data == "a" && (strings.HasPrefix(href, "http:") || strings.HasPrefix(href, "https:")) && !strings.Contains(rel, "noopener") {
+			if u, err := url.Parse(href); n.Data == "a" && err == nil && u.Host != "" && !strings.Contains(rel, "noopener") {
 				problems = append(problems, "external link without rel=noopener")
 			}
 		}
