@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -30,8 +31,13 @@ func newArticlePolicy() *bluemonday.Policy {
 
 	// URLs (a.href, img.src): only http, https and mailto, or relative
 	// links to the portal itself; no javascript:, data:, vbscript: and the
-	// like. URLs must parse.
-	p.AllowURLSchemes("http", "https", "mailto")
+	// like. URLs must parse. An http(s) URL must name its host
+	// ("https:evil.example" is dropped: browsers resolve it against the
+	// page and it would escape the rel/target rules for other sites).
+	hasHost := func(u *url.URL) bool { return u.Host != "" && u.Opaque == "" }
+	p.AllowURLSchemeWithCustomPolicy("http", hasHost)
+	p.AllowURLSchemeWithCustomPolicy("https", hasHost)
+	p.AllowURLSchemes("mailto")
 	p.AllowRelativeURLs(true)
 	p.RequireParseableURLs(true)
 

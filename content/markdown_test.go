@@ -18,6 +18,8 @@ func TestRenderMarkdown(t *testing.T) {
 			[]string{`href="/van-ban/53-kh-ubnd-2017#muc-iii"`, `rel="noreferrer"`}, []string{"target="}},
 		{"external link", "[nguồn](https://example.org/a)",
 			[]string{`href="https://example.org/a"`, `target="_blank"`, "noopener", "noreferrer"}, nil},
+		{"scheme without host", "[bấm](https:evil.example) [b](https:)", []string{"bấm"}, []string{"href"}},
+		{"scheme-relative link is external", "[a](//evil.example/x)", []string{"noopener", `target="_blank"`}, nil},
 		{"mailto", "[thư](mailto:a@example.org)", []string{`href="mailto:a@example.org"`}, nil},
 		{"script tag", "<script>alert(1)</script>\n\nchữ", []string{"chữ"}, []string{"<script", "alert(1)</script"}},
 		{"inline script", "a <script>alert(1)</script> b", nil, []string{"<script"}},
