@@ -3,6 +3,7 @@ package press
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -152,4 +153,25 @@ func TestPlainText(t *testing.T) {
 	if got != want {
 		t.Fatalf("PlainText =\n%q\nwant\n%q", got, want)
 	}
+}
+
+var slugShape = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+func FuzzMakeSlug(f *testing.F) {
+	for _, s := range []string{"Tháng hành động phòng, chống ma túy", "ĐẨY MẠNH – 26/6", "", "!!!", "a\u0301"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, title string) {
+		s := MakeSlug(title)
+		if len(s) > maxSlugLen || !slugShape.MatchString(s) {
+			t.Fatalf("MakeSlug(%q) = %q", title, s)
+		}
+		// A time that parses survives the editor's round trip (minutes).
+		if at, ok := ParsePublishAt(title); ok && !at.IsZero() {
+			back, ok2 := ParsePublishAt(FormatPublishAt(at))
+			if !ok2 || !back.Equal(at.Truncate(time.Minute)) {
+				t.Fatalf("ParsePublishAt(%q) = %v; round trip %v %v", title, at, back, ok2)
+			}
+		}
+	})
 }
