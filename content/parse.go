@@ -190,10 +190,19 @@ func numberKey(n string) string { return strings.ToUpper(nfc(strings.TrimSpace(n
 func findHeading(lines []string) (int, string, string) {
 	for i, l := range lines {
 		cells := splitCells(l)
-		if len(cells) != 1 || !isUpperText(cells[0]) {
+		if len(cells) != 1 {
 			continue
 		}
 		c := strings.ToUpper(cells[0])
+		if !isUpperText(cells[0]) {
+			// A heading not in capitals must be the type name alone.
+			for _, t := range docTypes {
+				if c == t.upper {
+					return i, t.name, ""
+				}
+			}
+			continue
+		}
 		for _, t := range docTypes {
 			if c == t.upper || strings.HasPrefix(c, t.upper+" ") {
 				rest := strings.TrimSpace(cells[0][len(t.upper):])
@@ -263,7 +272,10 @@ func parseHeader(lines []string) header {
 	var h header
 	for _, l := range lines {
 		for _, c := range splitCells(l) {
-			if decorationRE.MatchString(c) || mottoes[lettersOnly(c)] {
+			// Layouts that lose the table put the motto in the same cell
+			// as the issuer or the date: cut it out wherever it is.
+			c = strings.TrimSpace(mottoRE.ReplaceAllString(c, " "))
+			if c == "" || decorationRE.MatchString(c) || mottoes[lettersOnly(c)] {
 				continue
 			}
 			if h.number == "" {
@@ -277,8 +289,14 @@ func parseHeader(lines []string) header {
 			if dm, ok := findDate(c); ok {
 				if h.date.IsZero() {
 					h.date = dm.t
-					place := strings.TrimSpace(c[:dm.start])
-					place = strings.TrimSuffix(place, "ngày")
+					before := strings.TrimSpace(c[:dm.start])
+					// "ỦY BAN NHÂN DÂN Thái Bình, ngày …": the issuer in
+					// capitals, then the place.
+					if caps, rest := leadingCaps(before); caps != "" {
+						h.issuers = append(h.issuers, caps)
+						before = rest
+					}
+					place := strings.TrimSuffix(strings.TrimSpace(before), "ngày")
 					place = strings.TrimSpace(strings.Trim(place, " ,.:;-"))
 					if place != "" && strings.IndexFunc(place, unicode.IsDigit) < 0 && utf8.RuneCountInString(place) <= 40 {
 						h.place = place
@@ -286,12 +304,36 @@ func parseHeader(lines []string) header {
 				}
 				continue
 			}
-			if isUpperText(c) && strings.IndexFunc(c, unicode.IsDigit) < 0 {
+			if strings.IndexFunc(c, unicode.IsDigit) >= 0 {
+				continue
+			}
+			if isUpperText(c) {
 				h.issuers = append(h.issuers, c)
+			} else if caps, _ := leadingCaps(c); caps != "" {
+				h.issuers = append(h.issuers, caps)
 			}
 		}
 	}
 	return h
+}
+
+// mottoRE matches the national motto and the Party's name as printed in
+// headers, with either tone-mark placement ("HÒA"/"HOÀ").
+var mottoRE = regexp.MustCompile(`(?i)C(?:Ộ|ộ)NG\s+H(?:ÒA|OÀ|òa|oà)\s+X(?:Ã|ã)\s+H(?:Ộ|ộ)I\s+CH(?:Ủ|ủ)\s+NGH(?:Ĩ|ĩ)A\s+VI(?:Ệ|ệ)T\s+NAM|Độc\s+lập\s*[-–—]\s*Tự\s+do\s*[-–—]\s*Hạnh\s+phúc|ĐẢNG\s+CỘNG\s+SẢN\s+VIỆT\s+NAM`)
+
+// leadingCaps splits s into its leading run of words in capitals (at
+// least two, so that "TP. Hồ Chí Minh" is a place, not an issuer) and the
+// rest.
+func leadingCaps(s string) (string, string) {
+	words := strings.Fields(s)
+	n := 0
+	for n < len(words) && isUpperText(words[n]) && strings.IndexFunc(words[n], unicode.IsDigit) < 0 {
+		n++
+	}
+	if n < 2 {
+		return "", s
+	}
+	return strings.Join(words[:n], " "), strings.Join(words[n:], " ")
 }
 
 // subOrganWords open the name of an organ placed under a parent in the

@@ -335,6 +335,12 @@ func TestParseHeaderShapes(t *testing.T) {
 		{"TP. abbreviation",
 			"ỦY BAN NHÂN DÂN | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nSố: 9/KH-UBND | TP. Hồ Chí Minh, ngày 5 tháng 5 năm 2021\nKẾ HOẠCH\nTHỬ\nNội dung.",
 			"9/KH-UBND", "Ủy ban nhân dân thành phố Hồ Chí Minh", "TP. Hồ Chí Minh", "2021-05-05", TypePlan},
+		{"table lost: issuer, motto, number, place and date run together",
+			"ỦY BAN NHÂN DÂN CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM\nTỈNH THÁI BÌNH Độc lập - Tự do - Hạnh phúc\nSố: 8/KH-UBND Thái Bình, ngày 2 tháng 3 năm 2018\nKẾ HOẠCH\nTHỬ\nNội dung.",
+			"8/KH-UBND", "Ủy ban nhân dân tỉnh Thái Bình", "Thái Bình", "2018-03-02", TypePlan},
+		{"issuer and date in one cell, heading not in capitals",
+			"CHÍNH PHỦ Hà Nội, ngày 09 tháng 9 năm 2010\nSố: 4/2010/NĐ-CP\nNghị định\nThử\nNội dung.",
+			"4/2010/NĐ-CP", "Chính phủ", "Hà Nội", "2010-09-09", TypeDecree},
 		{"resolution heading with title on the same line",
 			"HỘI ĐỒNG NHÂN DÂN TỈNH THÁI BÌNH\nSố: 3/NQ-HĐND | Thái Bình, ngày 10 tháng 7 năm 2019\nNGHỊ QUYẾT VỀ VIỆC THỬ\nNội dung.",
 			"3/NQ-HĐND", "Hội đồng nhân dân tỉnh Thái Bình", "Thái Bình", "2019-07-10", TypeResolution},
@@ -359,5 +365,52 @@ func TestParseInvalidDateIgnored(t *testing.T) {
 	}
 	if !d.IssuedOn.IsZero() || d.Slug != "1-kh-ubnd" {
 		t.Errorf("IssuedOn = %v, Slug = %q; want zero date and slug without year", d.IssuedOn, d.Slug)
+	}
+}
+
+func TestParseBodyShapes(t *testing.T) {
+	text := `QUỐC HỘI | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Luật số: 1/2099/QH99 | Hà Nội, ngày 01 tháng 01 năm 2000
+LUẬT
+THỬ
+Căn cứ Hiến pháp, dòng này bị ngắt
+giữa chừng khi chép từ PDF;
+Chương I
+QUY ĐỊNH CHUNG
+Mục 1
+TÊN MỤC
+Điều 1. Tên điều
+1. Khoản một bị ngắt
+ở giữa câu.
+a) Điểm a
+* Gạch đầu dòng bằng dấu sao
+· Và bằng dấu chấm giữa
+Mục 2
+Điều 2. Tên điều hai
+`
+	d, err := Parse([]byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Preamble) != 1 || d.Preamble[0] != "Căn cứ Hiến pháp, dòng này bị ngắt giữa chừng khi chép từ PDF;" {
+		t.Errorf("Preamble = %q", d.Preamble)
+	}
+	var got []string
+	walkSections(d.Sections, func(s *Section) {
+		got = append(got, s.Anchor+"|"+s.Heading+"|"+strings.Join(s.Paragraphs, "/"))
+	})
+	want := []string{
+		"chuong-i|QUY ĐỊNH CHUNG|",
+		"chuong-i-muc-1|TÊN MỤC|",
+		"dieu-1|Tên điều|",
+		"dieu-1-1|Khoản một bị ngắt ở giữa câu.|",
+		"dieu-1-1-a|Điểm a|",
+		"dieu-1-1-a-1||Gạch đầu dòng bằng dấu sao",
+		"dieu-1-1-a-2||Và bằng dấu chấm giữa",
+		"chuong-i-muc-2||",
+		"dieu-2|Tên điều hai|",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("sections:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

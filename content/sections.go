@@ -14,6 +14,7 @@ import (
 const (
 	kindNone = iota
 	kindChapter
+	kindPart
 	kindRoman
 	kindArticle
 	kindArabic
@@ -23,13 +24,14 @@ const (
 )
 
 var (
+	partRE    = regexp.MustCompile(`^(?:Mục|MỤC)\s+(\d{1,2}|[IVXLC]{1,7})\b\s*[.:]?\s*(.*)$`)
 	chapterRE = regexp.MustCompile(`^(?:Chương|CHƯƠNG)\s+([IVXLC]+|\d{1,3})\b\s*[.:]?\s*(.*)$`)
 	articleRE = regexp.MustCompile(`^(?:Điều|ĐIỀU)\s+(\d{1,3}[a-z]?)\s*[.:]\s*(.*)$`)
 	romanRE   = regexp.MustCompile(`^([IVXLC]{1,7})\s*[.)]\s*(.*)$`)
 	dottedRE  = regexp.MustCompile(`^(\d{1,2}(?:\.\d{1,2})+)\.?\s+(.+)$`)
 	arabicRE  = regexp.MustCompile(`^(\d{1,2})\s*[.)]\s*([^\d\s].*)?$`)
 	letterRE  = regexp.MustCompile(`^([a-zđ])\)\s*(.*)$`)
-	dashRE    = regexp.MustCompile(`^[-–—•]\s*(.*)$`)
+	dashRE    = regexp.MustCompile(`^[-–—•·*]\s*(.*)$`)
 	plusRE    = regexp.MustCompile(`^\+\s*(.*)$`)
 )
 
@@ -48,6 +50,8 @@ func (m marker) rank() int {
 	switch m.kind {
 	case kindChapter:
 		return 0
+	case kindPart:
+		return 5
 	case kindRoman:
 		return 10
 	case kindArticle:
@@ -66,7 +70,7 @@ func (m marker) rank() int {
 // kindLevel is Section.Level by kind (see Section.Level).
 func (m marker) kindLevel() int {
 	switch m.kind {
-	case kindChapter, kindRoman:
+	case kindChapter, kindPart, kindRoman:
 		return 1
 	case kindArticle, kindArabic:
 		return 2
@@ -114,6 +118,9 @@ func parseMarker(l string) marker {
 	if m := chapterRE.FindStringSubmatch(l); m != nil {
 		return marker{kind: kindChapter, printed: "Chương " + m[1], key: strings.ToLower(m[1]), rest: m[2]}
 	}
+	if m := partRE.FindStringSubmatch(l); m != nil {
+		return marker{kind: kindPart, printed: "Mục " + m[1], key: strings.ToLower(m[1]), rest: m[2]}
+	}
 	if m := articleRE.FindStringSubmatch(l); m != nil {
 		return marker{kind: kindArticle, printed: "Điều " + m[1] + ".", key: m[1], rest: m[2]}
 	}
@@ -160,6 +167,25 @@ func isHeadingText(s string) bool {
 		return false
 	}
 	return true
+}
+
+// lastParagraph returns the last paragraph of the open section, or "".
+func lastParagraph(top *node) string {
+	if n := len(top.sec.Paragraphs); n > 0 {
+		return top.sec.Paragraphs[n-1]
+	}
+	return ""
+}
+
+// continuesParagraph reports whether line l continues paragraph prev, as
+// in hard-wrapped text (copied from a PDF): l starts in lower case and
+// prev does not end a sentence or a clause.
+func continuesParagraph(prev, l string) bool {
+	if prev == "" || !unicode.IsLower(firstRune(l)) {
+		return false
+	}
+	last, _ := utf8.DecodeLastRuneInString(prev)
+	return !strings.ContainsRune(".;:!?…”\")", last)
 }
 
 // node is a section under construction.
@@ -210,11 +236,25 @@ func parseBody(lines []string) body {
 		m := parseMarker(l)
 		if m.kind == kindNone {
 			if len(stack) == 0 {
-				b.preamble = append(b.preamble, l)
+				if n := len(b.preamble); n > 0 && continuesParagraph(b.preamble[n-1], l) {
+					b.preamble[n-1] += " " + l
+				} else {
+					b.preamble = append(b.preamble, l)
+				}
 			} else {
 				top := stack[len(stack)-1]
-				if top.m.kind == kindChapter && top.sec.Heading == "" && isUpperText(l) {
+				prev := lastParagraph(top)
+				if (top.m.kind == kindChapter || top.m.kind == kindPart) && top.sec.Heading == "" && len(top.sec.Paragraphs) == 0 && isUpperText(l) {
 					top.sec.Heading = l
+				} else if continuesParagraph(prev, l) {
+					top.sec.Paragraphs[len(top.sec.Paragraphs)-1] += " " + l
+				} else if len(top.sec.Paragraphs) == 0 && continuesParagraph(top.sec.Heading, l) {
+					// A wrapped heading, or a numbered paragraph after all.
+					if joined := top.sec.Heading + " " + l; isHeadingText(joined) {
+						top.sec.Heading = joined
+					} else {
+						top.sec.Heading, top.sec.Paragraphs = "", []string{joined}
+					}
 				} else {
 					top.sec.Paragraphs = append(top.sec.Paragraphs, l)
 				}
@@ -276,6 +316,11 @@ func anchorFor(parent *node, m marker) string {
 	switch m.kind {
 	case kindChapter:
 		return "chuong-" + m.key
+	case kindPart:
+		if parent != nil {
+			return parent.sec.Anchor + "-muc-" + m.key
+		}
+		return "muc-" + m.key
 	case kindArticle:
 		return "dieu-" + m.key
 	case kindDash, kindPlus:
