@@ -79,6 +79,13 @@ type Queue interface {
 	// Streams lists the agency streams that exist (names starting with
 	// StreamPrefix, dead-letter streams excluded), sorted.
 	Streams(ctx context.Context) ([]string, error)
+
+	// TrimAcked removes from stream only the entries every consumer group
+	// has acknowledged: everything before the oldest entry that some group
+	// still has pending or has not yet delivered. A stream without groups
+	// is left untouched. It returns how many entries were removed. This is
+	// the only trimming the portal does (never XADD … MAXLEN, PITFALLS.md).
+	TrimAcked(ctx context.Context, stream string) (int64, error)
 }
 
 // StreamStats describes one stream for `portal queue stats`.

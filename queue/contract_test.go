@@ -540,16 +540,11 @@ func TestContractConcurrentPublishersAndConsumers(t *testing.T) {
 	})
 }
 
-// trimmer is the optional safe trimming both engines offer.
-type trimmer interface {
-	TrimAcked(ctx context.Context, stream string) (int64, error)
-}
-
 func TestContractTrimKeepsUnacknowledged(t *testing.T) {
 	forEach(t, func(t *testing.T, q queue.Queue, _ func() queue.Queue, stream func(string) string) {
 		ctx := context.Background()
 		s := stream("police")
-		tr := q.(trimmer)
+		tr := q
 		mustPublish(t, q, s, 0, 6)
 		// Without a group nobody has read anything: nothing goes.
 		if n, err := tr.TrimAcked(ctx, s); err != nil || n != 0 {

@@ -34,13 +34,15 @@ const (
 func runQueue(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, queueUsage)
-		return errors.New("queue: give a subcommand, consume or stats")
+		return errors.New("queue: give a subcommand: consume, stats or trim")
 	}
 	switch args[0] {
 	case "consume":
 		return runQueueConsume(ctx, args[1:], getenv, stdout, stderr)
 	case "stats":
 		return runQueueStats(ctx, args[1:], getenv, stdout, stderr)
+	case "trim":
+		return runQueueTrim(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, queueUsage)
 		return nil
@@ -54,6 +56,7 @@ const queueUsage = `usage:
   portal queue consume --queue NAME [--group G] [--consumer C] [--max N] [--wait D]
                        [--claim-idle D] [--max-deliveries N]
   portal queue stats [--queue NAME[,NAME…]] [--json]
+  portal queue trim [--queue NAME[,NAME…]]   remove entries every group has acknowledged
 NAME is police, social-affairs, police:dead … or a full stream name (portal:queue:police).
 `
 
@@ -221,33 +224,14 @@ func runQueueStats(ctx context.Context, args []string, getenv func(string) strin
 	if fset.NArg() > 0 {
 		return fmt.Errorf("queue stats: unexpected argument %q", fset.Arg(0))
 	}
-	var streams []string
-	for _, n := range strings.Split(names, ",") {
-		if strings.TrimSpace(n) == "" {
-			continue
-		}
-		s, err := queue.StreamName(n)
-		if err != nil {
-			return fmt.Errorf("queue stats: --queue: %w", err)
-		}
-		streams = append(streams, s)
-	}
 	q, closeQueue, err := openQueue(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer closeQueue()
-	if len(streams) == 0 {
-		found, err := q.Streams(ctx)
-		if err != nil {
-			return err
-		}
-		streams = []string{queue.StreamPolice, queue.StreamSocialAffairs}
-		for _, s := range found {
-			if s != queue.StreamPolice && s != queue.StreamSocialAffairs {
-				streams = append(streams, s)
-			}
-		}
+	streams, err := selectStreams(ctx, q, names)
+	if err != nil {
+		return fmt.Errorf("queue stats: %w", err)
 	}
 	all := make([]queue.StreamStats, 0, len(streams))
 	for _, s := range streams {
@@ -263,6 +247,70 @@ func runQueueStats(ctx context.Context, args []string, getenv func(string) strin
 		return enc.Encode(all)
 	}
 	return writeStatsTable(stdout, all)
+}
+
+// selectStreams resolves a comma-separated --queue list, or, when it is
+// empty, returns police, social-affairs and every other portal stream.
+func selectStreams(ctx context.Context, q queue.Queue, names string) ([]string, error) {
+	var streams []string
+	for _, n := range strings.Split(names, ",") {
+		if strings.TrimSpace(n) == "" {
+			continue
+		}
+		s, err := queue.StreamName(n)
+		if err != nil {
+			return nil, fmt.Errorf("--queue: %w", err)
+		}
+		streams = append(streams, s)
+	}
+	if len(streams) > 0 {
+		return streams, nil
+	}
+	found, err := q.Streams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	streams = []string{queue.StreamPolice, queue.StreamSocialAffairs}
+	for _, s := range found {
+		if s != queue.StreamPolice && s != queue.StreamSocialAffairs {
+			streams = append(streams, s)
+		}
+	}
+	return streams, nil
+}
+
+// runQueueTrim removes from each queue the entries every consumer group has
+// acknowledged (Queue.TrimAcked), and prints how many per queue. Pending
+// and undelivered entries are never touched, nor queues without groups.
+func runQueueTrim(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fset := flag.NewFlagSet("queue trim", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	var names string
+	fset.StringVar(&names, "queue", "", "comma-separated queues (default: every portal queue)")
+	cfg, err := loadConfig(fset, args, getenv)
+	if err != nil {
+		return err
+	}
+	if fset.NArg() > 0 {
+		return fmt.Errorf("queue trim: unexpected argument %q", fset.Arg(0))
+	}
+	q, closeQueue, err := openQueue(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeQueue()
+	streams, err := selectStreams(ctx, q, names)
+	if err != nil {
+		return fmt.Errorf("queue trim: %w", err)
+	}
+	for _, s := range streams {
+		n, err := q.TrimAcked(ctx, s)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s: đã xoá %d tin mọi nhóm đã xác nhận\n", s, n)
+	}
+	return nil
 }
 
 // writeStatsTable prints one row per consumer group (one row with dashes

@@ -234,6 +234,15 @@ func testConsumeWhilePublishing(t *testing.T, bin string, e queueEngine, short, 
 	if !strings.Contains(o, "HÀNG ĐỢI") || !strings.Contains(o, stream) || !strings.Contains(o, "desk") {
 		t.Fatalf("stats table:\n%s", o)
 	}
+
+	// trim removes what every group acknowledged, here all four.
+	o, s, err = runQueueBinary(t, bin, e.env, "queue", "trim", "--queue", short)
+	if err != nil || o != stream+": đã xoá 4 tin mọi nhóm đã xác nhận\n" {
+		t.Fatalf("trim = %q, %v\n%s", o, err, s)
+	}
+	if st, g := queueGroupStats(t, e.q, stream, "desk"); st.Length != 0 || g.Pending != 0 {
+		t.Fatalf("after trim: %+v", st)
+	}
 }
 
 func testConsumeClaimsAndDeadLetters(t *testing.T, bin string, e queueEngine, short, stream string) {
