@@ -46,7 +46,7 @@ func (c *testClock) Add(d time.Duration) {
 // pressEnv is the real application over a real SQLite store and a real
 // Bleve index in a temporary directory, with an injected clock.
 type pressEnv struct {
-	t      *testing.T
+	t      testing.TB
 	app    *fiber.App
 	db     *store.DB
 	idx    *search.Bleve
@@ -59,7 +59,7 @@ const (
 	adminPassword = "Quản trị cổng thông tin 2026"
 )
 
-func newPressEnv(t *testing.T) *pressEnv {
+func newPressEnv(t testing.TB) *pressEnv {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -180,7 +180,7 @@ func (b *browser) login(user, pw string) {
 	}
 }
 
-func parseHTML(t *testing.T, body string) *goquery.Document {
+func parseHTML(t testing.TB, body string) *goquery.Document {
 	t.Helper()
 	doc, err := goquery.NewDocumentFromReader(strings.NewReader(body))
 	if err != nil {
@@ -190,7 +190,7 @@ func parseHTML(t *testing.T, body string) *goquery.Document {
 }
 
 // photo is a JPEG carrying an Exif block with a GPS position, as phones write.
-func photo(t *testing.T) []byte {
+func photo(t testing.TB) []byte {
 	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
 	for y := 0; y < 48; y++ {
 		for x := 0; x < 64; x++ {
