@@ -219,7 +219,7 @@ func expandAbbreviations(s string) string {
 // form to the printed one), and the first letter is upper case. A trailing
 // full stop is dropped. A title that is not all capitals is kept as printed
 // apart from the first letter.
-func sentenceCase(title, ref string, numbers map[string]string) string {
+func sentenceCase(title, ref string, numbers map[string]string, names ...string) string {
 	title = strings.TrimSpace(title)
 	title = strings.TrimRight(title, " .;:")
 	if !isUpperText(title) {
@@ -263,13 +263,19 @@ func sentenceCase(title, ref string, numbers map[string]string) string {
 		if len(occ) > maxOccurrences {
 			occ = occ[:maxOccurrences]
 		}
+		bestUsable := 0
 		for _, at := range occ {
-			n := 0
+			n, usable := 0, 0
 			for n < maxRun && i+n < len(toks) && at+n < len(body) && strings.EqualFold(body[at+n].core, toks[i+n].core) {
+				if !starts[at+n] {
+					usable++
+				}
 				n++
 			}
-			if n > bestLen {
-				bestLen, bestAt = n, at
+			// Longest run first; among equals, the one whose case is
+			// known for more words (not in a heading in capitals).
+			if n > bestLen || (n == bestLen && usable > bestUsable) {
+				bestLen, bestAt, bestUsable = n, at, usable
 			}
 		}
 		if bestLen == 0 {
@@ -285,6 +291,7 @@ func sentenceCase(title, ref string, numbers map[string]string) string {
 		i += bestLen
 	}
 	applyProperPhrases(toks, fixed)
+	applyNames(toks, names)
 	// Capitalise the type word of a cited text: "chỉ thị số 25/…", "luật 23/…".
 	for i := range toks {
 		for _, dt := range docTypes {
@@ -308,6 +315,31 @@ func sentenceCase(title, ref string, numbers map[string]string) string {
 		toks[0].core = upperFirst(toks[0].core)
 	}
 	return joinTokens(toks)
+}
+
+// applyNames writes the known proper names (the place of issue, "Thái
+// Bình") with their capitals wherever the title spells them.
+func applyNames(toks []token, names []string) {
+	for _, name := range names {
+		words := tokenize(name)
+		if len(words) == 0 {
+			continue
+		}
+		for i := 0; i+len(words) <= len(toks); i++ {
+			ok := true
+			for j, w := range words {
+				if !strings.EqualFold(toks[i+j].core, w.core) {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				for j, w := range words {
+					toks[i+j].core = w.core
+				}
+			}
+		}
+	}
 }
 
 // sentenceStart reports whether body token i opens a sentence (first token,

@@ -27,16 +27,19 @@ var (
 	ErrNoType = errors.New("thiếu tên loại văn bản: không có dòng KẾ HOẠCH, CHỈ THỊ, QUYẾT ĐỊNH, NGHỊ QUYẾT, KẾT LUẬN, THÔNG BÁO, LUẬT, NGHỊ ĐỊNH hoặc THÔNG TƯ")
 )
 
-// docTypes maps the heading word of a document to its type name; the
-// order matters only for prefixes ("THÔNG TƯ LIÊN TỊCH" is a Thông tư).
+// docTypes maps the heading word of a document to its type name; longer
+// headings come before their prefixes ("THÔNG TƯ LIÊN TỊCH" is a Thông tư
+// whose title is on the next line).
 var docTypes = []struct{ upper, name string }{
 	{"KẾ HOẠCH", TypePlan},
 	{"CHỈ THỊ", TypeDirective},
 	{"QUYẾT ĐỊNH", TypeDecision},
+	{"NGHỊ QUYẾT LIÊN TỊCH", TypeResolution},
 	{"NGHỊ QUYẾT", TypeResolution},
 	{"KẾT LUẬN", TypeConclusion},
 	{"THÔNG BÁO", TypeNotice},
 	{"NGHỊ ĐỊNH", TypeDecree},
+	{"THÔNG TƯ LIÊN TỊCH", TypeCircular},
 	{"THÔNG TƯ", TypeCircular},
 	{"LUẬT", TypeLaw},
 }
@@ -135,7 +138,11 @@ func parse(text []byte) (*Document, string, error) {
 	if n, ok := numbers[strings.ToUpper(d.Number)]; ok && isUpperText(d.Number) {
 		d.Number = n
 	}
-	d.Title = sentenceCase(titleRaw, d.Text, numbers)
+	var names []string
+	if d.Place != "" && !isUpperText(d.Place) {
+		names = append(names, strings.TrimPrefix(d.Place, "TP. "))
+	}
+	d.Title = sentenceCase(titleRaw, d.Text, numbers, names...)
 	d.Slug = Slug(d.Number, d.IssuedOn.Year())
 	if d.IssuedOn.IsZero() {
 		d.Slug = Slug(d.Number, 0)

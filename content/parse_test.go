@@ -414,3 +414,48 @@ Mục 2
 		t.Errorf("sections:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// Shapes met in provincial and joint texts. Numbers and contents are
+// fictitious (test fixtures).
+func TestParseMoreShapes(t *testing.T) {
+	t.Run("decision of a provincial chairman", func(t *testing.T) {
+		d, err := Parse(readFile(t, "testdata/quyet-dinh-ubnd-gia-dinh.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Slug != "9999-qd-ubnd-2019" || d.Issuer != "Ủy ban nhân dân tỉnh Thái Bình" || d.Title != "Về việc ban hành quy chế (tệp kiểm thử)" || len(d.Preamble) != 4 {
+			t.Errorf("got %q %q %q preamble %q", d.Slug, d.Issuer, d.Title, d.Preamble)
+		}
+		want := Signature{Authority: "TM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH", Position: "PHÓ CHỦ TỊCH", Signer: "Nguyễn Văn B"}
+		if d.Signature == nil || *d.Signature != want {
+			t.Errorf("signature %+v", d.Signature)
+		}
+		if len(d.Citations) != 1 || d.Citations[0].Slug != "424-qd-ttg-2017" {
+			t.Errorf("citations %+v", d.Citations)
+		}
+		if strings.Contains(d.Text, "Tin liên quan") {
+			t.Error("debris kept")
+		}
+	})
+	t.Run("resolution of a People's Council, title over two lines", func(t *testing.T) {
+		d, err := Parse([]byte("HỘI ĐỒNG NHÂN DÂN | CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM\nTỈNH THÁI BÌNH | Độc lập - Tự do - Hạnh phúc\nSố: 99/2017/NQ-HĐND | Thái Bình, ngày 14 tháng 12 năm 2017\nNGHỊ QUYẾT\nQUY ĐỊNH CHÍNH SÁCH HỖ TRỢ (TỆP KIỂM THỬ)\nTRÊN ĐỊA BÀN TỈNH THÁI BÌNH\nHỘI ĐỒNG NHÂN DÂN TỈNH THÁI BÌNH\nQUYẾT NGHỊ:\nĐiều 1. Thử\nCHỦ TỊCH\nNguyễn Văn C\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Slug != "99-2017-nq-hdnd" || d.Issuer != "Hội đồng nhân dân tỉnh Thái Bình" || d.Title != "Quy định chính sách hỗ trợ (tệp kiểm thử) trên địa bàn tỉnh Thái Bình" {
+			t.Errorf("got %q %q %q", d.Slug, d.Issuer, d.Title)
+		}
+	})
+	t.Run("joint circular", func(t *testing.T) {
+		d, err := Parse([]byte("BỘ CÔNG AN - BỘ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nSố: 99/2015/TTLT-BCA-BLĐTBXH | Hà Nội, ngày 22 tháng 4 năm 2015\nTHÔNG TƯ LIÊN TỊCH\nQuy định thử (tệp kiểm thử)\nCăn cứ Nghị định số 94/2010/NĐ-CP ngày 09/9/2010 của Chính phủ quy định về tổ chức cai nghiện ma túy tại gia đình, cai nghiện ma túy tại cộng đồng;\nĐiều 1. Thử\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Type != TypeCircular || d.Issuer != "Bộ Công an - Bộ Lao động - Thương binh và Xã hội" || d.Title != "Quy định thử (tệp kiểm thử)" || d.Slug != "99-2015-ttlt-bca-bldtbxh" {
+			t.Errorf("got %q %q %q %q", d.Type, d.Issuer, d.Title, d.Slug)
+		}
+		if len(d.Citations) != 1 || d.Citations[0].Issuer != "Chính phủ" || d.Citations[0].Subject != "tổ chức cai nghiện ma túy tại gia đình, cai nghiện ma túy tại cộng đồng" {
+			t.Errorf("citations %+v", d.Citations)
+		}
+	})
+}
