@@ -661,3 +661,35 @@ func TestLocalFileIsOwnerOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestRedisEntryFieldsAreExactlyTheContract reads the raw stream entry:
+// the four fields of the contract and nothing else (no sender data, no
+// trimming arguments needed to read it back).
+func TestRedisEntryFieldsAreExactlyTheContract(t *testing.T) {
+	c := redisClient(t)
+	prefix := queue.StreamPrefix + "test-" + randHex(t) + "-"
+	t.Cleanup(func() { cleanRedis(t, c, prefix); c.Close() })
+	ctx := context.Background()
+	s := prefix + "police"
+	e := entry(7)
+	e.ReceivedAt = e.ReceivedAt.In(time.FixedZone("ICT", 7*3600))
+	if err := queue.NewRedis(c).Publish(ctx, s, e); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := c.XRange(ctx, s, "-", "+").Result()
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("XRANGE = %v, %v", msgs, err)
+	}
+	want := map[string]any{
+		"id":          e.ID,
+		"kind":        e.Kind,
+		"received_at": "2026-11-29T08:00:07.123456789Z",
+		"data":        string(e.Data),
+	}
+	if fmt.Sprint(msgs[0].Values) != fmt.Sprint(want) {
+		t.Fatalf("fields = %v, want %v", msgs[0].Values, want)
+	}
+	if _, err := time.Parse(time.RFC3339, msgs[0].Values["received_at"].(string)); err != nil {
+		t.Fatalf("received_at is not RFC 3339: %v", err)
+	}
+}
