@@ -387,9 +387,15 @@ func TestPressEndToEnd(t *testing.T) {
 	if art.Find(`a[href="/van-ban/53-kh-ubnd-2017"]`).Length() != 1 || !strings.Contains(art.Text(), "bấm vào đây") {
 		t.Errorf("safe link or link text lost")
 	}
-	if n := doc.Find("script").Length(); n != 0 {
-		t.Errorf("%d script elements on the page", n)
+	if n := art.Find("script").Length(); n != 0 {
+		t.Errorf("%d script elements in the campaign", n)
 	}
+	// The only scripts on the page are the site's own assets, never inline.
+	doc.Find("script").Each(func(_ int, s *goquery.Selection) {
+		if src, _ := s.Attr("src"); !strings.HasPrefix(src, "/") || strings.HasPrefix(src, "//") || strings.TrimSpace(s.Text()) != "" {
+			t.Errorf("foreign or inline script on the page: src=%q %q", src, s.Text())
+		}
+	})
 	art.Find("*").Each(func(_ int, s *goquery.Selection) {
 		for _, a := range s.Nodes[0].Attr {
 			if strings.HasPrefix(strings.ToLower(a.Key), "on") || strings.Contains(strings.ToLower(a.Val), "javascript:") {
