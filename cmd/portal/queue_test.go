@@ -75,6 +75,8 @@ func TestQueueCommand(t *testing.T) {
 			t.Run("consume while publishing", func(t *testing.T) { testConsumeWhilePublishing(t, bin, e, short, stream) })
 			t.Run("claim and dead-letter", func(t *testing.T) { testConsumeClaimsAndDeadLetters(t, bin, e, short+"-2", stream+"-2") })
 			client.Del(context.Background(), stream+"-2", queue.DeadLetterStream(stream+"-2"))
+			t.Run("two consumer processes", func(t *testing.T) { testTwoConsumerProcesses(t, bin, e, short+"-3", stream+"-3") })
+			client.Del(context.Background(), stream+"-3", queue.DeadLetterStream(stream+"-3"))
 		})
 	}
 }
@@ -310,5 +312,43 @@ func testConsumeClaimsAndDeadLetters(t *testing.T, bin string, e queueEngine, sh
 	}
 	if dead["id"] != "sub-1" || dead["dead_group"] != "desk" || dead["dead_deliveries"] != float64(6) {
 		t.Fatalf("dead line = %v", dead)
+	}
+}
+
+// testTwoConsumerProcesses runs two consumer processes of one group at the
+// same time: together they print every entry exactly once and leave
+// nothing pending.
+func testTwoConsumerProcesses(t *testing.T, bin string, e queueEngine, short, stream string) {
+	const n = 40
+	ctx := context.Background()
+	for i := 0; i < n; i++ {
+		if err := e.q.Publish(ctx, stream, queueTestEntry(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	outs := make(chan string, 2)
+	for _, name := range []string{"one", "two"} {
+		go func() {
+			o, s, err := runQueueBinary(t, bin, e.env, "queue", "consume", "--queue", short, "--group", "desk",
+				"--consumer", name, "--wait", "1s")
+			if err != nil {
+				t.Errorf("consumer %s: %v\n%s", name, err, s)
+			}
+			outs <- o
+		}()
+	}
+	seen := map[string]int{}
+	for i := 0; i < 2; i++ {
+		for _, m := range consumedQueueLines(t, <-outs) {
+			seen[m["id"].(string)]++
+		}
+	}
+	for i := 0; i < n; i++ {
+		if id := queueTestEntry(i).ID; seen[id] != 1 {
+			t.Errorf("%s printed %d times, want once", id, seen[id])
+		}
+	}
+	if st, g := queueGroupStats(t, e.q, stream, "desk"); g.Pending != 0 || g.Lag != 0 || st.Length != n {
+		t.Fatalf("after two consumers: %+v", st)
 	}
 }
