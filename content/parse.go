@@ -1,7 +1,6 @@
 package content
 
 import (
-	"errors"
 	"regexp"
 	"strings"
 	"time"
@@ -13,18 +12,28 @@ import (
 // Vietnamese codes and laws are well under 1 MiB of text.
 const MaxDocumentBytes = 4 << 20
 
-// Errors of Parse. Each message is Vietnamese and names the missing part,
-// so it can be shown to the person importing the file as it is. Test with
-// errors.Is.
+// ParseError is an error of Parse: the part of the document that is
+// missing or wrong (Field, its Vietnamese name as shown to the person
+// importing) and a Vietnamese message naming it. The errors below are its
+// only values; compare with errors.Is, or use errors.As to get the field.
+type ParseError struct {
+	Field   string // "nội dung", "số hiệu", "tên loại văn bản"
+	Message string
+}
+
+// Error returns the Vietnamese message.
+func (e *ParseError) Error() string { return e.Message }
+
+// Errors of Parse.
 var (
-	// ErrEmpty: the input holds no text.
-	ErrEmpty = errors.New("văn bản trống: không có nội dung để nhập")
-	// ErrTooLarge: the input is over MaxDocumentBytes.
-	ErrTooLarge = errors.New("văn bản quá lớn: tối đa 4 MiB")
-	// ErrNoNumber: no số hiệu ("Số: 53/KH-UBND") in the header.
-	ErrNoNumber = errors.New("thiếu số hiệu văn bản: phần đầu không có dòng “Số: …” (ví dụ “Số: 53/KH-UBND”)")
-	// ErrNoType: no heading naming the type (KẾ HOẠCH, CHỈ THỊ, …).
-	ErrNoType = errors.New("thiếu tên loại văn bản: không có dòng KẾ HOẠCH, CHỈ THỊ, QUYẾT ĐỊNH, NGHỊ QUYẾT, KẾT LUẬN, THÔNG BÁO, LUẬT, NGHỊ ĐỊNH hoặc THÔNG TƯ")
+	// ErrEmpty means the input holds no text.
+	ErrEmpty = &ParseError{"nội dung", "văn bản trống: không có nội dung để nhập"}
+	// ErrTooLarge means the input is over MaxDocumentBytes.
+	ErrTooLarge = &ParseError{"nội dung", "văn bản quá lớn: tối đa 4 MiB"}
+	// ErrNoNumber means the header has no số hiệu ("Số: 53/KH-UBND").
+	ErrNoNumber = &ParseError{"số hiệu", "thiếu số hiệu văn bản: phần đầu không có dòng “Số: …” (ví dụ “Số: 53/KH-UBND”)"}
+	// ErrNoType means no heading names the type (KẾ HOẠCH, CHỈ THỊ, …).
+	ErrNoType = &ParseError{"tên loại văn bản", "thiếu tên loại văn bản: không có dòng KẾ HOẠCH, CHỈ THỊ, QUYẾT ĐỊNH, NGHỊ QUYẾT, KẾT LUẬN, THÔNG BÁO, LUẬT, NGHỊ ĐỊNH hoặc THÔNG TƯ"}
 )
 
 // docTypes maps the heading word of a document to its type name; longer

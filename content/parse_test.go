@@ -284,6 +284,10 @@ func TestParseErrors(t *testing.T) {
 			if !errors.Is(err, tt.want) || d != nil {
 				t.Fatalf("Parse = %v, %v; want nil, %v", d, err, tt.want)
 			}
+			var pe *ParseError
+			if !errors.As(err, &pe) || pe.Field == "" {
+				t.Errorf("error %v is not a *ParseError with a field", err)
+			}
 		})
 	}
 }
