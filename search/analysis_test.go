@@ -194,7 +194,12 @@ func TestDescribe(t *testing.T) {
 			{Anchor: "a", Heading: "1. Mở đầu", Text: "Không có gì ở đây."},
 			{Anchor: "b", Heading: "2. Điều trị", Text: "Điều trị thay thế bằng Methadone cho người nghiện <ma túy> & cai nghiện tự nguyện."},
 		}})
-	anchor, heading, snip := Describe(d, Parse("metadone tu nguyen"))
+	p := Parse("metadone tu nguyen")
+	if _, _, snip := Describe(d, p); strings.Contains(snip, "<mark>Methadone</mark>") {
+		t.Errorf("typo marked though the engine did not forgive typos: %q", snip)
+	}
+	p.Typos = true
+	anchor, heading, snip := Describe(d, p)
 	if anchor != "b" || heading != "2. Điều trị" {
 		t.Errorf("anchor %q heading %q", anchor, heading)
 	}

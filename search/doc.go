@@ -39,6 +39,7 @@ type fields struct {
 	NumberNum string   // leading digits of the number, e.g. "424"
 	TypeFold  string   // Fold(d.Type), e.g. "quyet dinh"
 	Refs      []string // every number key in the text, own number first
+	TitleRefs []string // number keys in the title (the texts it carries out)
 	Year      string   // "2017", or "" when unknown
 }
 
@@ -80,6 +81,7 @@ func fieldsOf(d Doc) fields {
 			f.Refs = append(f.Refs, k)
 		}
 	}
+	f.TitleRefs = Numbers(d.Title)
 	if d.Year > 0 {
 		f.Year = strconv.Itoa(d.Year)
 	}

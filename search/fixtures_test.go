@@ -111,6 +111,10 @@ func fixtures() []Doc {
 		// Shares the parts 424 and QĐ-TTg with 424/QĐ-TTg but is another text.
 		{Slug: "fx-425-qd-ttg", Type: "Quyết định", Number: "425/QĐ-TTg", Issuer: "Thủ tướng Chính phủ", Year: 2019,
 			Title: "Về một việc khác, có 424 trường hợp được nêu", URL: "/van-ban/fx-425-qd-ttg"},
+		// Cites 25/CT-TTg in a short body: ranks below the plan, which
+		// carries the directive out (its title names it).
+		{Slug: "fx-cites-25", Type: "Bài viết", Year: 2026, Title: "Ba mục tiêu giảm", URL: "/bai-viet/fx-cites-25",
+			Sections: []Section{{Anchor: "p1", Text: "Chỉ thị số 25/CT-TTg yêu cầu giảm cung và giảm cầu."}}},
 		// HTML-looking text must come back escaped.
 		{Slug: "fx-html", Type: "Bài viết", Year: 2023, Title: "Cảnh báo <script> độc hại trong tin nhắn lừa đảo", URL: "/bai-viet/fx-html",
 			Sections: []Section{{Anchor: "p1", Text: "Đừng bấm vào <b>liên kết</b> & đừng cài ứng dụng lạ."}}},

@@ -295,6 +295,7 @@ func (m *Meili) Search(ctx context.Context, q Query) (Result, error) {
 	start := time.Now()
 	page, per := paging(q)
 	p := Parse(q.Text)
+	p.Typos = true // Meilisearch's typo tolerance is on (see meiliSettings)
 	filters := meiliFilters(q)
 	if p.Empty() && len(filters) == 0 {
 		return Result{Facets: map[string][]FacetValue{}, Took: time.Since(start)}, nil

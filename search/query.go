@@ -82,10 +82,23 @@ type Parsed struct {
 	Numbers []string
 	// TypeNumbers are type-and-number references ("quyết định 424").
 	TypeNumbers []TypeNumber
+	// Typos is set by an engine that forgave typos for this query; the
+	// highlighter then also marks words one edit away from a query word.
+	Typos bool
 }
 
 // Empty reports whether p has nothing to search for.
 func (p Parsed) Empty() bool { return len(p.Terms) == 0 && len(p.Phrases) == 0 }
+
+// hasFuzzy reports whether a free word of p may be fuzzy (see Term.Fuzzy).
+func (p Parsed) hasFuzzy() bool {
+	for _, t := range p.Terms {
+		if !t.InNumber && t.Fuzzy() {
+			return true
+		}
+	}
+	return false
+}
 
 // AllTerms returns the free words and the words of the phrases.
 func (p Parsed) AllTerms() []Term {

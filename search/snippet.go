@@ -14,14 +14,15 @@ const (
 	matchExact = 3 // same accents (tone placement normalised)
 )
 
-// termMatch returns how well the word tok matches the query term t.
-func termMatch(tok Token, t Term) int {
+// termMatch returns how well the word tok matches the query term t; words
+// one edit away count only when typos forgives them.
+func termMatch(tok Token, t Term, typos bool) int {
 	switch {
 	case tok.Exact == t.Exact:
 		return matchExact
 	case tok.Fold == t.Fold:
 		return matchFold
-	case t.Fuzzy() && withinOneEdit(tok.Fold, t.Fold):
+	case typos && t.Fuzzy() && withinOneEdit(tok.Fold, t.Fold):
 		return matchFuzzy
 	}
 	return matchNone
@@ -83,7 +84,7 @@ func scoreText(text string, p Parsed) scored {
 	for i, tok := range s.toks {
 		s.termOf[i] = -1
 		for j, t := range terms {
-			if m := termMatch(tok, t); m > matchNone {
+			if m := termMatch(tok, t, p.Typos); m > matchNone {
 				if m > best[j] {
 					best[j] = m
 				}

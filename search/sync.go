@@ -19,6 +19,14 @@ type SyncStats struct {
 // docs. It is what the portal runs on start. Errors are wrapped with the step
 // that failed; a Doc without a slug fails with ErrNoSlug.
 func Sync(ctx context.Context, idx Index, docs []Doc) (SyncStats, error) {
+	return SyncKeeping(ctx, idx, docs, nil)
+}
+
+// SyncKeeping is Sync that leaves alone the stored documents for which keep
+// returns true even when docs lacks them: documents another part of the
+// portal puts and deletes itself (campaigns, slugs "chien-dich/…", which the
+// press office indexes when it publishes). keep may be nil.
+func SyncKeeping(ctx context.Context, idx Index, docs []Doc, keep func(slug string) bool) (SyncStats, error) {
 	var st SyncStats
 	stored, err := idx.Fingerprints(ctx)
 	if err != nil {
@@ -53,7 +61,7 @@ func Sync(ctx context.Context, idx Index, docs []Doc) (SyncStats, error) {
 	}
 	var stale []string
 	for slug := range stored {
-		if !want[slug] {
+		if !want[slug] && (keep == nil || !keep(slug)) {
 			stale = append(stale, slug)
 		}
 	}
