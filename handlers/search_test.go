@@ -127,7 +127,6 @@ func TestSearchAPIRelevance(t *testing.T) {
 	}
 }
 
-
 // TestSearchAPIShape checks the JSON body, the section anchor in the URL,
 // the type filter as written and the facets.
 func TestSearchAPIShape(t *testing.T) {
