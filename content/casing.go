@@ -77,10 +77,13 @@ var abbreviations = map[string]string{
 	"TP":   "THÀNH PHỐ",
 }
 
+// acronyms stay in capitals in running text.
+var acronyms = map[string]bool{"AIDS": true, "HIV": true, "ANTQ": true, "COVID": true, "ASEAN": true, "UNODC": true, "ASEANAPOL": true}
+
 // lowerCore returns the lower-case form of a token core, keeping document
 // numbers and acronyms with digits as they are ("25/CT-TTg", "QH10").
 func lowerCore(c string) string {
-	if strings.IndexFunc(c, unicode.IsDigit) >= 0 {
+	if strings.IndexFunc(c, unicode.IsDigit) >= 0 || acronyms[c] {
 		return c
 	}
 	return strings.ToLower(c)
@@ -140,6 +143,9 @@ func properCaseOrgan(s string) string {
 			continue
 		}
 		if n := adminUnitAt(toks, i); n > 0 {
+			if c := strings.ToLower(toks[i+n].core); c == "ủy" || c == "uỷ" {
+				n++ // "Tỉnh ủy Thái Bình": the party committee, then the place
+			}
 			for j := i + n; j < len(toks); j++ {
 				if !fixed[j] {
 					toks[j].core = titleWord(toks[j].core)
