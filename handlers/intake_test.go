@@ -44,7 +44,7 @@ type intakeOpts struct {
 	trusted []netip.Prefix
 }
 
-func newIntakeEnv(t *testing.T, o intakeOpts) *intakeEnv {
+func newIntakeEnv(t testing.TB, o intakeOpts) *intakeEnv {
 	t.Helper()
 	lib, err := content.Load(content.Corpus, t.TempDir())
 	if err != nil {
@@ -404,7 +404,7 @@ func TestIntakeAPI(t *testing.T) {
 
 // testRedisLimiter is the production limiter (Redis with in-process
 // fallback) on DB 9 under a random prefix; it skips when Redis is absent.
-func testRedisLimiter(t *testing.T) (ratelimit.Limiter, *redis.Client, string) {
+func testRedisLimiter(t testing.TB) (ratelimit.Limiter, *redis.Client, string) {
 	t.Helper()
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DB: 9})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)

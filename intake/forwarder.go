@@ -34,6 +34,11 @@ const (
 type Forwarder struct {
 	// DB holds the outbox.
 	DB *store.DB
+	// Marker records forwarded ids; the Service (which shares the commit
+	// with new submissions) or, when nil, DB.
+	Marker interface {
+		MarkForwarded(ctx context.Context, ids ...string) (int, error)
+	}
 	// Publisher is the agency queue engine (Redis Streams or embedded).
 	Publisher queue.Publisher
 	// Catalog gives the route of each kind.
@@ -66,6 +71,9 @@ func (f *Forwarder) defaults() {
 	}
 	if f.Log == nil {
 		f.Log = slog.New(slog.DiscardHandler)
+	}
+	if f.Marker == nil {
+		f.Marker = f.DB
 	}
 }
 
@@ -105,7 +113,7 @@ func (f *Forwarder) ForwardPending(ctx context.Context) (int, error) {
 		if len(done) > 0 {
 			// The queue has them; if this fails they are published again
 			// later (at least once).
-			n, err := f.DB.MarkForwarded(context.WithoutCancel(ctx), done...)
+			n, err := f.Marker.MarkForwarded(context.WithoutCancel(ctx), done...)
 			total += n
 			if err != nil {
 				return total, err

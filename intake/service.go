@@ -88,15 +88,26 @@ type Service struct {
 	now     func() time.Time
 	max     int
 
-	reqs chan *insertReq
-	wake chan struct{}
-	stop chan struct{}
-	done chan struct{}
+	reqs  chan *insertReq
+	marks chan *markReq
+	wake  chan struct{}
+	stop  chan struct{}
+	done  chan struct{}
 }
 
 type insertReq struct {
 	sub  store.Submission
 	done chan error
+}
+
+type markReq struct {
+	ids  []string
+	done chan markResult
+}
+
+type markResult struct {
+	n   int
+	err error
 }
 
 // NewService checks cfg and starts the writer goroutine.
@@ -110,10 +121,11 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	s := &Service{
 		db: cfg.DB, catalog: cfg.Catalog, hasher: h, now: cfg.Now, max: cfg.MaxBatch,
-		reqs: make(chan *insertReq),
-		wake: make(chan struct{}, 1),
-		stop: make(chan struct{}),
-		done: make(chan struct{}),
+		reqs:  make(chan *insertReq),
+		marks: make(chan *markReq),
+		wake:  make(chan struct{}, 1),
+		stop:  make(chan struct{}),
+		done:  make(chan struct{}),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -195,47 +207,99 @@ func (s *Service) submit(ctx context.Context, kind string, v any) (Receipt, erro
 	return Receipt{Code: code, Status: StatusReceived, Agency: s.catalog.Routes[kind].Agency}, nil
 }
 
-// writer is the single goroutine that commits submissions: it takes one
-// request, then every request already waiting (up to max), and commits them
-// in one transaction.
+// MarkForwarded records that the queue has the submissions ids (see
+// store.DB.MarkForwarded), through the writer goroutine, so that the
+// forwarder's acknowledgements share commits with new submissions instead
+// of waiting on SQLite's write lock. The Forwarder uses it as its Marker.
+func (s *Service) MarkForwarded(ctx context.Context, ids ...string) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	req := &markReq{ids: ids, done: make(chan markResult, 1)}
+	select {
+	case s.marks <- req:
+	case <-s.stop:
+		return 0, ErrClosed
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	r := <-req.done
+	return r.n, r.err
+}
+
+// writer is the single goroutine that writes the outbox (group commit): it
+// takes one request, then every request already waiting (up to max), and
+// commits the new submissions and the forwarded ids in one transaction.
 func (s *Service) writer() {
 	defer close(s.done)
 	for {
-		var first *insertReq
+		var inserts []*insertReq
+		var marks []*markReq
 		select {
-		case first = <-s.reqs:
+		case r := <-s.reqs:
+			inserts = append(inserts, r)
+		case m := <-s.marks:
+			marks = append(marks, m)
 		case <-s.stop:
 			return
 		}
-		batch := []*insertReq{first}
 	drain:
-		for len(batch) < s.max {
+		for len(inserts)+len(marks) < s.max {
 			select {
 			case r := <-s.reqs:
-				batch = append(batch, r)
+				inserts = append(inserts, r)
+			case m := <-s.marks:
+				marks = append(marks, m)
 			default:
 				break drain
 			}
 		}
-		subs := make([]store.Submission, len(batch))
-		for i, r := range batch {
-			subs[i] = r.sub
+		s.commit(inserts, marks)
+	}
+}
+
+// commit writes one group. If the shared transaction fails, each request
+// is retried alone so that one bad row does not fail the others.
+func (s *Service) commit(inserts []*insertReq, marks []*markReq) {
+	ctx := context.Background()
+	subs := make([]store.Submission, len(inserts))
+	for i, r := range inserts {
+		subs[i] = r.sub
+	}
+	var ids []string
+	for _, m := range marks {
+		ids = append(ids, m.ids...)
+	}
+	_, err := s.db.WriteOutbox(ctx, subs, ids)
+	if len(inserts) > 0 {
+		// Wake the forwarder before answering, so that a caller who got
+		// its receipt can count on the forwarder having been signalled.
+		s.signal()
+	}
+	if err == nil || len(inserts)+len(marks) == 1 {
+		for _, r := range inserts {
+			r.done <- err
 		}
-		err := s.db.InsertSubmissions(context.Background(), subs)
-		if err != nil && len(batch) > 1 {
-			// One bad row must not fail the others: retry one by one.
-			for _, r := range batch {
-				r.done <- s.db.InsertSubmissions(context.Background(), []store.Submission{r.sub})
-			}
-		} else {
-			for _, r := range batch {
-				r.done <- err
-			}
+		for _, m := range marks {
+			// The count of one mark in a shared commit is not separated
+			// out; the forwarder only logs it.
+			m.done <- markResult{n: len(m.ids), err: err}
 		}
-		select {
-		case s.wake <- struct{}{}:
-		default:
-		}
+		return
+	}
+	for _, r := range inserts {
+		r.done <- s.db.InsertSubmissions(ctx, []store.Submission{r.sub})
+	}
+	for _, m := range marks {
+		n, err := s.db.MarkForwarded(ctx, m.ids...)
+		m.done <- markResult{n: n, err: err}
+	}
+}
+
+func (s *Service) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
 	}
 }
 

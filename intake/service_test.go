@@ -211,7 +211,7 @@ func TestForwarderRedis(t *testing.T) {
 		ids[p.Kind] = p.ID
 	}
 
-	f := &Forwarder{DB: db, Publisher: queue.NewRedis(rdb), Catalog: cat}
+	f := &Forwarder{DB: db, Marker: svc, Publisher: queue.NewRedis(rdb), Catalog: cat}
 	n, err := f.ForwardPending(ctx)
 	if err != nil || n != 2 {
 		t.Fatalf("ForwardPending = %d, %v; want 2", n, err)

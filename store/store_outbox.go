@@ -55,45 +55,61 @@ type SubmissionStatus struct {
 // InsertSubmissions writes subs to the outbox and their status rows as
 // "received", all in one transaction. With synchronous=FULL (see Open) the
 // commit has reached the disk when it returns nil, so the caller may show
-// receipts. Used one by one or as a group commit of concurrent requests.
-// A duplicate id or receipt hash fails the whole batch.
+// receipts. A duplicate id or receipt hash fails the whole batch.
 func (db *DB) InsertSubmissions(ctx context.Context, subs []Submission) error {
-	if len(subs) == 0 {
-		return nil
+	_, err := db.WriteOutbox(ctx, subs, nil)
+	return err
+}
+
+// WriteOutbox applies, in one transaction (one fsync), new submissions
+// (outbox and status rows, as InsertSubmissions) and forwarded ids (as
+// MarkForwarded). The intake service's single writer uses it for group
+// commit: concurrent requests and the forwarder's acknowledgements share
+// one commit instead of queueing on SQLite's write lock. It returns how
+// many outbox rows were deleted. Any failure rolls back everything.
+func (db *DB) WriteOutbox(ctx context.Context, subs []Submission, forwarded []string) (int, error) {
+	if len(subs) == 0 && len(forwarded) == 0 {
+		return 0, nil
 	}
 	for _, s := range subs {
 		if s.ID == "" || s.Kind == "" || s.ReceiptHash == "" || s.ReceivedOn == "" || s.ReceivedAt.IsZero() || len(s.Data) == 0 {
-			return fmt.Errorf("store: insert submission %q: missing field", s.ID)
+			return 0, fmt.Errorf("store: insert submission %q: missing field", s.ID)
 		}
 	}
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("store: insert %d submissions: begin: %w", len(subs), err)
+		return 0, fmt.Errorf("store: write outbox: begin: %w", err)
 	}
 	defer tx.Rollback()
-	outbox, err := tx.PrepareContext(ctx, `INSERT INTO intake_outbox (id, kind, received_at, data) VALUES (?, ?, ?, ?)`)
-	if err != nil {
-		return fmt.Errorf("store: insert submissions: %w", err)
-	}
-	defer outbox.Close()
-	status, err := tx.PrepareContext(ctx, `INSERT INTO intake_status (receipt_hash, submission_id, kind, status, received_on) VALUES (?, ?, ?, ?, ?)`)
-	if err != nil {
-		return fmt.Errorf("store: insert submissions: %w", err)
-	}
-	defer status.Close()
-	for _, s := range subs {
-		at := s.ReceivedAt.UTC().Format(time.RFC3339Nano)
-		if _, err := outbox.ExecContext(ctx, s.ID, s.Kind, at, s.Data); err != nil {
-			return fmt.Errorf("store: insert submission %s into outbox: %w", s.ID, err)
+	if len(subs) > 0 {
+		outbox, err := tx.PrepareContext(ctx, `INSERT INTO intake_outbox (id, kind, received_at, data) VALUES (?, ?, ?, ?)`)
+		if err != nil {
+			return 0, fmt.Errorf("store: insert submissions: %w", err)
 		}
-		if _, err := status.ExecContext(ctx, s.ReceiptHash, s.ID, s.Kind, StatusReceived, s.ReceivedOn); err != nil {
-			return fmt.Errorf("store: insert status of submission %s: %w", s.ID, err)
+		defer outbox.Close()
+		status, err := tx.PrepareContext(ctx, `INSERT INTO intake_status (receipt_hash, submission_id, kind, status, received_on) VALUES (?, ?, ?, ?, ?)`)
+		if err != nil {
+			return 0, fmt.Errorf("store: insert submissions: %w", err)
 		}
+		defer status.Close()
+		for _, s := range subs {
+			at := s.ReceivedAt.UTC().Format(time.RFC3339Nano)
+			if _, err := outbox.ExecContext(ctx, s.ID, s.Kind, at, s.Data); err != nil {
+				return 0, fmt.Errorf("store: insert submission %s into outbox: %w", s.ID, err)
+			}
+			if _, err := status.ExecContext(ctx, s.ReceiptHash, s.ID, s.Kind, StatusReceived, s.ReceivedOn); err != nil {
+				return 0, fmt.Errorf("store: insert status of submission %s: %w", s.ID, err)
+			}
+		}
+	}
+	deleted, err := markForwarded(ctx, tx, forwarded)
+	if err != nil {
+		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: insert %d submissions: commit: %w", len(subs), err)
+		return 0, fmt.Errorf("store: write outbox (%d new, %d forwarded): commit: %w", len(subs), len(forwarded), err)
 	}
-	return nil
+	return deleted, nil
 }
 
 // PendingSubmissions returns up to limit outbox entries, oldest first.
@@ -141,14 +157,10 @@ func (db *DB) CountPendingSubmissions(ctx context.Context) (int, error) {
 // one transaction. It returns how many outbox rows it deleted; an id no
 // longer in the outbox (already forwarded) is skipped, not an error.
 func (db *DB) MarkForwarded(ctx context.Context, ids ...string) (int, error) {
-	if len(ids) == 0 {
-		return 0, nil
-	}
-	tx, err := db.sql.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("store: mark %d submissions forwarded: begin: %w", len(ids), err)
-	}
-	defer tx.Rollback()
+	return db.WriteOutbox(ctx, nil, ids)
+}
+
+func markForwarded(ctx context.Context, tx *sql.Tx, ids []string) (int, error) {
 	deleted := 0
 	for _, id := range ids {
 		res, err := tx.ExecContext(ctx, `DELETE FROM intake_outbox WHERE id = ?`, id)
@@ -163,9 +175,6 @@ func (db *DB) MarkForwarded(ctx context.Context, ids ...string) (int, error) {
 		if _, err := tx.ExecContext(ctx, `UPDATE intake_status SET status = ? WHERE submission_id = ?`, StatusForwarded, id); err != nil {
 			return 0, fmt.Errorf("store: mark %s forwarded: update status: %w", id, err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("store: mark %d submissions forwarded: commit: %w", len(ids), err)
 	}
 	return deleted, nil
 }

@@ -192,3 +192,30 @@ func BenchmarkInsertBatch32(b *testing.B) {
 		}
 	}
 }
+
+func TestWriteOutboxCombines(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	at := time.Now()
+	if err := db.InsertSubmissions(ctx, []Submission{testSubmission(1, at), testSubmission(2, at)}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := db.WriteOutbox(ctx, []Submission{testSubmission(3, at)}, []string{"sub-0001"})
+	if err != nil || n != 1 {
+		t.Fatalf("WriteOutbox = %d, %v", n, err)
+	}
+	pending, _ := db.PendingSubmissions(ctx, 10)
+	if len(pending) != 2 || pending[0].ID != "sub-0002" || pending[1].ID != "sub-0003" {
+		t.Errorf("pending = %+v", pending)
+	}
+	if st, _ := db.StatusByReceiptHash(ctx, "hash-0001"); st.Status != StatusForwarded {
+		t.Errorf("status of sub-0001 = %+v", st)
+	}
+	// A failing insert rolls the forwarded mark back too.
+	if _, err := db.WriteOutbox(ctx, []Submission{testSubmission(2, at)}, []string{"sub-0003"}); err == nil {
+		t.Fatal("duplicate accepted")
+	}
+	if st, _ := db.StatusByReceiptHash(ctx, "hash-0003"); st.Status != StatusReceived {
+		t.Errorf("status of sub-0003 after rollback = %+v", st)
+	}
+}

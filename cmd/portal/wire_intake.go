@@ -32,8 +32,8 @@ const rateLimitPrefix = "portal:rl:"
 //
 // Redis being down at start is not an error: submissions wait in the
 // outbox and the limiter falls back. The returned stop, called after the
-// web server has drained, closes the service, stops the forwarder (waiting
-// at most until ctx's deadline) and closes the queue.
+// web server has drained, stops the forwarder (waiting at most until ctx's
+// deadline), closes the service and then the queue.
 func startIntake(ctx context.Context, cfg Config, deps *handlers.Deps, db *store.DB, log *slog.Logger) (stop func(context.Context) error, err error) {
 	cat, err := intake.LoadCatalog()
 	if err != nil {
@@ -76,7 +76,7 @@ func startIntake(ctx context.Context, cfg Config, deps *handlers.Deps, db *store
 		pub, limiter, closeQueue = q, mem, q.Close
 	}
 
-	fwd := &intake.Forwarder{DB: db, Publisher: pub, Catalog: cat, Wake: svc.Wake(), Log: log}
+	fwd := &intake.Forwarder{DB: db, Marker: svc, Publisher: pub, Catalog: cat, Wake: svc.Wake(), Log: log}
 	fctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -90,7 +90,6 @@ func startIntake(ctx context.Context, cfg Config, deps *handlers.Deps, db *store
 		Tips: cfg.LimitTips, Enquiries: cfg.LimitEnquiries, Status: cfg.LimitStatus, Search: cfg.LimitSearch,
 	}
 	return func(ctx context.Context) error {
-		svc.Close()
 		cancel()
 		var errs []error
 		select {
@@ -98,6 +97,7 @@ func startIntake(ctx context.Context, cfg Config, deps *handlers.Deps, db *store
 		case <-ctx.Done():
 			errs = append(errs, errors.New("forwarder did not stop in time; the outbox keeps what it had not sent"))
 		}
+		svc.Close()
 		if err := closeQueue(); err != nil {
 			errs = append(errs, fmt.Errorf("close queue: %w", err))
 		}

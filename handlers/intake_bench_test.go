@@ -1,0 +1,136 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/thaibinh-pcmt/portal/intake"
+	"github.com/thaibinh-pcmt/portal/queue"
+	"github.com/thaibinh-pcmt/portal/ratelimit"
+)
+
+// benchServer serves the real app over real HTTP on 127.0.0.1 with the
+// production limiter (Redis + in-process fallback, or none) and the
+// forwarder publishing to Redis Streams under a test prefix.
+func benchServer(b *testing.B, withLimiter bool) (base string, env *intakeEnv, drained func() time.Duration) {
+	limiter, rdb, prefix := testRedisLimiter(b)
+	o := intakeOpts{}
+	if withLimiter {
+		// A limit no benchmark reaches: every request pays for a decision.
+		o.limiter = limiter
+		o.limits = Limits{Tips: ratelimit.Limit{Rate: ratelimit.MaxRate, Period: time.Second}}
+	}
+	env = newIntakeEnv(b, o)
+	cat := env.svc.Catalog()
+	for k, r := range cat.Routes {
+		r.Queue = "portal:queue:" + strings.TrimSuffix(prefix, ":") + "-" + strings.TrimPrefix(r.Queue, "portal:queue:")
+		cat.Routes[k] = r
+	}
+	b.Cleanup(func() {
+		for _, r := range cat.Routes {
+			rdb.Del(context.Background(), r.Queue)
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	fwd := &intake.Forwarder{DB: env.db, Marker: env.svc, Publisher: queue.NewRedis(rdb), Catalog: cat, Wake: env.svc.Wake()}
+	done := make(chan struct{})
+	go func() { fwd.Run(ctx); close(done) }()
+	b.Cleanup(func() { cancel(); <-done })
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go env.app.Listener(ln)
+	b.Cleanup(func() { env.app.Shutdown() })
+	drained = func() time.Duration {
+		start := time.Now()
+		for {
+			if n, _ := env.db.CountPendingSubmissions(context.Background()); n == 0 {
+				return time.Since(start)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	return "http://" + ln.Addr().String(), env, drained
+}
+
+const benchTip = `{"category":"mua-ban","area":"khac","description":"Có người bán ma túy ở đầu ngõ mỗi tối, thường sau 21 giờ."}`
+
+func postTip(client *http.Client, base string) error {
+	resp, err := client.Post(base+"/api/v1/tips", "application/json", strings.NewReader(benchTip))
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		return fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// BenchmarkTipThroughput: accepted tips per second over HTTP, 64 clients
+// at once, each tip committed (fsynced) to the outbox before its 202, with
+// the forwarder moving them to Redis Streams at the same time and the
+// Redis rate limiter deciding every request. forwarded-ms is how long the
+// forwarder still needed after the last 202 to empty the outbox.
+func BenchmarkTipThroughput(b *testing.B) {
+	base, env, drained := benchServer(b, true)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128}}
+	var failed atomic.Int64
+	b.SetParallelism(32) // × GOMAXPROCS (2) = 64 concurrent clients
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := postTip(client, base); err != nil {
+				failed.Add(1)
+			}
+		}
+	})
+	b.StopTimer()
+	if failed.Load() > 0 {
+		b.Fatalf("%d requests failed", failed.Load())
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tips/s")
+	b.ReportMetric(float64(drained().Milliseconds()), "forwarded-ms")
+	_ = env
+}
+
+// BenchmarkTipLatency: one client, sequential requests; p50 and p99 of the
+// whole request (HTTP, validation, limiter, durable commit) with the Redis
+// rate limiter and without any, so the difference is what the limiter adds.
+func BenchmarkTipLatency(b *testing.B) {
+	for _, withLimiter := range []bool{false, true} {
+		name := "no-limiter"
+		if withLimiter {
+			name = "redis-limiter"
+		}
+		b.Run(name, func(b *testing.B) {
+			base, _, _ := benchServer(b, withLimiter)
+			client := &http.Client{}
+			postTip(client, base) // warm the connection
+			lat := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				t0 := time.Now()
+				if err := postTip(client, base); err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(t0))
+			}
+			b.StopTimer()
+			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+		})
+	}
+}
