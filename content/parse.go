@@ -286,6 +286,27 @@ func headerNumber(lines []string) string {
 // layout put them.
 func parseHeader(lines []string) header {
 	var h header
+	// Web pages put menus and dates above the document: the header starts
+	// at most two lines (rules and blank lines not counted) above its first
+	// line with the motto, a "Số: …" or a date of issue.
+	first := -1
+	for i, l := range lines {
+		if mottoRE.MatchString(l) || numberCellRE.MatchString(l) || longDateRE.MatchString(l) || mottoes[lettersOnly(l)] {
+			first = i
+			break
+		}
+	}
+	if first >= 0 {
+		start, above := first, 0
+		for start > 0 && above < 2 {
+			start--
+			if l := strings.TrimSpace(lines[start]); l != "" && !decorationRE.MatchString(l) {
+				above++
+			}
+		}
+		lines = lines[start:]
+	}
+	longDate := false
 	for _, l := range lines {
 		for _, c := range splitCells(l) {
 			// Layouts that lose the table put the motto in the same cell
@@ -303,8 +324,11 @@ func parseHeader(lines []string) header {
 				}
 			}
 			if dm, ok := findDate(c); ok {
-				if h.date.IsZero() {
-					h.date = dm.t
+				// The date of issue is written "ngày … tháng … năm …"; a
+				// short date is taken only while no long one is found.
+				isLong := longDateRE.MatchString(c)
+				if h.date.IsZero() || (isLong && !longDate) {
+					h.date, longDate = dm.t, isLong
 					before := strings.TrimSpace(c[:dm.start])
 					// "ỦY BAN NHÂN DÂN Thái Bình, ngày …": the issuer in
 					// capitals, then the place.

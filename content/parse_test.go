@@ -463,3 +463,14 @@ func TestParseMoreShapes(t *testing.T) {
 		}
 	})
 }
+
+func TestParseWebPageAboveHeader(t *testing.T) {
+	text := "TRANG CHỦ\nGIỚI THIỆU\nTIN TỨC\nVĂN BẢN\nCập nhật: 15/9/2017 10:20\nLượt xem: 120\n" + string(readFile(t, seedPath))
+	d, err := Parse([]byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Issuer != "Ủy ban nhân dân tỉnh Thái Bình" || d.IssuedOn.Format("2006-01-02") != "2017-09-14" || d.Slug != "53-kh-ubnd-2017" {
+		t.Errorf("got %q %s %q", d.Issuer, d.IssuedOn.Format("2006-01-02"), d.Slug)
+	}
+}
