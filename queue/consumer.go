@@ -80,6 +80,14 @@ type Queue interface {
 	// StreamPrefix, dead-letter streams excluded), sorted.
 	Streams(ctx context.Context) ([]string, error)
 
+	// RemoveConsumer deletes consumer from the group if it has no pending
+	// entries, and reports whether it did. A consumer that still has some
+	// is kept, so that nothing leaves the pending list unacknowledged
+	// (XGROUP DELCONSUMER would drop them); others claim them after the
+	// idle time. `portal queue consume` calls it on exit so consumers named
+	// per process do not pile up in the group.
+	RemoveConsumer(ctx context.Context, stream, group, consumer string) (bool, error)
+
 	// TrimAcked removes from stream only the entries every consumer group
 	// has acknowledged: everything before the oldest entry that some group
 	// still has pending or has not yet delivered. A stream without groups

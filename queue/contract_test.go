@@ -693,3 +693,32 @@ func TestRedisEntryFieldsAreExactlyTheContract(t *testing.T) {
 		t.Fatalf("received_at is not RFC 3339: %v", err)
 	}
 }
+
+func TestContractRemoveConsumerKeepsPendingEntries(t *testing.T) {
+	forEach(t, func(t *testing.T, q queue.Queue, _ func() queue.Queue, stream func(string) string) {
+		ctx := context.Background()
+		s := stream("police")
+		if err := q.CreateGroup(ctx, s, "desk"); err != nil {
+			t.Fatal(err)
+		}
+		mustPublish(t, q, s, 0, 2)
+		a, _ := q.Read(ctx, s, "desk", "a", 1, 0)
+		b, _ := q.Read(ctx, s, "desk", "b", 1, 0)
+		if len(a) != 1 || len(b) != 1 {
+			t.Fatalf("reads = %d, %d", len(a), len(b))
+		}
+		q.Ack(ctx, s, "desk", b[0].StreamID)
+		if ok, err := q.RemoveConsumer(ctx, s, "desk", "a"); err != nil || ok {
+			t.Fatalf("remove a (1 pending) = %v, %v; want kept", ok, err)
+		}
+		if ok, err := q.RemoveConsumer(ctx, s, "desk", "b"); err != nil || !ok {
+			t.Fatalf("remove b (nothing pending) = %v, %v; want removed", ok, err)
+		}
+		if g := group(t, stats(t, q, s), "desk"); g.Consumers != 1 || g.Pending != 1 {
+			t.Fatalf("group = %+v, want 1 consumer with 1 pending", g)
+		}
+		if got, err := q.Claim(ctx, s, "desk", "c", 0, 10); err != nil || len(got) != 1 || got[0].StreamID != a[0].StreamID {
+			t.Fatalf("claim = %v, %v", ids(got), err)
+		}
+	})
+}

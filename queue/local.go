@@ -590,6 +590,30 @@ func (l *Local) Streams(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
+// RemoveConsumer deletes consumer from group when it has no pending
+// entries.
+func (l *Local) RemoveConsumer(ctx context.Context, stream, group, consumer string) (bool, error) {
+	if err := checkConsumer(stream, group, consumer); err != nil {
+		return false, err
+	}
+	removed := false
+	err := l.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM consumers WHERE stream = ? AND grp = ? AND name = ?
+			AND NOT EXISTS (SELECT 1 FROM pending p WHERE p.stream = ? AND p.grp = ? AND p.consumer = ?)`,
+			stream, group, consumer, stream, group, consumer)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		removed = n == 1
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("queue: remove consumer %s/%s from %s: %w", group, consumer, stream, err)
+	}
+	return removed, nil
+}
+
 // TrimAcked deletes the entries of stream that every group has
 // acknowledged: those before the oldest entry some group still has pending
 // or has not yet delivered. A stream without groups is left untouched. It

@@ -311,6 +311,29 @@ func (r *Redis) streamsWithPrefix(ctx context.Context, prefix string) ([]string,
 	return out, nil
 }
 
+// removeConsumerScript deletes a consumer that has no pending entries, in
+// one step so no entry can be assigned to it in between. KEYS: stream.
+// ARGV: group, consumer. Returns 1 when deleted.
+var removeConsumerScript = redis.NewScript(`
+local p = redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2])
+if #p > 0 then return 0 end
+redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
+return 1
+`)
+
+// RemoveConsumer deletes consumer from group when its pending list is
+// empty (XPENDING, then XGROUP DELCONSUMER, in one Lua script).
+func (r *Redis) RemoveConsumer(ctx context.Context, stream, group, consumer string) (bool, error) {
+	if err := checkConsumer(stream, group, consumer); err != nil {
+		return false, err
+	}
+	n, err := removeConsumerScript.Run(ctx, r.client, []string{stream}, group, consumer).Int64()
+	if err != nil {
+		return false, fmt.Errorf("queue: remove consumer %s/%s from %s: %w", group, consumer, stream, err)
+	}
+	return n == 1, nil
+}
+
 // trimScript trims the stream to its oldest entry still needed by some
 // group: the oldest pending entry of every group and every entry after a
 // group's last-delivered id are kept. With no group nothing is trimmed.

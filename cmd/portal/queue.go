@@ -123,7 +123,15 @@ func runQueueConsume(ctx context.Context, args []string, getenv func(string) str
 		return err
 	}
 	defer closeQueue()
-	return consume(ctx, q, o, stdout, stderr)
+	err = consume(ctx, q, o, stdout, stderr)
+	// Leave the group tidy: drop this consumer unless it still holds
+	// pending entries (those stay, for the next consumer to claim).
+	rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, rerr := q.RemoveConsumer(rctx, o.stream, o.group, o.consumer); rerr != nil && err == nil {
+		err = rerr
+	}
+	return err
 }
 
 // consume is the consumer loop of "portal queue consume".

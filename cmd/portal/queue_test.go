@@ -207,8 +207,8 @@ func testConsumeWhilePublishing(t *testing.T, bin string, e queueEngine, short, 
 	}
 	// Every printed message was acknowledged after printing.
 	st, g := queueGroupStats(t, e.q, stream, "desk")
-	if st.Length != 4 || g.Pending != 0 || g.Lag != 0 {
-		t.Fatalf("after consume: %+v %+v, want length 4, 0 pending, lag 0", st, g)
+	if st.Length != 4 || g.Pending != 0 || g.Lag != 0 || g.Consumers != 0 {
+		t.Fatalf("after consume: %+v %+v, want length 4, 0 pending, lag 0, the exited consumer removed", st, g)
 	}
 	// Nothing left: with --wait 0 it exits at once and prints nothing.
 	o, s, err := runQueueBinary(t, bin, e.env, "queue", "consume", "--queue", stream, "--group", "desk")
