@@ -216,7 +216,7 @@ func BenchmarkBuild(b *testing.B) {
 			docs := newGenerator(b).docs(n)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				dir := filepath.Join(b.TempDir(), "bleve")
+				dir := filepath.Join(benchTempDir(b), fmt.Sprintf("build-%d-%d", n, i))
 				cpu0 := processCPU()
 				idx, took, alloc := buildBench(b, dir, docs)
 				b.ReportMetric((processCPU() - cpu0).Seconds(), "build-cpu-s")
@@ -228,10 +228,31 @@ func BenchmarkBuild(b *testing.B) {
 				b.ReportMetric(float64(alloc)/(1<<20), "alloc-MB")
 				b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-inuse-MB")
 				b.ReportMetric(float64(dirSize(dir))/(1<<20), "disk-MB")
-				idx.Close()
+				// Keep one built index for BenchmarkQuery in the same run.
+				benchMu.Lock()
+				if benchIdx[n] == nil {
+					benchIdx[n] = idx
+				} else {
+					idx.Close()
+					os.RemoveAll(dir)
+				}
+				benchMu.Unlock()
 			}
 		})
 	}
+}
+
+// benchTempDir is a directory removed when the benchmarks end (TestMain),
+// so that indexes built by BenchmarkBuild can serve BenchmarkQuery.
+func benchTempDir(tb testing.TB) string {
+	if benchDir == "" {
+		d, err := os.MkdirTemp("", "search-bench-")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		benchDir = d
+	}
+	return benchDir
 }
 
 // benchIndexFor returns a cached index of n generated documents.
@@ -242,14 +263,7 @@ func benchIndexFor(b *testing.B, n int) (*Bleve, []Doc) {
 	if idx, ok := benchIdx[n]; ok {
 		return idx, docs
 	}
-	if benchDir == "" {
-		d, err := os.MkdirTemp("", "search-bench-")
-		if err != nil {
-			b.Fatal(err)
-		}
-		benchDir = d
-	}
-	idx, _, _ := buildBench(b, filepath.Join(benchDir, fmt.Sprint(n)), docs)
+	idx, _, _ := buildBench(b, filepath.Join(benchTempDir(b), fmt.Sprint(n)), docs)
 	benchIdx[n] = idx
 	return idx, docs
 }

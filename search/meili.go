@@ -89,12 +89,16 @@ func meiliSettings() *meilisearch.Settings {
 			// One typo from FuzzyMinRunes letters; never two.
 			MinWordSizeForTypos: meilisearch.MinWordSizeForTypos{OneTypo: FuzzyMinRunes, TwoTypos: 255},
 			DisableOnNumbers:    true,
+			// Empty, not null: Meilisearch refuses null here.
+			DisableOnWords:      []string{},
+			DisableOnAttributes: []string{},
 		},
 		// Keep "/" and "-" as separators: the analysed text already splits
 		// numbers into parts, and whole numbers are matched by filter.
 		SeparatorTokens: []string{"/", "-"},
 		Pagination:      &meilisearch.Pagination{MaxTotalHits: int64(maxPage * MaxPerPage)},
-		Faceting:        &meilisearch.Faceting{MaxValuesPerFacet: facetSize},
+		Faceting: &meilisearch.Faceting{MaxValuesPerFacet: facetSize,
+			SortFacetValuesBy: map[string]meilisearch.SortFacetType{"*": meilisearch.SortFacetTypeCount}},
 	}
 }
 
