@@ -23,6 +23,11 @@ const probeInterval = time.Second
 // being down never means "no limit" (PITFALLS.md). The switch and the
 // recovery are logged once each, with no key and no address. It counts
 // decisions by outcome; see Counters. It is safe for concurrent use.
+//
+// The fallback keeps its own state: when Redis goes away each client starts
+// with a full burst in each portal instance, and when Redis comes back the
+// counts in Redis (which missed the outage) apply again. Limits stay in
+// force throughout; they are per instance only while Redis is down.
 type Fallback struct {
 	primary, fallback Limiter
 	timeout           time.Duration
