@@ -202,8 +202,8 @@ func (o *Office) SyncDue(ctx context.Context) (int, error) {
 }
 
 // Reindex puts every public campaign into the search index again (and
-// records that), for use at start after the index was rebuilt without
-// them. It returns how many it put.
+// records that), for use at start: the index may have been rebuilt (new
+// analyser version, new engine) without them. It returns how many it put.
 func (o *Office) Reindex(ctx context.Context) (int, error) {
 	if o.index == nil {
 		return 0, nil

@@ -270,8 +270,7 @@ func (db *DB) queryCampaigns(ctx context.Context, what, query string, args ...an
 
 // ForgetIndexed records that the search index holds no campaign, so that
 // the next CampaignsToIndex returns every public one. It is run at start,
-// after the index has been rebuilt from the document library (search.Sync
-// deletes every document not in the library, campaigns included).
+// since the index may have been rebuilt without the campaigns.
 func (db *DB) ForgetIndexed(ctx context.Context) error {
 	if _, err := db.sql.ExecContext(ctx, `UPDATE campaigns SET indexed_version = NULL WHERE indexed_version IS NOT NULL`); err != nil {
 		return fmt.Errorf("store: forget indexed campaigns: %w", err)

@@ -133,7 +133,7 @@ func TestPressOfficeBinary(t *testing.T) {
 	}
 
 	p := startPortal(t, append(env, "PORTAL_TRUSTED_PROXIES=127.0.0.1")...)
-	defer p.stop(t)
+	defer func() { p.stop(t) }()
 
 	// Anonymous POST: refused, nothing created.
 	anon := newWebClient(t, p.URL)
@@ -189,12 +189,27 @@ func TestPressOfficeBinary(t *testing.T) {
 	if _, sm := anon.get("/sitemap.xml"); !strings.Contains(sm, page) {
 		t.Error("sitemap lacks the campaign")
 	}
-	if resp, res := anon.get("/api/v1/search?q=" + url.QueryEscape("ngay hoi thanh nien")); resp.StatusCode == http.StatusOK {
-		if !strings.Contains(res, page) {
-			t.Errorf("search lacks the campaign:\n%s", res)
+	searched := func(c *webClient) {
+		t.Helper()
+		if resp, res := c.get("/api/v1/search?q=" + url.QueryEscape("ngay hoi thanh nien")); resp.StatusCode == http.StatusOK {
+			if !strings.Contains(res, page) {
+				t.Errorf("search lacks the campaign:\n%s", res)
+			}
+		} else {
+			t.Logf("search API answered %d (no index wired in this build)", resp.StatusCode)
 		}
-	} else {
-		t.Logf("search API answered %d (no index wired in this build)", resp.StatusCode)
+	}
+	searched(anon)
+
+	// After a restart the campaign is still found, and the session (kept
+	// in SQLite, as a hash) is still valid.
+	p.stop(t)
+	p = startPortal(t, append(env, "PORTAL_TRUSTED_PROXIES=127.0.0.1")...)
+	w.base, anon.base = p.URL, p.URL
+	w.headers["Referer"] = strings.Replace(p.URL, "http://", "https://", 1) + "/quan-tri/"
+	searched(anon)
+	if resp, _ := w.get("/quan-tri/chien-dich"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("session lost across a restart: %d", resp.StatusCode)
 	}
 
 	// Disabling the account from the command line while serve runs logs it

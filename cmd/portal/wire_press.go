@@ -17,10 +17,11 @@ import (
 
 // startPress builds the press office (accounts, sessions, login throttling,
 // campaigns, cover images under DataDir/media), sets deps.Press, puts every
-// public campaign back into the search index (openIndex's search.Sync
-// removes documents that are not in the library, so this must run after
-// it), and starts the scheduler that brings scheduled campaigns into the
-// index when their time comes. stop ends the scheduler and closes the
+// public campaign into the search index again (openIndex keeps campaign
+// documents, but an index rebuilt for a new analyser version, or a new
+// Meilisearch instance, starts without them; so this runs after openIndex),
+// and starts the scheduler that brings scheduled campaigns into the index
+// when their time comes. stop ends the scheduler and closes the
 // limiter's Redis client.
 //
 // Login attempts are counted in Redis when REDIS_URL is set (shared by
