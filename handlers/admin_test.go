@@ -441,8 +441,21 @@ func TestPressEndToEnd(t *testing.T) {
 	if !strings.Contains(content, "<strong>26/6</strong>") || strings.Contains(content, "script") || strings.Contains(content, "onerror") || strings.Contains(content, "javascript:") {
 		t.Errorf("feed content not the sanitised HTML: %s", content)
 	}
-	if locs := anon.sitemap(); !contains(locs, page) || !contains(locs, "/van-ban/53-kh-ubnd-2017") || !contains(locs, "/chien-dich") {
+	locs := anon.sitemap()
+	if !contains(locs, page) || !contains(locs, "/van-ban/53-kh-ubnd-2017") || !contains(locs, "/chien-dich") || !contains(locs, "/bai-viet") {
 		t.Errorf("sitemap lacks pages: %v", locs)
+	}
+	// Every page the sitemap lists exists (the intake pages answer 503 in
+	// this test, which wires no intake service, but are routes).
+	for _, loc := range locs {
+		u, err := url.Parse(loc)
+		if err != nil || u.Host == "" {
+			t.Errorf("sitemap loc %q is not absolute", loc)
+			continue
+		}
+		if resp, _ := anon.get(u.Path); resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusServiceUnavailable {
+			t.Errorf("sitemap lists %s, which answers %d", u.Path, resp.StatusCode)
+		}
 	}
 	if urls := e.searchURLs("thang hanh dong phong chong ma tuy 2026"); !contains(urls, page) {
 		t.Errorf("search does not find the campaign: %v", urls)

@@ -92,7 +92,7 @@ type sitemapURLSet struct {
 
 // sitemapPages are the public pages that are not documents, articles or
 // campaigns. Search results and forms' answers are left out.
-var sitemapPages = []string{"/", "/van-ban", "/phan-cong", "/bai-viet", "/chien-dich", "/tin-bao", "/cai-nghien", "/tra-cuu"}
+var sitemapPages = []string{"/", "/van-ban", "/phan-cong", "/bai-viet", "/chien-dich", "/tin-bao", "/cai-nghien", "/cai-nghien/dang-ky", "/tra-cuu"}
 
 // sitemap is /sitemap.xml: every public page, with the date of last change
 // where known, built on every request (encoding/xml).
