@@ -80,6 +80,8 @@ var funcs = template.FuncMap{
 	},
 	"add":       func(a, b int) int { return a + b },
 	"hasPrefix": strings.HasPrefix,
+	// lines splits a multi-line value (a signature block) into its lines.
+	"lines": func(s string) []string { return strings.Split(s, "\n") },
 	// safeHTML marks trusted HTML (sanitised Markdown output, highlighted
 	// snippets that were escaped before <mark> was added). Never use it on
 	// raw input.
