@@ -110,6 +110,12 @@ func TestPlanPage(t *testing.T) {
 		}
 	}
 	body := doc.Find("article.doc-body").Text()
+	if !strings.Contains(body, "Ủy ban nhân dân tỉnh ban hành Kế hoạch triển khai thực hiện như sau") {
+		t.Error("the preamble before part I is missing")
+	}
+	if sig := doc.Find("p.signature").Text(); sig != "KT. CHỦ TỊCH" {
+		t.Errorf("signature = %q", sig)
+	}
 	for _, debris := range []string{"Ý kiến bạn đọc", "micro", "10 giây"} {
 		if strings.Contains(body, debris) {
 			t.Errorf("page debris %q shown in the document body", debris)
