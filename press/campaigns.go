@@ -192,8 +192,8 @@ func (o *Office) validate(in CampaignInput, cur store.Campaign, now time.Time) (
 			// Editing a public campaign keeps its publication time.
 		case at.IsZero():
 			c.PublishedAt = now
-		case at.Unix() == cur.PublishedAt.Unix() && cur.Status == store.StatusPublished:
-			// Unchanged time.
+		case cur.Status == store.StatusPublished && at.Equal(cur.PublishedAt.Truncate(time.Minute)):
+			// Unchanged time (the form shows it to the minute).
 		case at.Before(now.Add(-time.Minute)):
 			fe["publish_at"] = "Thời điểm đăng đã qua. Để trống để đăng ngay, hoặc chọn một thời điểm trong tương lai."
 		case at.Before(now):

@@ -123,9 +123,19 @@ func TestCampaignLifecycle(t *testing.T) {
 	if _, err := o.PublicCampaign(ctx, a.Slug); !errors.Is(err, ErrNotFound) {
 		t.Fatal("unpublished still public")
 	}
+	clk.Add(17 * time.Second) // publication times are not minute-aligned
 	a4, err := o.PublishNow(ctx, press, a.ID, a3.Version)
 	if err != nil || !a4.Public(clk.Now()) || !a4.PublishedAt.Equal(clk.Now()) {
 		t.Fatalf("publish now %+v %v", a4, err)
+	}
+	// Saving the editor as shown (publication time pre-filled, to the
+	// minute) an hour later keeps the exact publication time.
+	clk.Add(time.Hour)
+	shown := edit
+	shown.Version, shown.PublishAt = a4.Version, FormatPublishAt(a4.PublishedAt)
+	a5, err := o.UpdateCampaign(ctx, press, a.ID, shown)
+	if err != nil || !a5.PublishedAt.Equal(a4.PublishedAt) {
+		t.Fatalf("re-save as shown: %+v %v", a5, err)
 	}
 
 	audit, _ := o.Audit(ctx, 0, 20)
@@ -134,6 +144,7 @@ func TestCampaignLifecycle(t *testing.T) {
 		got = append(got, e.Action+" "+e.Target)
 	}
 	want := []string{
+		"campaign.update chien-dich/thang-hanh-dong-phong-chong-ma-tuy",
 		"campaign.publish chien-dich/thang-hanh-dong-phong-chong-ma-tuy",
 		"campaign.unpublish chien-dich/thang-hanh-dong-phong-chong-ma-tuy",
 		"campaign.update chien-dich/thang-hanh-dong-phong-chong-ma-tuy",
