@@ -182,6 +182,7 @@ func (s *Server) searchPage(c *fiber.Ctx) error {
 			s.log.Error("search failed", "err", err)
 			data.Notice, status = msgSearchDown, fiber.StatusServiceUnavailable
 		} else {
+			labelSections(res.Hits)
 			data.Result = res
 			s.fillSearchNav(&data)
 		}
@@ -312,6 +313,7 @@ func (s *Server) searchAPI(c *fiber.Ctx) error {
 		return &Problem{Status: fiber.StatusServiceUnavailable, Message: msgSearchDown}
 	}
 	out.Total, out.TookMS = res.Total, res.Took.Milliseconds()
+	labelSections(res.Hits)
 	for _, h := range res.Hits {
 		out.Hits = append(out.Hits, apiHit{Slug: h.Slug, Type: h.Type, Number: h.Number, Title: h.Title,
 			URL: hitURL(h), Heading: h.Heading, SnippetHTML: h.SnippetHTML})
@@ -323,6 +325,24 @@ func (s *Server) searchAPI(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(out)
+}
+
+// labelSections names the matched section of hits that have an anchor but
+// no heading (numbered items of a plan are often a paragraph without a
+// title): "muc-ii-6" → "Mục II.6", "muc-iii-13-2" → "Mục III.13", the way
+// the articles cite them.
+func labelSections(hits []search.Hit) {
+	for i := range hits {
+		if hits[i].Heading != "" || !strings.HasPrefix(hits[i].Anchor, "muc-") {
+			continue
+		}
+		parts := strings.Split(strings.TrimPrefix(hits[i].Anchor, "muc-"), "-")
+		label := "Mục " + strings.ToUpper(parts[0])
+		if len(parts) > 1 {
+			label += "." + parts[1]
+		}
+		hits[i].Heading = label
+	}
 }
 
 // hitURL is the link of a hit: the page, plus the matched section's anchor.

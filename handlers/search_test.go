@@ -235,6 +235,9 @@ func TestSearchPage(t *testing.T) {
 	if planLink == "" {
 		t.Errorf("no deep link to a section of the plan")
 	}
+	if meta := doc.Find("ol.hits li.hit .meta").Text(); !strings.Contains(meta, "Mục II.6") {
+		t.Errorf("matched section not named: %q", meta)
+	}
 	if n := doc.Find(".snippet mark").Length(); n == 0 {
 		t.Error("no <mark> in snippets")
 	}
