@@ -180,6 +180,38 @@ func (b *browser) login(user, pw string) {
 	}
 }
 
+// browserFormValues collects what a browser would submit from form: inputs
+// (checked ones only for radios and checkboxes; not files or buttons),
+// textareas and selected options.
+func browserFormValues(form *goquery.Selection) url.Values {
+	v := url.Values{}
+	form.Find("input[name]").Each(func(_ int, in *goquery.Selection) {
+		name, _ := in.Attr("name")
+		typ, _ := in.Attr("type")
+		val, _ := in.Attr("value")
+		switch typ {
+		case "file", "submit", "button":
+			return
+		case "radio", "checkbox":
+			if _, ok := in.Attr("checked"); !ok {
+				return
+			}
+		}
+		v.Add(name, val)
+	})
+	form.Find("textarea[name]").Each(func(_ int, ta *goquery.Selection) {
+		name, _ := ta.Attr("name")
+		v.Add(name, strings.TrimPrefix(ta.Text(), "\n"))
+	})
+	form.Find("select[name]").Each(func(_ int, sel *goquery.Selection) {
+		name, _ := sel.Attr("name")
+		if val, ok := sel.Find("option[selected]").Attr("value"); ok {
+			v.Add(name, val)
+		}
+	})
+	return v
+}
+
 func parseHTML(t testing.TB, body string) *goquery.Document {
 	t.Helper()
 	doc, err := goquery.NewDocumentFromReader(strings.NewReader(body))
@@ -465,13 +497,19 @@ func TestPressEndToEnd(t *testing.T) {
 		t.Errorf("search API: %d, campaign missing:\n%s", resp.StatusCode, body)
 	}
 
-	// Edit: new title and a new word, at once everywhere.
-	b.get("/quan-tri/chien-dich/" + strconv.FormatInt(cp.ID, 10))
-	resp, body = b.postMultipart("/quan-tri/chien-dich/"+strconv.FormatInt(cp.ID, 10), url.Values{
-		"title": {"Tháng hành động 2026: ra quân toàn tỉnh"}, "summary": {"Lễ ra quân tại huyện Kiến Xương."},
-		"body": {xssBody + "\n\nLễ ra quân tại Kiến Xương."}, "status": {"published"}, "kind": {"campaign"},
-		"version": {strconv.FormatInt(cp.Version, 10)},
-	}, nil)
+	// Edit, 20 minutes later, through the editor as the browser shows it
+	// (every field pre-filled): new title and a new word, at once everywhere.
+	e.clk.Add(20 * time.Minute)
+	_, body = b.get("/quan-tri/chien-dich/" + strconv.FormatInt(cp.ID, 10))
+	edit := browserFormValues(parseHTML(t, body).Find(`form[enctype="multipart/form-data"]`))
+	if edit.Get("title") != cp.Title || edit.Get("status") != "published" || edit.Get("version") != "1" || edit.Get("publish_at") == "" {
+		t.Fatalf("editor not pre-filled: %v", edit)
+	}
+	edit.Set("title", "Tháng hành động 2026: ra quân toàn tỉnh")
+	edit.Set("summary", "Lễ ra quân tại huyện Kiến Xương.")
+	edit.Set("body", edit.Get("body")+"\n\nLễ ra quân tại Kiến Xương.")
+	edit.Set("action", "save")
+	resp, body = b.postMultipart("/quan-tri/chien-dich/"+strconv.FormatInt(cp.ID, 10), edit, nil)
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("edit: %d\n%s", resp.StatusCode, body)
 	}
@@ -562,6 +600,13 @@ func TestPressEndToEnd(t *testing.T) {
 	}
 	if _, err := e.office.Authenticate(ctx, token); err == nil {
 		t.Error("session alive after logout")
+	}
+
+	// Idle expiry: 31 minutes without a request end the admin's session.
+	e.clk.Add(31 * time.Minute)
+	resp, _ = adm.get("/quan-tri/nhat-ky")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), loginPath) || adm.cookies[sessionCookie] != "" {
+		t.Errorf("idle session: %d %s, cookie %q", resp.StatusCode, resp.Header.Get("Location"), adm.cookies[sessionCookie])
 	}
 }
 
