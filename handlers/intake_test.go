@@ -83,7 +83,7 @@ func newIntakeEnv(t testing.TB, o intakeOpts) *intakeEnv {
 	return &intakeEnv{app: app, db: db, svc: svc, dataDir: dir, logs: logs}
 }
 
-func (e *intakeEnv) do(t *testing.T, req *http.Request) (*http.Response, string) {
+func (e *intakeEnv) do(t testing.TB, req *http.Request) (*http.Response, string) {
 	t.Helper()
 	resp, err := e.app.Test(req, -1)
 	if err != nil {
@@ -95,7 +95,7 @@ func (e *intakeEnv) do(t *testing.T, req *http.Request) (*http.Response, string)
 }
 
 // formSession GETs a form page and returns its CSRF cookie and token.
-func (e *intakeEnv) formSession(t *testing.T, path string) (*http.Cookie, string) {
+func (e *intakeEnv) formSession(t testing.TB, path string) (*http.Cookie, string) {
 	t.Helper()
 	resp, body := e.do(t, httptest.NewRequest(http.MethodGet, path, nil))
 	if resp.StatusCode != http.StatusOK {
