@@ -43,7 +43,7 @@ func (s *Server) csrfMiddleware() fiber.Handler {
 		ContextKey:   csrfLocal,
 		ErrorHandler: func(c *fiber.Ctx, err error) error {
 			return &Problem{Status: fiber.StatusForbidden, Message: "Biểu mẫu đã hết hạn hoặc không hợp lệ. " +
-				"Vui lòng quay lại trang trước, tải lại trang và gửi lại; nội dung bạn đã nhập vẫn còn trên trang đó."}
+				"Vui lòng quay lại trang trước, sao chép nội dung bạn đã viết, tải lại trang rồi dán và gửi lại."}
 		},
 	})
 }

@@ -2,7 +2,7 @@ package handlers
 
 import (
 	"errors"
-	"net/http"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -72,7 +72,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if p.Message == "" {
 		p.Message = defaultMessages[p.Status]
 		if p.Message == "" {
-			p.Message = http.StatusText(p.Status)
+			p.Message = fmt.Sprintf("Đã có lỗi (mã %d). Vui lòng thử lại sau.", p.Status)
 		}
 	}
 	if p.RetryAfter > 0 {

@@ -100,7 +100,7 @@ func (s *Server) assignments(c *fiber.Ctx) error {
 	plan, _ := s.Library.Document(s.Library.PlanSlug())
 	return s.render(c, fiber.StatusOK, "assignments", View{
 		Title:       "Phân công nhiệm vụ: cơ quan nào làm gì",
-		Description: "13 cơ quan, đơn vị và nhiệm vụ của từng nơi theo mục III Kế hoạch 53/KH-UBND.",
+		Description: "13 cơ quan, đơn vị và nhiệm vụ của từng nơi theo mục III của Kế hoạch 53/KH-UBND.",
 		Data:        assignmentsData{Plan: plan, Assignments: s.Library.Assignments()},
 	})
 }
@@ -199,7 +199,7 @@ func (s *Server) checkUTF8(c *fiber.Ctx) error {
 		}
 	})
 	if !valid {
-		return badRequest("Địa chỉ hoặc tham số không phải văn bản UTF-8 hợp lệ.")
+		return badRequest("Địa chỉ trang có ký tự không đọc được. Vui lòng kiểm tra lại đường dẫn.")
 	}
 	return c.Next()
 }
