@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -123,9 +124,11 @@ type Bleve struct {
 
 var _ Index = (*Bleve)(nil)
 
-// OpenBleve opens the Bleve index in dir, creating it when missing. An index
-// built by another AnalysisVersion or schema, or one that cannot be opened,
-// is removed and created afresh (run Sync afterwards to fill it). An empty
+// OpenBleve opens the Bleve index in dir, creating it (and its parents) when
+// missing. An index built by another AnalysisVersion or schema, or whose
+// metadata is missing or corrupt, is removed and created afresh (run Sync
+// afterwards to fill it); any other error opening it is returned and
+// nothing is deleted. An empty
 // dir gives an in-memory index (for tests and benchmarks).
 func OpenBleve(dir string) (*Bleve, error) {
 	m, err := bleveMapping()
@@ -140,17 +143,29 @@ func OpenBleve(dir string) (*Bleve, error) {
 		}
 		return &Bleve{idx: idx}, nil
 	}
-	if idx, err := bleve.Open(dir); err == nil {
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return nil, fmt.Errorf("search: bleve index path %s is a file, not a directory", dir)
+	}
+	idx, err := bleve.Open(dir)
+	switch {
+	case err == nil:
 		v, verr := idx.GetInternal(internalVersionKey)
 		if verr == nil && string(v) == string(want) {
 			return &Bleve{idx: idx, dir: dir}, nil
 		}
-		_ = idx.Close()
+		_ = idx.Close() // built by another analyser or mapping: rebuild
+	case errors.Is(err, bleve.ErrorIndexPathDoesNotExist), errors.Is(err, bleve.ErrorIndexMetaMissing),
+		errors.Is(err, bleve.ErrorIndexMetaCorrupt):
+		// Missing, or left half-written by a crash: rebuild.
+	default:
+		// Anything else (permissions, a full disk…) is not a reason to
+		// delete what is there.
+		return nil, fmt.Errorf("search: open bleve index %s: %w", dir, err)
 	}
 	if err := os.RemoveAll(dir); err != nil {
 		return nil, fmt.Errorf("search: remove outdated bleve index %s: %w", dir, err)
 	}
-	idx, err := bleve.New(dir, m)
+	idx, err = bleve.New(dir, m)
 	if err != nil {
 		return nil, fmt.Errorf("search: create bleve index %s: %w", dir, err)
 	}

@@ -421,12 +421,32 @@ func TestReopenKeepsIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
 	fp, _ := b.Fingerprints(ctx)
 	if len(fp) != 0 {
 		t.Fatalf("outdated index kept %d docs", len(fp))
 	}
 	if !reflect.DeepEqual(fp, map[string]string{}) {
 		t.Fatal(fp)
+	}
+	b.Close()
+	// A crash that left the directory without its metadata: rebuilt.
+	if err := os.Remove(dir + "/index_meta.json"); err != nil {
+		t.Fatal(err)
+	}
+	b, err = OpenBleve(dir)
+	if err != nil {
+		t.Fatalf("reopen without metadata: %v", err)
+	}
+	b.Close()
+	// A file where the directory should be is an error, not a deletion.
+	file := t.TempDir() + "/not-a-dir"
+	if err := os.WriteFile(file, []byte("keep me"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenBleve(file); err == nil {
+		t.Error("opening a plain file as an index: no error")
+	}
+	if data, err := os.ReadFile(file); err != nil || string(data) != "keep me" {
+		t.Errorf("the file was touched: %q %v", data, err)
 	}
 }
