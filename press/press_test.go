@@ -3,11 +3,15 @@ package press
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/thaibinh-pcmt/portal/ratelimit"
 	"github.com/thaibinh-pcmt/portal/store"
@@ -278,5 +282,56 @@ func TestLoginFailsClosed(t *testing.T) {
 	}
 	if _, err := o.Login(ctx, LoginRequest{Username: "lan", Password: goodPassword, ClientKey: "k"}); !errors.Is(err, ErrThrottleUnavailable) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestLoginThrottleRedis is TestLoginThrottleParallel against the shared
+// Redis limiter (redis_rate's GCRA script), as run by several portal
+// instances: 50 parallel guesses, exactly the account's budget checked.
+func TestLoginThrottleRedis(t *testing.T) {
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DB: 9})
+	defer rdb.Close()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		t.Skipf("Redis does not answer: %v", err)
+	}
+	prefix := fmt.Sprintf("test:press:%d:", time.Now().UnixNano())
+	t.Cleanup(func() {
+		keys, _ := rdb.Keys(ctx, "rate:"+prefix+"*").Result()
+		if len(keys) > 0 {
+			rdb.Del(ctx, keys...)
+		}
+	})
+	o, _ := newTestOffice(t, Config{Limiter: ratelimit.NewRedis(rdb, prefix)})
+	if _, err := o.AddStaff(ctx, ActorCLI, "lan", RolePress, goodPassword); err != nil {
+		t.Fatal(err)
+	}
+	var bad, throttled atomic.Int32
+	var wg sync.WaitGroup
+	for i := 0; i < 50; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			_, err := o.Login(ctx, LoginRequest{Username: "lan", Password: fmt.Sprintf("đoán mò lần %d", i), ClientKey: fmt.Sprintf("login:c%d", i)})
+			var te *ThrottledError
+			switch {
+			case errors.Is(err, ErrBadCredentials):
+				bad.Add(1)
+			case errors.As(err, &te):
+				throttled.Add(1)
+			default:
+				t.Errorf("guess %d: %v", i, err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	if bad.Load() != int32(DefaultAccountLimit.Rate) || throttled.Load() != 50-int32(DefaultAccountLimit.Rate) {
+		t.Fatalf("checked %d, throttled %d; want %d checked", bad.Load(), throttled.Load(), DefaultAccountLimit.Rate)
+	}
+	keys, _ := rdb.Keys(ctx, "rate:"+prefix+"*").Result()
+	for _, k := range keys {
+		if strings.Contains(k, "lan") || strings.Contains(k, "127.0.0.1") {
+			t.Errorf("Redis key %q names the account or an address", k)
+		}
 	}
 }

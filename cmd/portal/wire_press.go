@@ -24,20 +24,27 @@ import (
 // when their time comes. stop ends the scheduler and closes the
 // limiter's Redis client.
 //
-// Login attempts are counted in Redis when REDIS_URL is set (shared by
-// every instance, atomic GCRA), with the in-process limiter taking over
-// while Redis is unreachable; else in process. cfg.LimitLogin bounds both
+// Login attempts are counted by deps.Limiter when startIntake set one, else
+// in Redis when REDIS_URL is set (shared by every instance, atomic GCRA),
+// with the in-process limiter taking over while Redis is unreachable; else
+// in process. cfg.LimitLogin bounds both
 // the attempts per account and per client key.
 func startPress(ctx context.Context, cfg Config, deps *handlers.Deps, db *store.DB, log *slog.Logger) (stop func(context.Context) error, err error) {
-	var limiter ratelimit.Limiter = ratelimit.NewMemory()
+	// The limiter startIntake built (Redis with the in-process fallback)
+	// is shared when there is one; else one of our own.
+	limiter := deps.Limiter
 	var rdb *redis.Client
-	if cfg.RedisURL != "" {
+	switch {
+	case limiter != nil:
+	case cfg.RedisURL == "":
+		limiter = ratelimit.NewMemory()
+	default:
 		opts, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {
 			return nil, fmt.Errorf("REDIS_URL: %w", err)
 		}
 		rdb = redis.NewClient(opts)
-		limiter = ratelimit.NewFallback(ratelimit.NewRedis(rdb, "portal:rl:"), limiter, ratelimit.DefaultPrimaryTimeout, log)
+		limiter = ratelimit.NewFallback(ratelimit.NewRedis(rdb, "portal:rl:"), ratelimit.NewMemory(), ratelimit.DefaultPrimaryTimeout, log)
 	}
 	closeRedis := func() error {
 		if rdb == nil {
