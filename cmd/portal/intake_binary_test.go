@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/thaibinh-pcmt/portal/queue"
 )
 
 // These tests run the real binary against a redis-server of their own on a
@@ -337,5 +339,52 @@ func TestBinaryKeepsNoClientAddress(t *testing.T) {
 		if i < 2 && status != 202 || i >= 2 && status != 429 {
 			t.Errorf("forged XFF tip %d: %d", i+1, status)
 		}
+	}
+}
+
+// TestEmbeddedQueueBinary: without REDIS_URL a tip goes to the embedded
+// queue in the data dir, which another process (here the test) can read
+// while serve runs.
+func TestEmbeddedQueueBinary(t *testing.T) {
+	dataDir := t.TempDir()
+	p := startPortal(t, "PORTAL_DATA_DIR="+dataDir)
+	defer p.stop(t)
+	status, m := apiPost(t, p.URL, "/api/v1/tips", `{"category":"tang-tru-van-chuyen","area":"hung-ha","description":"Xe tải biển số lạ thường xuyên chở hàng vào kho lúc nửa đêm."}`, nil)
+	if status != 202 {
+		t.Fatalf("tip: %d %v", status, m)
+	}
+	receipt := m["receipt"].(string)
+	q, err := queue.OpenLocal(dataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	ctx := context.Background()
+	if err := q.CreateGroup(ctx, "portal:queue:police", "test-desk"); err != nil {
+		t.Fatal(err)
+	}
+	var got []queue.Message
+	for i := 0; len(got) == 0; i++ {
+		if got, err = q.Read(ctx, "portal:queue:police", "test-desk", "c1", 10, 100*time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+		if i > 300 {
+			t.Fatal("tip never reached the embedded queue")
+		}
+	}
+	var d map[string]any
+	json.Unmarshal(got[0].Data, &d)
+	if got[0].Kind != "tip" || d["category"] != "tang-tru-van-chuyen" || d["area_label"] != "Các xã thuộc huyện Hưng Hà cũ" {
+		t.Errorf("entry %+v %v", got[0], d)
+	}
+	for i := 0; ; i++ {
+		status, m := apiPost(t, p.URL, "/api/v1/status", `{"receipt":"`+receipt+`"}`, nil)
+		if status == 200 && m["status"] == "forwarded" {
+			break
+		}
+		if i > 100 {
+			t.Fatalf("status: %d %v", status, m)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
