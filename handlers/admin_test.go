@@ -726,3 +726,24 @@ func TestScheduledCampaignAppears(t *testing.T) {
 		t.Errorf("go-live not audited: %+v", audit)
 	}
 }
+
+// TestSessionCookieUntrustedProto: X-Forwarded-Proto from a peer that is
+// not a trusted proxy is ignored, so it cannot decide the cookie's flags.
+func TestSessionCookieUntrustedProto(t *testing.T) {
+	e := newPressEnv(t)
+	b := e.browser()
+	b.get(loginPath)
+	form := url.Values{"username": {"lan"}, "password": {pressPassword}, "_csrf": {b.csrf}}
+	req := httptest.NewRequest(http.MethodPost, loginPath, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Forwarded-Proto", "https")
+	resp, body := b.do(req)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login: %d\n%s", resp.StatusCode, body)
+	}
+	for _, c := range resp.Cookies() {
+		if c.Name == sessionCookie && c.Secure {
+			t.Fatal("Secure set on the word of an untrusted X-Forwarded-Proto")
+		}
+	}
+}
