@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -333,5 +335,61 @@ func TestBackoff(t *testing.T) {
 				t.Errorf("backoff(%d) = %v, want in [%v, %v]", failures, d, max/2, max)
 			}
 		}
+	}
+}
+
+// TestForwarderRunSurvivesRedisOutage: the forwarder runs against a Redis
+// that is not there yet; tips wait in the outbox while it backs off; a
+// redis-server then starts on that port and the same running forwarder
+// delivers every tip once.
+func TestForwarderRunSurvivesRedisOutage(t *testing.T) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("redis-server is not installed")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx := context.Background()
+	svc, db, _ := newTestService(t)
+	rdb := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 200 * time.Millisecond})
+	defer rdb.Close()
+	f := &Forwarder{DB: db, Marker: svc, Publisher: queue.NewRedis(rdb), Catalog: svc.Catalog(), Wake: svc.Wake(),
+		MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, PollInterval: time.Hour}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- f.Run(runCtx) }()
+	defer func() { cancel(); <-done }()
+
+	tip, _ := svc.Catalog().ValidateTip(validTip())
+	const n = 5
+	for i := 0; i < n; i++ {
+		if _, err := svc.SubmitTip(ctx, tip); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c, _ := db.CountPendingSubmissions(ctx); c != n {
+		t.Fatalf("outbox holds %d while Redis is down, want %d", c, n)
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	cmd := exec.Command(bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	for i := 0; ; i++ {
+		if c, _ := db.CountPendingSubmissions(ctx); c == 0 {
+			break
+		}
+		if i > 1000 {
+			t.Fatal("outbox not drained after Redis came back")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got, _ := rdb.XLen(ctx, "portal:queue:police").Result(); got != n {
+		t.Errorf("stream holds %d, want %d", got, n)
 	}
 }
