@@ -3,7 +3,7 @@
 //
 //	portal [serve]            run the web portal (default)
 //	portal import FILE...     import administrative documents into the data dir
-//	portal queue consume|stats  read the agency queues
+//	portal queue consume|stats|trim  read the agency queues
 //	portal user add|list|disable|passwd  manage staff accounts
 package main
 
@@ -57,6 +57,7 @@ const usage = `usage:
   portal import [flags] FILE...              import administrative documents (plain text)
   portal queue consume --queue NAME [flags]  print and acknowledge agency queue messages
   portal queue stats [flags]                 queue lengths, pending and dead-letter counts
+  portal queue trim [flags]                  remove entries every consumer group acknowledged
   portal user add|list|disable|passwd        manage staff accounts
 Run "portal SUBCOMMAND -h" for the flags of one subcommand.
 `
