@@ -191,10 +191,15 @@ func TestSearchBadInput(t *testing.T) {
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Từ khóa quá dài") {
 		t.Errorf("long query page: %d", resp.StatusCode)
 	}
+	// Invalid UTF-8 is refused (400, a Vietnamese message) before any
+	// handler runs (checkUTF8), or by parseSearchParams if it gets there.
 	for _, target := range []string{"/tim-kiem?q=ma%FFtuy", "/api/v1/search?q=%C3%28", "/tim-kiem?q=a&type=%FF"} {
-		if resp, body := get(t, app, target); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "UTF-8") {
+		if resp, body := get(t, app, target); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "không") {
 			t.Errorf("%s: %d %s", target, resp.StatusCode, body)
 		}
+	}
+	if r := apiSearchGet(t, app, url.Values{"q": {"ma\xfftuy"}}, http.StatusBadRequest); r.Error == "" {
+		t.Errorf("invalid UTF-8 in the API: no message")
 	}
 	for _, c := range []struct{ params, field string }{
 		{"q=ma&page=abc", "page"}, {"q=ma&page=0", "page"}, {"q=ma&per_page=500", "per_page"}, {"q=ma&year=20x7", "year"},

@@ -260,21 +260,44 @@ func isWordRune(r rune) bool {
 // recognised separately by Numbers). text must be NFC (see NFC) for the
 // offsets to be meaningful; invalid UTF-8 separates words.
 func Tokens(text string) []Token {
-	var out []Token
+	spans := wordSpans(text)
+	out := make([]Token, len(spans))
+	for i, sp := range spans {
+		out[i] = newToken(text, sp[0], sp[1])
+	}
+	return out
+}
+
+// wordSpans returns the byte ranges of the words of text (see Tokens),
+// without computing their keys.
+func wordSpans(text string) [][2]int {
+	var out [][2]int
 	start := -1
 	for i, r := range text {
 		w := r != utf8.RuneError && isWordRune(r)
 		if w && start < 0 {
 			start = i
 		} else if !w && start >= 0 {
-			out = append(out, newToken(text, start, i))
+			out = append(out, [2]int{start, i})
 			start = -1
 		}
 	}
 	if start >= 0 {
-		out = append(out, newToken(text, start, len(text)))
+		out = append(out, [2]int{start, len(text)})
 	}
 	return out
+}
+
+// cutWord returns w cut to at most maxTokenBytes, at a rune boundary.
+func cutWord(w string) string {
+	if len(w) <= maxTokenBytes {
+		return w
+	}
+	cut := maxTokenBytes
+	for cut > 0 && !utf8.RuneStart(w[cut]) {
+		cut--
+	}
+	return w[:cut]
 }
 
 // maxTokenBytes bounds one indexed word: longer runs are cut (a 100-character
@@ -282,14 +305,7 @@ func Tokens(text string) []Token {
 const maxTokenBytes = 120
 
 func newToken(text string, start, end int) Token {
-	w := text[start:end]
-	if len(w) > maxTokenBytes {
-		cut := maxTokenBytes
-		for cut > 0 && !utf8.RuneStart(w[cut]) {
-			cut--
-		}
-		w = w[:cut]
-	}
+	w := cutWord(text[start:end])
 	return Token{Start: start, End: end, Exact: exactKey(w), Fold: foldKey(w)}
 }
 

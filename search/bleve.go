@@ -55,7 +55,7 @@ const (
 var internalVersionKey = []byte("portal-analysis-version")
 
 // bleveSchema changes whenever the mapping below changes.
-const bleveSchema = "bleve-schema-6"
+const bleveSchema = "bleve-schema-7"
 
 // tokenizer is the Bleve face of Tokens: it emits the words as they appear
 // in the text; the filters below turn them into keys. Input is NFC because
@@ -64,11 +64,11 @@ type tokenizer struct{}
 
 func (tokenizer) Tokenize(input []byte) analysis.TokenStream {
 	text := string(input)
-	toks := Tokens(text)
-	out := make(analysis.TokenStream, len(toks))
-	for i, t := range toks {
+	spans := wordSpans(text)
+	out := make(analysis.TokenStream, len(spans))
+	for i, sp := range spans {
 		out[i] = &analysis.Token{
-			Term: []byte(text[t.Start:t.End]), Start: t.Start, End: t.End,
+			Term: []byte(cutWord(text[sp[0]:sp[1]])), Start: sp[0], End: sp[1],
 			Position: i + 1, Type: analysis.AlphaNumeric,
 		}
 	}
@@ -209,8 +209,8 @@ func bleveMapping() (*mapping.IndexMappingImpl, error) {
 	}
 	dm := mapping.NewDocumentStaticMapping()
 	dm.AddFieldMappingsAt(fSlug, kw(true))
-	dm.AddFieldMappingsAt(fType, kw(true))
-	dm.AddFieldMappingsAt(fIssuer, kw(true))
+	dm.AddFieldMappingsAt(fType, kw(false))
+	dm.AddFieldMappingsAt(fIssuer, kw(false))
 	dm.AddFieldMappingsAt(fYear, kw(true))
 	dm.AddFieldMappingsAt(fTypeFold, kw(false))
 	dm.AddFieldMappingsAt(fNumberKey, kw(false))
