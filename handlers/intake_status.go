@@ -17,10 +17,6 @@ type statusView struct {
 	Found   *intake.Status
 }
 
-// Err returns the message of the receipt field (the templates share this
-// accessor with intakeForm).
-func (v statusView) Err(string) string { return v.Error }
-
 const statusTitle = "Tra cứu tin đã gửi"
 
 // statusPage shows the receipt look-up form. The receipt is posted, never
