@@ -725,6 +725,16 @@ func TestScheduledCampaignAppears(t *testing.T) {
 	if len(audit) != 1 || audit[0].Action != "campaign.go_live" || audit[0].Actor != press.ActorSystem {
 		t.Errorf("go-live not audited: %+v", audit)
 	}
+	// A restart's Reindex puts it again without a second go-live entry.
+	if n, err := e.office.Reindex(ctx); err != nil || n != 1 {
+		t.Fatalf("Reindex = %d, %v", n, err)
+	}
+	if audit, _ := e.office.Audit(ctx, 0, 2); len(audit) != 2 || audit[1].Action == "campaign.go_live" {
+		t.Errorf("Reindex audited a second go-live: %+v", audit)
+	}
+	if urls := e.searchURLs("le ra quan"); !contains(urls, page) {
+		t.Errorf("not in search after Reindex: %v", urls)
+	}
 }
 
 // TestSessionCookieUntrustedProto: X-Forwarded-Proto from a peer that is

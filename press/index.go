@@ -172,6 +172,12 @@ func (o *Office) syncLocked(ctx context.Context, c store.Campaign) (wentLive boo
 // A scheduled campaign going live is written in the audit log as done by
 // the system. The first error is returned after trying all of them.
 func (o *Office) SyncDue(ctx context.Context) (int, error) {
+	return o.syncDue(ctx, true)
+}
+
+// syncDue is SyncDue; audit says whether go-lives are written to the audit
+// log (not when Reindex re-puts everything at start).
+func (o *Office) syncDue(ctx context.Context, audit bool) (int, error) {
 	if o.index == nil {
 		return 0, nil
 	}
@@ -192,7 +198,7 @@ func (o *Office) SyncDue(ctx context.Context) (int, error) {
 			continue
 		}
 		n++
-		if live {
+		if live && audit {
 			if err := o.db.AppendAudit(ctx, o.audit(ActorSystem, "campaign.go_live", SearchSlug(c))); err != nil {
 				o.log.Error("audit go-live", "err", err)
 			}
@@ -211,5 +217,5 @@ func (o *Office) Reindex(ctx context.Context) (int, error) {
 	if err := o.db.ForgetIndexed(ctx); err != nil {
 		return 0, err
 	}
-	return o.SyncDue(ctx)
+	return o.syncDue(ctx, false)
 }
