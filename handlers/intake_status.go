@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -15,6 +16,8 @@ type statusView struct {
 	Receipt string
 	Error   string
 	Found   *intake.Status
+	// ReceivedOn is Found.ReceivedOn written the Vietnamese way, 29/11/2026.
+	ReceivedOn string
 }
 
 const statusTitle = "Tra cứu tin đã gửi"
@@ -46,6 +49,10 @@ func (s *Server) statusSubmit(c *fiber.Ctx) error {
 		return err
 	default:
 		v.Found = &st
+		v.ReceivedOn = st.ReceivedOn
+		if d, err := time.Parse(time.DateOnly, st.ReceivedOn); err == nil {
+			v.ReceivedOn = d.Format("2/1/2006")
+		}
 	}
 	return s.render(c, code, "tra-cuu", View{Title: statusTitle, Data: v})
 }

@@ -251,6 +251,9 @@ func TestTipForm(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(doc.Find(".notice-ok").Text(), "Đã tiếp nhận") {
 		t.Errorf("status page: %d %q", resp.StatusCode, doc.Find(".notice-ok").Text())
 	}
+	if got, want := doc.Find(".notice-ok dd").Eq(1).Text(), time.Now().In(time.FixedZone("", 7*3600)).Format("2/1/2006"); got != want {
+		t.Errorf("day of receipt = %q, want %q", got, want)
+	}
 	resp, doc, _ = e.postForm(t, "/tra-cuu", url.Values{"receipt": {"0000 0000 0000 0000"}})
 	if resp.StatusCode != 404 || !strings.Contains(doc.Find("#receipt-error").Text(), "Không tìm thấy") {
 		t.Errorf("unknown receipt: %d %q", resp.StatusCode, doc.Find("#receipt-error").Text())
