@@ -18,6 +18,9 @@ const (
 	DefaultMaxBackoff     = 30 * time.Second
 	DefaultPublishTimeout = 5 * time.Second
 	DefaultForwardBatch   = 200
+	// DefaultCheckpointEvery is the least time between two WAL
+	// checkpoints that wipe forwarded submissions from the disk.
+	DefaultCheckpointEvery = 10 * time.Second
 )
 
 // Forwarder moves submissions from the outbox to their agency queues
@@ -26,7 +29,9 @@ const (
 // deletes the row and marks the submission forwarded. While the queue
 // fails it retries with exponential back-off and full jitter. It runs at
 // start (rows left by a crash go first), after every commit (Wake) and
-// every PollInterval.
+// every PollInterval. At most every CheckpointEvery, once rows were
+// forwarded, it checkpoints the database so that their text leaves the disk
+// (deleted rows are zeroed, the write-ahead log truncated).
 //
 // Delivery is at least once: a crash between Publish and MarkForwarded
 // publishes the row again at the next start; consumers de-duplicate on
@@ -51,6 +56,11 @@ type Forwarder struct {
 	// default to the Default* constants when zero.
 	PollInterval, MinBackoff, MaxBackoff, PublishTimeout time.Duration
 	Batch                                                int
+	// CheckpointEvery bounds how often, after rows were forwarded, the
+	// write-ahead log is checkpointed and truncated
+	// (store.DB.CheckpointOutbox) so that forwarded submissions leave the
+	// disk; DefaultCheckpointEvery when zero.
+	CheckpointEvery time.Duration
 }
 
 func (f *Forwarder) defaults() {
@@ -68,6 +78,9 @@ func (f *Forwarder) defaults() {
 	}
 	if f.Batch <= 0 {
 		f.Batch = DefaultForwardBatch
+	}
+	if f.CheckpointEvery <= 0 {
+		f.CheckpointEvery = DefaultCheckpointEvery
 	}
 	if f.Log == nil {
 		f.Log = slog.New(slog.DiscardHandler)
@@ -133,8 +146,13 @@ func (f *Forwarder) Run(ctx context.Context) error {
 	poll := time.NewTicker(f.PollInterval)
 	defer poll.Stop()
 	failures := 0
+	dirty := false // rows forwarded since the last checkpoint
+	var lastCheckpoint time.Time
 	for {
 		n, err := f.ForwardPending(ctx)
+		if n > 0 {
+			dirty = true
+		}
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -154,6 +172,14 @@ func (f *Forwarder) Run(ctx context.Context) error {
 		if failures > 0 {
 			f.Log.Info("forwarder: queue available again", "forwarded", n, "after_failures", failures)
 			failures = 0
+		}
+		if dirty && time.Since(lastCheckpoint) >= f.CheckpointEvery {
+			if ok, err := f.DB.CheckpointOutbox(ctx); err != nil {
+				f.Log.Warn("forwarder: checkpoint failed", "err", err)
+			} else if ok {
+				dirty = false
+			}
+			lastCheckpoint = time.Now()
 		}
 		select {
 		case <-ctx.Done():

@@ -393,3 +393,62 @@ func TestForwarderRunSurvivesRedisOutage(t *testing.T) {
 		t.Errorf("stream holds %d, want %d", got, n)
 	}
 }
+
+// TestForwardedEnquiryLeavesTheDisk: once an enquiry is forwarded, its name
+// and phone number are in no file of the data dir any more (deleted rows
+// are zeroed, the write-ahead log is checkpointed and truncated).
+func TestForwardedEnquiryLeavesTheDisk(t *testing.T) {
+	ctx := context.Background()
+	svc, db, dir := newTestService(t)
+	q, err := queue.OpenLocal(t.TempDir()) // the queue lives elsewhere
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	in := validEnquiry()
+	in.ContactName = "Phạm Thị Độc Nhất Vô Nhị"
+	in.Phone = "0912 777 888"
+	e, fe := svc.Catalog().ValidateEnquiry(in)
+	if fe != nil {
+		t.Fatal(fe)
+	}
+	if _, err := svc.SubmitEnquiry(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	needles := []string{"Độc Nhất Vô Nhị", "+84912777888"}
+	onDisk := func() []string {
+		var found []string
+		files, _ := filepath.Glob(filepath.Join(dir, "*"))
+		for _, f := range files {
+			b, _ := os.ReadFile(f)
+			for _, n := range needles {
+				if strings.Contains(string(b), n) {
+					found = append(found, filepath.Base(f)+": "+n)
+				}
+			}
+		}
+		return found
+	}
+	if len(onDisk()) == 0 {
+		t.Fatal("the enquiry is not on disk before forwarding: the test proves nothing")
+	}
+	f := &Forwarder{DB: db, Marker: svc, Publisher: q, Catalog: svc.Catalog(), Wake: svc.Wake(),
+		PollInterval: 10 * time.Millisecond, CheckpointEvery: time.Millisecond}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- f.Run(runCtx) }()
+	defer func() { cancel(); <-done }()
+	for i := 0; ; i++ {
+		found := onDisk()
+		if len(found) == 0 {
+			break
+		}
+		if i > 500 {
+			t.Fatalf("still on disk after forwarding: %v", found)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if c, _ := db.CountPendingSubmissions(ctx); c != 0 {
+		t.Errorf("outbox holds %d", c)
+	}
+}

@@ -102,6 +102,14 @@ func (db *DB) WriteOutbox(ctx context.Context, subs []Submission, forwarded []st
 			}
 		}
 	}
+	if len(forwarded) > 0 {
+		// Overwrite deleted rows with zeros instead of leaving them in
+		// free pages: an enquiry's name and phone must not outlive its
+		// outbox row in the file (see CheckpointOutbox for the WAL).
+		if _, err := tx.ExecContext(ctx, `PRAGMA secure_delete = ON`); err != nil {
+			return 0, fmt.Errorf("store: write outbox: secure_delete: %w", err)
+		}
+	}
 	deleted, err := markForwarded(ctx, tx, forwarded)
 	if err != nil {
 		return 0, err
@@ -177,6 +185,19 @@ func markForwarded(ctx context.Context, tx *sql.Tx, ids []string) (int, error) {
 		}
 	}
 	return deleted, nil
+}
+
+// CheckpointOutbox copies the write-ahead log into the database file and
+// truncates the log (PRAGMA wal_checkpoint(TRUNCATE)), so that the older
+// page images in the log, which still hold forwarded submissions, are gone
+// from the disk too. It is not an error when readers keep it from
+// finishing; it returns whether the log was emptied.
+func (db *DB) CheckpointOutbox(ctx context.Context) (bool, error) {
+	var busy, logFrames, checkpointed int
+	if err := db.sql.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &checkpointed); err != nil {
+		return false, fmt.Errorf("store: checkpoint: %w", err)
+	}
+	return busy == 0, nil
 }
 
 // StatusByReceiptHash returns the status of the submission whose receipt
