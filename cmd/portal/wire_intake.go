@@ -63,10 +63,11 @@ func startIntake(ctx context.Context, cfg Config, deps *handlers.Deps, db *store
 		pub = queue.NewRedis(rdb)
 		limiter = ratelimit.NewFallback(ratelimit.NewRedis(rdb, rateLimitPrefix), mem, ratelimit.DefaultPrimaryTimeout, log)
 		closeQueue = rdb.Close
-		if deps.ReadyChecks == nil {
-			deps.ReadyChecks = map[string]func(context.Context) error{}
-		}
-		deps.ReadyChecks["redis"] = func(ctx context.Context) error { return rdb.Ping(ctx).Err() }
+		// No /readyz check on Redis: while Redis is down the portal still
+		// accepts submissions (they wait in the outbox) and limits with
+		// the in-process limiter, so taking every instance out of a load
+		// balancer then would stop intake for nothing. The forwarder and
+		// the limiter log the outage.
 	} else {
 		q, err := queue.OpenLocal(cfg.DataDir)
 		if err != nil {
