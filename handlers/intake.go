@@ -26,11 +26,11 @@ const (
 	msgIntakeDown     = "Chức năng tiếp nhận đang tạm dừng. Vui lòng thử lại sau; trường hợp khẩn cấp hãy gọi 113."
 	msgBodyTooLarge   = "Dữ liệu gửi lên quá lớn. Nội dung tối đa 5.000 ký tự."
 	msgFixErrors      = "Chưa gửi được. Vui lòng sửa các mục dưới đây rồi gửi lại; những gì bạn đã nhập vẫn được giữ nguyên."
-	msgHoneypot       = "Chưa gửi được: ô “Trang web” ở cuối biểu mẫu (dành để chặn máy gửi tự động) đã bị điền. Hãy để trống ô đó rồi gửi lại."
+	msgHoneypot       = "Chưa gửi được vì biểu mẫu có vẻ đã được điền tự động. Vui lòng gửi lại; nếu vẫn không được, hãy tắt tính năng tự điền của trình duyệt."
 	msgMalformedJSON  = "Dữ liệu JSON không hợp lệ: cần đúng một đối tượng JSON."
 	msgInvalidInput   = "Dữ liệu chưa hợp lệ."
 	msgReceiptUnknown = "Không tìm thấy tin nào với mã tiếp nhận này. Hãy kiểm tra lại 16 chữ số."
-	msgReceiptFormat  = "Mã tiếp nhận: gồm 16 chữ số, ví dụ 1234 5678 9012 3456."
+	msgReceiptFormat  = "Mã tiếp nhận phải gồm đúng 16 chữ số, ví dụ 1234 5678 9012 3456."
 )
 
 // registerIntake registers the tip-off form (/tin-bao), the rehab guidance

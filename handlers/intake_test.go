@@ -271,7 +271,7 @@ func TestTipFormHoneypotAndCSRF(t *testing.T) {
 	e := newIntakeEnv(t, intakeOpts{})
 	v := url.Values{"category": {"khac"}, "area": {"khac"}, "description": {"Một nội dung đủ dài để hợp lệ hoàn toàn."}, "website": {"http://spam"}}
 	resp, doc, _ := e.postForm(t, "/tin-bao", v)
-	if resp.StatusCode != 422 || !strings.Contains(doc.Find("#loi").Text(), "Trang web") {
+	if resp.StatusCode != 422 || !strings.Contains(doc.Find("#loi").Text(), "điền tự động") {
 		t.Errorf("honeypot: %d %q", resp.StatusCode, doc.Find("#loi").Text())
 	}
 	if got := doc.Find("#f-description").Text(); got != v.Get("description") {
@@ -311,7 +311,7 @@ func TestEnquiryForm(t *testing.T) {
 	if im, _ := doc.Find("#f-phone").Attr("inputmode"); im != "tel" {
 		t.Errorf("phone inputmode = %q", im)
 	}
-	if !strings.Contains(body, "Nghị định 13/2023/NĐ-CP") || !strings.Contains(doc.Find(".lead").Text(), "chuyển đến") {
+	if !strings.Contains(body, "Luật số 91/2025/QH15") || !strings.Contains(doc.Find(".lead").Text(), "chuyển đến") {
 		t.Error("consent rule or receiving agency not named")
 	}
 	v := url.Values{

@@ -26,7 +26,7 @@ func (s *Server) renderTipForm(c *fiber.Ctx, status int, values map[string]strin
 	}
 	return s.render(c, status, "tin-bao", View{
 		Title:       tipTitle,
-		Description: "Tố giác hành vi mua bán, tàng trữ, vận chuyển, tổ chức sử dụng ma túy hay trồng cây có chứa chất ma túy, không cần cho biết họ tên.",
+		Description: "Tố giác hành vi mua bán, tàng trữ, vận chuyển, tổ chức sử dụng trái phép chất ma túy hay trồng cây có chứa chất ma túy, không cần cho biết họ tên.",
 		Data:        f,
 	})
 }

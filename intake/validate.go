@@ -35,7 +35,7 @@ var FieldLabels = map[string]string{
 	FieldRelationship:   "Người gửi",
 	FieldSubstance:      "Chất đang sử dụng",
 	FieldPreferredForm:  "Hình thức mong muốn",
-	FieldContactName:    "Họ và tên người liên hệ",
+	FieldContactName:    "Tên người liên hệ",
 	FieldPhone:          "Số điện thoại",
 	FieldMessage:        "Lời nhắn",
 	FieldConsent:        "Đồng ý xử lý dữ liệu cá nhân",
@@ -55,7 +55,7 @@ const (
 
 // ConsentBasis names the rule the consent of a rehab enquiry comes from;
 // it travels with the enquiry to the desk.
-const ConsentBasis = "Nghị định 13/2023/NĐ-CP về bảo vệ dữ liệu cá nhân"
+const ConsentBasis = "Luật Bảo vệ dữ liệu cá nhân (Luật số 91/2025/QH15)"
 
 // FieldErrors maps a field name to its Vietnamese message. A non-empty
 // FieldErrors is an error; the handlers show each message at its field
@@ -219,7 +219,8 @@ func (c *Catalog) ValidateTip(in TipInput) (Tip, FieldErrors) {
 // ValidateEnquiry checks a rehab enquiry and returns it cleaned and
 // sanitised, or the FieldErrors. The phone is normalised to E.164
 // (NormalisePhone); consent must be given, since the desk will process a
-// name and a phone number (Nghị định 13/2023/NĐ-CP).
+// name and a phone number (Luật Bảo vệ dữ liệu cá nhân 91/2025/QH15, in force
+// since 1/1/2026, which replaced Nghị định 13/2023/NĐ-CP).
 func (c *Catalog) ValidateEnquiry(in EnquiryInput) (Enquiry, FieldErrors) {
 	fe := FieldErrors{}
 	var e Enquiry
@@ -237,7 +238,7 @@ func (c *Catalog) ValidateEnquiry(in EnquiryInput) (Enquiry, FieldErrors) {
 	}
 	e.Message = fe.text(FieldMessage, in.Message, true, 0, MessageMax)
 	if !in.Consent {
-		fe.add(FieldConsent, "hãy đánh dấu ô đồng ý để cơ quan tiếp nhận được dùng họ tên và số điện thoại của bạn để liên hệ lại")
+		fe.add(FieldConsent, "cần đánh dấu ô đồng ý thì cán bộ mới được dùng tên và số điện thoại của bạn để gọi lại")
 	}
 	e.Consent = true
 	e.ConsentBasis = ConsentBasis

@@ -151,10 +151,10 @@ func TestValidateEnquiry(t *testing.T) {
 		FieldSubstance:     "Chất đang sử dụng: hãy chọn một mục",
 		FieldPreferredForm: "Hình thức mong muốn: hãy chọn một mục",
 		FieldArea:          "Địa bàn: hãy chọn một mục",
-		FieldContactName:   "Họ và tên người liên hệ: cần ít nhất 2 ký tự (bạn đã nhập 1)",
+		FieldContactName:   "Tên người liên hệ: cần ít nhất 2 ký tự (bạn đã nhập 1)",
 		FieldPhone:         "Số điện thoại: không phải số di động hoặc số cố định của Việt Nam (ví dụ 0912 345 678 hoặc 0227 3831 234)",
 		FieldMessage:       "Lời nhắn: tối đa 2.000 ký tự (bạn đã nhập 2.001)",
-		FieldConsent:       "Đồng ý xử lý dữ liệu cá nhân: hãy đánh dấu ô đồng ý để cơ quan tiếp nhận được dùng họ tên và số điện thoại của bạn để liên hệ lại",
+		FieldConsent:       "Đồng ý xử lý dữ liệu cá nhân: cần đánh dấu ô đồng ý thì cán bộ mới được dùng tên và số điện thoại của bạn để gọi lại",
 	}
 	if len(fe) != len(want) {
 		t.Errorf("errors = %v", fe)
