@@ -17,7 +17,7 @@ import (
 // adminCampaignRow is one line of the admin list.
 type adminCampaignRow struct {
 	store.Campaign
-	State     string // Vietnamese: "Bản nháp", "Đã lên lịch", "Đang hiển thị"
+	State     string // Vietnamese: "Bản nháp", "Đã hẹn giờ đăng", "Đang hiển thị"
 	When      string // publication time, local: "08:00 26/6/2026"; empty for drafts
 	Edited    string // last edit, local
 	Public    bool
@@ -52,7 +52,7 @@ func (h *admin) adminCampaigns(c *fiber.Ctx) error {
 		case r.Public:
 			r.State = "Đang hiển thị"
 		case r.Scheduled:
-			r.State = "Đã lên lịch"
+			r.State = "Đã hẹn giờ đăng"
 		default:
 			r.State = "Bản nháp"
 		}
@@ -92,7 +92,7 @@ func (h *admin) renderCampaignForm(c *fiber.Ctx, status int, d campaignFormData)
 	if d.Campaign != nil {
 		d.Public = d.Campaign.Public(h.Press.Now())
 	}
-	title := "Soạn chiến dịch mới"
+	title := "Soạn bài mới"
 	if d.ID != 0 {
 		title = "Sửa: " + d.Title
 	}

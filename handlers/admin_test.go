@@ -666,7 +666,7 @@ func TestScheduledCampaignAppears(t *testing.T) {
 	}
 	const page = "/chien-dich/le-ra-quan-huong-ung-ngay-26-6"
 	_, body = b.get("/quan-tri/chien-dich")
-	if !strings.Contains(body, "Đã lên lịch") || !strings.Contains(body, "10:30 20/6/2026") {
+	if !strings.Contains(body, "Đã hẹn giờ đăng") || !strings.Contains(body, "10:30 20/6/2026") {
 		t.Errorf("admin list does not show the schedule")
 	}
 

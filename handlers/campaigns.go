@@ -106,11 +106,11 @@ func (s *Server) renderCampaignPage(c *fiber.Ctx, cp store.Campaign, preview boo
 	now := s.Press.Now()
 	switch {
 	case cp.Public(now):
-		d.State = "đang hiển thị"
+		d.State = "đang hiển thị công khai"
 	case cp.Scheduled(now):
-		d.State = "đã hẹn giờ, chưa hiển thị"
+		d.State = "đã được hẹn giờ đăng, chưa hiển thị"
 	default:
-		d.State = "bản nháp, chưa hiển thị"
+		d.State = "là bản nháp, chưa hiển thị"
 	}
 	v := View{Title: cp.Title, Description: cp.Summary, Data: &d, Canonical: ""}
 	if v.Description == "" {

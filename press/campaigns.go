@@ -179,7 +179,7 @@ func (o *Office) validate(in CampaignInput, cur store.Campaign, now time.Time) (
 	}
 	at, ok := ParsePublishAt(in.PublishAt)
 	if !ok {
-		fe["publish_at"] = "Thời điểm đăng không hợp lệ. Nhập theo dạng ngày/tháng/năm giờ:phút, ví dụ 01/07/2026 08:00."
+		fe["publish_at"] = "Thời điểm đăng không hợp lệ. Nhập theo dạng ngày/tháng/năm giờ:phút, ví dụ 15/01/2027 08:00."
 	}
 	switch in.Status {
 	case store.StatusDraft:

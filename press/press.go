@@ -40,9 +40,9 @@ var Roles = []string{RolePress, RolePolice, RoleSocialAffairs, RoleAdmin}
 
 // RoleNames are the Vietnamese names of the roles.
 var RoleNames = map[string]string{
-	RolePress:         "Báo chí – tuyên truyền",
+	RolePress:         "Báo chí - tuyên truyền",
 	RolePolice:        "Công an",
-	RoleSocialAffairs: "Lao động – Thương binh và Xã hội",
+	RoleSocialAffairs: "Tư vấn cai nghiện (tiếp nhận đăng ký)",
 	RoleAdmin:         "Quản trị",
 }
 
