@@ -24,6 +24,8 @@ func (s *Server) routes(app *fiber.App) {
 	s.registerIntake(app)
 	s.registerAdmin(app)
 
-	// Anything else is a Vietnamese 404 (HTML, or JSON under /api/).
-	app.Use(func(c *fiber.Ctx) error { return notFound("") })
+	// Nothing else is registered: Fiber answers an unknown path with
+	// ErrNotFound and a known path with the wrong method with
+	// ErrMethodNotAllowed (and its Allow header); handleError turns both
+	// into Vietnamese pages, or JSON under /api/.
 }

@@ -294,3 +294,31 @@ func TestResolveClientAddr(t *testing.T) {
 		}
 	}
 }
+
+func TestWrongMethod(t *testing.T) {
+	app := newSiteApp(t)
+	for _, m := range []string{http.MethodPut, http.MethodDelete, http.MethodPatch} {
+		resp, err := app.Test(httptest.NewRequest(m, "/van-ban", nil), -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusMethodNotAllowed || !strings.Contains(string(body), "Phương thức không được hỗ trợ") {
+			t.Errorf("%s /van-ban: %d %s", m, resp.StatusCode, body)
+		}
+		if allow := resp.Header.Get("Allow"); !strings.Contains(allow, "GET") {
+			t.Errorf("%s /van-ban: Allow = %q", m, allow)
+		}
+	}
+	resp, err := app.Test(httptest.NewRequest(http.MethodDelete, "/api/v1/documents", nil), -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 405 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		t.Errorf("DELETE /api/v1/documents: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	resp, err = app.Test(httptest.NewRequest(http.MethodHead, "/van-ban", nil), -1)
+	if err != nil || resp.StatusCode != 200 {
+		t.Errorf("HEAD /van-ban: %v %v", resp.StatusCode, err)
+	}
+}
