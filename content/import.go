@@ -1,11 +1,38 @@
 package content
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/unicode"
 )
+
+// ErrEncoding means an imported file is not UTF-8 text (nor UTF-16 with a
+// byte-order mark, which is converted). Old Vietnamese files often use
+// TCVN3 (ABC), VNI or Windows-1258; guessing among them would garble the
+// text, so the person is asked to save the file as UTF-8.
+var ErrEncoding = &ParseError{"mã hóa", "tệp không phải văn bản UTF-8 (có thể là mã TCVN3, VNI, Windows-1258 hoặc tệp nhị phân): hãy mở tệp và lưu lại dưới dạng văn bản UTF-8 rồi nhập lại"}
+
+// decodeText returns b as UTF-8: UTF-16 with a byte-order mark is converted
+// (Notepad's "Unicode"), valid UTF-8 is returned as it is, anything else is
+// ErrEncoding.
+func decodeText(b []byte) ([]byte, error) {
+	if bytes.HasPrefix(b, []byte{0xFF, 0xFE}) || bytes.HasPrefix(b, []byte{0xFE, 0xFF}) {
+		out, err := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder().Bytes(b)
+		if err != nil || !utf8.Valid(out) {
+			return nil, ErrEncoding
+		}
+		return out, nil
+	}
+	if !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 {
+		return nil, ErrEncoding
+	}
+	return b, nil
+}
 
 // readLimited reads a file of at most MaxDocumentBytes.
 func readLimited(path string) ([]byte, error) {
@@ -37,6 +64,9 @@ func ImportFile(path, importDir string) (*Document, error) {
 	b, err := readLimited(path)
 	if err != nil {
 		return nil, fmt.Errorf("không đọc được tệp %s: %w", filepath.Base(path), err)
+	}
+	if b, err = decodeText(b); err != nil {
+		return nil, fmt.Errorf("không nhập được tệp %s: %w", filepath.Base(path), err)
 	}
 	d, text, err := parse(b)
 	if err != nil {
