@@ -114,6 +114,11 @@ func parsePrefixes(s string) ([]netip.Prefix, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%q is not a CIDR", f)
 		}
+		if p.Bits() == 0 {
+			// Trusting every peer lets every client write its own
+			// X-Forwarded-For and escape the rate limits.
+			return nil, fmt.Errorf("%q trusts every address; name the proxies' own addresses", f)
+		}
 		out = append(out, p.Masked())
 	}
 	return out, nil

@@ -32,6 +32,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	log := newLogger(stderr)
+	if cfg.BaseURL == "" {
+		log.Warn("PORTAL_BASE_URL is not set: feeds, the sitemap and link previews take the host from each request; set it in production")
+	}
 
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
