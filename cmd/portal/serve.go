@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/thaibinh-pcmt/portal/content"
 	"github.com/thaibinh-pcmt/portal/handlers"
 	"github.com/thaibinh-pcmt/portal/store"
@@ -32,6 +34,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	log := newLogger(stderr)
+	redis.SetLogger(redisLogger{log})
 	if cfg.BaseURL == "" {
 		log.Warn("PORTAL_BASE_URL is not set: feeds, the sitemap and link previews take the host from each request; set it in production")
 	}
@@ -126,6 +129,16 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 // client address, user agent or referrer.
 func newLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// redisLogger sends go-redis's own messages (failed dials while Redis is
+// down) to the process's slog logger instead of the standard log package.
+// They name the Redis server, never a client of the portal.
+type redisLogger struct{ log *slog.Logger }
+
+// Printf implements go-redis's internal.Logging.
+func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
+	l.log.Warn("redis client", "detail", fmt.Sprintf(format, v...))
 }
 
 // importDir is where "portal import" leaves documents for "serve" to load.
