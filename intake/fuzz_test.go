@@ -2,6 +2,7 @@ package intake
 
 import (
 	"errors"
+	"html"
 	"strings"
 	"testing"
 	"unicode"
@@ -10,14 +11,18 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// checkStoredText is what every stored free-text value must satisfy.
-func checkStoredText(t *testing.T, field, s string, max int) {
+// checkStoredText is what every stored free-text value (plain text and its
+// safe HTML twin) must satisfy.
+func checkStoredText(t *testing.T, field, s, safe string, max int) {
 	t.Helper()
 	if !utf8.ValidString(s) || !norm.NFC.IsNormalString(s) {
 		t.Fatalf("%s: %q is not valid NFC UTF-8", field, s)
 	}
-	if strings.ContainsAny(s, "<>") {
-		t.Fatalf("%s: %q holds markup characters", field, s)
+	if strings.ContainsAny(safe, "<>") {
+		t.Fatalf("%s_html: %q holds markup characters", field, safe)
+	}
+	if html.UnescapeString(safe) != s {
+		t.Fatalf("%s_html: %q does not unescape to the plain text %q", field, safe, s)
 	}
 	for _, r := range s {
 		if r != '\n' && unicode.IsControl(r) {
@@ -54,9 +59,9 @@ func FuzzTipJSON(f *testing.F) {
 			}
 			return
 		}
-		checkStoredText(t, "description", tip.Description, DescriptionMax)
-		checkStoredText(t, "occurred_at", tip.OccurredAt, OccurredAtMax)
-		checkStoredText(t, "location_detail", tip.LocationDetail, LocationDetailMax)
+		checkStoredText(t, "description", tip.Description, tip.DescriptionHTML, DescriptionMax)
+		checkStoredText(t, "occurred_at", tip.OccurredAt, tip.OccurredAtHTML, OccurredAtMax)
+		checkStoredText(t, "location_detail", tip.LocationDetail, tip.LocationDetailHTML, LocationDetailMax)
 		if strings.Contains(tip.OccurredAt, "\n") {
 			t.Fatalf("occurred_at %q has a line break", tip.OccurredAt)
 		}
@@ -83,8 +88,8 @@ func FuzzEnquiryJSON(f *testing.F) {
 		if !e.Consent || !strings.HasPrefix(e.Phone, "+84") || len(e.Phone) < 11 || len(e.Phone) > 13 {
 			t.Fatalf("accepted enquiry %+v", e)
 		}
-		checkStoredText(t, "contact_name", e.ContactName, ContactNameMax)
-		checkStoredText(t, "message", e.Message, MessageMax)
+		checkStoredText(t, "contact_name", e.ContactName, e.ContactNameHTML, ContactNameMax)
+		checkStoredText(t, "message", e.Message, e.MessageHTML, MessageMax)
 	})
 }
 

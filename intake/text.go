@@ -11,19 +11,35 @@ import (
 )
 
 // strictPolicy is the one sanitiser of free text, built once. StrictPolicy
-// allows no element and no attribute at all: every tag is removed and the
-// remaining text is HTML-escaped. Its output is stored as it is and never
-// unescaped (PITFALLS.md, "bluemonday"): the desks get plain text in which
-// markup cannot come back to life.
+// allows no element and no attribute at all; its output is HTML-escaped text
+// and is never unescaped (PITFALLS.md, "bluemonday").
+//
+// DESIGN.md asks for "bluemonday strict policy on free text". We keep that
+// requirement without letting it change what the informant wrote: the desks
+// get two values of each free-text field,
+//
+//   - the plain text exactly as typed (NFC, control characters removed,
+//     nothing else changed): "a<b & c" stays "a<b & c". Escaping is done at
+//     display time (html/template escapes; a desk UI must too);
+//   - a "*_html" value, safeHTML(plain): StrictPolicy output, safe to embed
+//     as it is in an HTML desk UI.
+//
+// Running StrictPolicy on the plain text itself is what used to lose words:
+// the policy parses its input as HTML, so "ngõ 5<nhà 3 bên trái" reads as
+// "ngõ 5" followed by an element <nhà …> that it removes, and "a<b" becomes
+// "a". safeHTML therefore escapes the text first: the policy then sees only
+// text (no element can start), keeps every character, and returns it
+// escaped once.
 var strictPolicy = bluemonday.StrictPolicy()
 
-// cleanText prepares one inbound string before it is measured and
-// sanitised: invalid UTF-8 is dropped, the text is normalised to NFC (text
-// from iOS and macOS often arrives decomposed), CR LF and lone CR become LF,
-// tabs become spaces, every other control character and the bidirectional
-// override and isolate marks (which can make text read differently from
-// what it is) are removed, and spaces are trimmed. With multiline false,
-// line breaks become spaces too.
+// cleanText prepares one inbound string: invalid UTF-8 is dropped, the text
+// is normalised to NFC (text from iOS and macOS often arrives decomposed),
+// CR LF and lone CR become LF, tabs become spaces, every other control
+// character and the bidirectional override and isolate marks (control
+// characters too, in Unicode's sense: they can make text read differently
+// from what it is) are removed, and spaces at both ends are trimmed. With
+// multiline false, line breaks become spaces too. Nothing else is changed:
+// markup characters, quotes and ampersands stay as typed.
 func cleanText(s string, multiline bool) string {
 	s = strings.ToValidUTF8(s, "")
 	s = strings.ReplaceAll(s, "\r\n", "\n")
@@ -51,15 +67,15 @@ func cleanText(s string, multiline bool) string {
 	return strings.TrimSpace(b.String())
 }
 
-// sanitize runs cleaned text through the strict policy. The result is what
-// is stored and queued.
-func sanitize(s string) string {
-	return strings.TrimSpace(strictPolicy.Sanitize(s))
+// safeHTML returns plain text as HTML that is safe to embed: the text is
+// escaped and then passed through the strict bluemonday policy (see
+// strictPolicy for why in this order). Every character of plain survives:
+// html.UnescapeString(safeHTML(plain)) == plain.
+func safeHTML(plain string) string {
+	return strictPolicy.Sanitize(html.EscapeString(plain))
 }
 
-// visibleLen counts the characters a reader of sanitised text sees (an
-// escaped "&amp;" counts as one). The unescaped text is only counted, never
-// kept.
-func visibleLen(sanitised string) int {
-	return utf8.RuneCountInString(html.UnescapeString(sanitised))
+// visibleLen counts the characters of cleaned plain text.
+func visibleLen(plain string) int {
+	return utf8.RuneCountInString(plain)
 }

@@ -112,17 +112,23 @@ type TipInput struct {
 	LocationDetail string `json:"location_detail,omitempty"`
 }
 
-// Tip is a validated, sanitised tip-off, as stored in the outbox and sent
-// to the police queue (JSON). Free text is bluemonday output: plain text
-// with HTML special characters escaped.
+// Tip is a validated tip-off, as stored in the outbox and sent to the
+// police queue (JSON). Each free-text field comes twice: the plain text
+// exactly as typed (NFC, control characters removed, nothing else changed;
+// escape it when displaying) and its *_html twin, bluemonday StrictPolicy
+// output that is safe to embed in an HTML desk UI as it is (see
+// strictPolicy in text.go).
 type Tip struct {
-	Category       string `json:"category"`
-	CategoryLabel  string `json:"category_label"`
-	Area           string `json:"area"`
-	AreaLabel      string `json:"area_label"`
-	Description    string `json:"description"`
-	OccurredAt     string `json:"occurred_at,omitempty"`
-	LocationDetail string `json:"location_detail,omitempty"`
+	Category           string `json:"category"`
+	CategoryLabel      string `json:"category_label"`
+	Area               string `json:"area"`
+	AreaLabel          string `json:"area_label"`
+	Description        string `json:"description"`
+	DescriptionHTML    string `json:"description_html"`
+	OccurredAt         string `json:"occurred_at,omitempty"`
+	OccurredAtHTML     string `json:"occurred_at_html,omitempty"`
+	LocationDetail     string `json:"location_detail,omitempty"`
+	LocationDetailHTML string `json:"location_detail_html,omitempty"`
 }
 
 // EnquiryInput is a rehab enquiry as sent by the form or the app.
@@ -137,8 +143,9 @@ type EnquiryInput struct {
 	Consent       bool   `json:"consent"`
 }
 
-// Enquiry is a validated, sanitised rehab enquiry, as stored in the outbox
-// and sent to the social-affairs queue (JSON). Phone is E.164.
+// Enquiry is a validated rehab enquiry, as stored in the outbox and sent to
+// the social-affairs queue (JSON). Phone is E.164. Free text comes as plain
+// text exactly as typed plus its *_html twin, as in Tip.
 type Enquiry struct {
 	Relationship       string `json:"relationship"`
 	RelationshipLabel  string `json:"relationship_label"`
@@ -149,8 +156,10 @@ type Enquiry struct {
 	Area               string `json:"area"`
 	AreaLabel          string `json:"area_label"`
 	ContactName        string `json:"contact_name"`
+	ContactNameHTML    string `json:"contact_name_html"`
 	Phone              string `json:"phone"`
 	Message            string `json:"message,omitempty"`
+	MessageHTML        string `json:"message_html,omitempty"`
 	Consent            bool   `json:"consent"`
 	ConsentBasis       string `json:"consent_basis"`
 }
@@ -170,36 +179,32 @@ func (fe FieldErrors) choice(field, code string, list []Option) (string, string)
 	return code, label
 }
 
-// text cleans, measures and sanitises one free-text field. min 0 means the
-// field is optional.
-func (fe FieldErrors) text(field, raw string, multiline bool, min, max int) string {
+// text cleans and measures one free-text field and returns the plain text
+// (cleanText) and its safe HTML (safeHTML). min 0 means the field is
+// optional.
+func (fe FieldErrors) text(field, raw string, multiline bool, min, max int) (plain, safe string) {
 	if len(raw) > 8*max+64 { // far too long: do not spend time cleaning it
 		fe.add(field, "tối đa %s ký tự", number(max))
-		return ""
+		return "", ""
 	}
 	s := cleanText(raw, multiline)
 	n := utf8.RuneCountInString(s)
 	switch {
 	case n == 0 && min > 0:
 		fe.add(field, "không được để trống")
-		return ""
+		return "", ""
 	case n > max:
 		fe.add(field, "tối đa %s ký tự (bạn đã nhập %s)", number(max), number(n))
-		return ""
+		return "", ""
 	case n < min:
 		fe.add(field, "cần ít nhất %s ký tự (bạn đã nhập %s)", number(min), number(n))
-		return ""
+		return "", ""
 	}
-	out := sanitize(s)
-	if v := visibleLen(out); v < min || (min > 0 && v == 0) {
-		fe.add(field, "sau khi bỏ các thẻ HTML chỉ còn %s ký tự, cần ít nhất %s", number(v), number(min))
-		return ""
-	}
-	return out
+	return s, safeHTML(s)
 }
 
 // ValidateTip checks a tip-off against the catalog and returns it cleaned
-// and sanitised, or the FieldErrors (never both non-empty). Category and
+// (plain text as typed, plus safe HTML), or the FieldErrors (never both non-empty). Category and
 // area must be codes of the catalog; the description is required, 20 to
 // 5,000 characters; time and place are optional free text.
 func (c *Catalog) ValidateTip(in TipInput) (Tip, FieldErrors) {
@@ -207,9 +212,9 @@ func (c *Catalog) ValidateTip(in TipInput) (Tip, FieldErrors) {
 	var t Tip
 	t.Category, t.CategoryLabel = fe.choice(FieldCategory, in.Category, c.Options.TipCategories)
 	t.Area, t.AreaLabel = fe.choice(FieldArea, in.Area, c.Options.Areas)
-	t.Description = fe.text(FieldDescription, in.Description, true, DescriptionMin, DescriptionMax)
-	t.OccurredAt = fe.text(FieldOccurredAt, in.OccurredAt, false, 0, OccurredAtMax)
-	t.LocationDetail = fe.text(FieldLocationDetail, in.LocationDetail, true, 0, LocationDetailMax)
+	t.Description, t.DescriptionHTML = fe.text(FieldDescription, in.Description, true, DescriptionMin, DescriptionMax)
+	t.OccurredAt, t.OccurredAtHTML = fe.text(FieldOccurredAt, in.OccurredAt, false, 0, OccurredAtMax)
+	t.LocationDetail, t.LocationDetailHTML = fe.text(FieldLocationDetail, in.LocationDetail, true, 0, LocationDetailMax)
 	if len(fe) > 0 {
 		return Tip{}, fe
 	}
@@ -228,7 +233,7 @@ func (c *Catalog) ValidateEnquiry(in EnquiryInput) (Enquiry, FieldErrors) {
 	e.Substance, e.SubstanceLabel = fe.choice(FieldSubstance, in.Substance, c.Options.Substances)
 	e.PreferredForm, e.PreferredFormLabel = fe.choice(FieldPreferredForm, in.PreferredForm, c.Options.RehabForms)
 	e.Area, e.AreaLabel = fe.choice(FieldArea, in.Area, c.Options.Areas)
-	e.ContactName = fe.text(FieldContactName, in.ContactName, false, ContactNameMin, ContactNameMax)
+	e.ContactName, e.ContactNameHTML = fe.text(FieldContactName, in.ContactName, false, ContactNameMin, ContactNameMax)
 	if strings.TrimSpace(in.Phone) == "" {
 		fe.add(FieldPhone, "không được để trống")
 	} else if p, err := NormalisePhone(in.Phone); err != nil {
@@ -236,7 +241,7 @@ func (c *Catalog) ValidateEnquiry(in EnquiryInput) (Enquiry, FieldErrors) {
 	} else {
 		e.Phone = p
 	}
-	e.Message = fe.text(FieldMessage, in.Message, true, 0, MessageMax)
+	e.Message, e.MessageHTML = fe.text(FieldMessage, in.Message, true, 0, MessageMax)
 	if !in.Consent {
 		fe.add(FieldConsent, "cần đánh dấu ô đồng ý thì cán bộ mới được dùng tên và số điện thoại của bạn để gọi lại")
 	}

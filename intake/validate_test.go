@@ -2,6 +2,7 @@ package intake
 
 import (
 	"errors"
+	"html"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -74,7 +75,6 @@ func TestValidateTip(t *testing.T) {
 		{"empty description", func(in *TipInput) { in.Description = "  \n " }, FieldDescription, "Nội dung: không được để trống"},
 		{"short description", func(in *TipInput) { in.Description = "bán ma túy" }, FieldDescription, "Nội dung: cần ít nhất 20 ký tự (bạn đã nhập 10)"},
 		{"long description", func(in *TipInput) { in.Description = long }, FieldDescription, "Nội dung: tối đa 5.000 ký tự (bạn đã nhập 5.001)"},
-		{"markup only", func(in *TipInput) { in.Description = "<script>alert(1)</script><b></b><i></i>" }, FieldDescription, "Nội dung: sau khi bỏ các thẻ HTML chỉ còn 0 ký tự, cần ít nhất 20"},
 		{"long time", func(in *TipInput) { in.OccurredAt = strings.Repeat("a", 201) }, FieldOccurredAt, "Thời gian: tối đa 200 ký tự (bạn đã nhập 201)"},
 		{"huge place", func(in *TipInput) { in.LocationDetail = strings.Repeat("x", 100000) }, FieldLocationDetail, "Địa điểm cụ thể: tối đa 500 ký tự"},
 	}
@@ -107,9 +107,13 @@ func TestValidateTipCleansAndSanitises(t *testing.T) {
 	if fe != nil {
 		t.Fatal(fe)
 	}
-	want := "Họ bán ma túy ở chợ &amp; gần trường\nmỗi tối"
+	want := "Họ bán ma túy ở <b>chợ</b> & <script>x()</script>gần trường\nmỗi tối"
 	if tip.Description != want {
 		t.Errorf("description = %q, want %q", tip.Description, want)
+	}
+	wantHTML := "Họ bán ma túy ở &lt;b&gt;chợ&lt;/b&gt; &amp; &lt;script&gt;x()&lt;/script&gt;gần trường\nmỗi tối"
+	if tip.DescriptionHTML != wantHTML {
+		t.Errorf("description_html = %q, want %q", tip.DescriptionHTML, wantHTML)
 	}
 	if !norm.NFC.IsNormalString(tip.Description) {
 		t.Error("description not NFC")
@@ -117,8 +121,8 @@ func TestValidateTipCleansAndSanitises(t *testing.T) {
 	if tip.OccurredAt != "tối thứ Bảy tuần trước" {
 		t.Errorf("occurred_at = %q", tip.OccurredAt)
 	}
-	if tip.LocationDetail != "ngõ 5" {
-		t.Errorf("location_detail = %q", tip.LocationDetail)
+	if tip.LocationDetail != in.LocationDetail {
+		t.Errorf("location_detail = %q, want it unchanged", tip.LocationDetail)
 	}
 	if tip.CategoryLabel != "Mua bán trái phép chất ma túy" || tip.AreaLabel != "Các xã thuộc huyện Đông Hưng cũ" {
 		t.Errorf("labels = %q, %q", tip.CategoryLabel, tip.AreaLabel)
@@ -128,6 +132,39 @@ func TestValidateTipCleansAndSanitises(t *testing.T) {
 	in.Description = strings.Repeat("đ", 20)
 	if _, fe := c.ValidateTip(in); fe != nil {
 		t.Errorf("20 × đ rejected: %v", fe)
+	}
+}
+
+// TestValidateTipKeepsWhatWasTyped: the desks get exactly what the
+// informant typed (QA report: "<5", ">500k", "&" were escaped, and the text
+// after "<" or "‹" was cut); the *_html twin is escaped once and unescapes
+// back to the plain text.
+func TestValidateTipKeepsWhatWasTyped(t *testing.T) {
+	c := mustCatalog(t)
+	cases := []struct{ desc, place string }{
+		{"Hắn bán <5 gói ma túy, giá >500k mỗi gói & giao tận nơi ở ngõ 5", "ngõ 5‹nhà 3 bên trái"},
+		{"Hắn bán <5 gói ma túy, giá >500k mỗi gói & giao tận nơi ở ngõ 5", "ngõ 5<nhà 3 bên trái"},
+		{"a<b a<b a<b a<b a<b a<b \"x\" 'y' &amp; &lt;", "a<b"},
+		{"<script>alert(1)</script><b></b><i></i>", "<!-- x --> <![CDATA[y]]>"},
+	}
+	for _, tc := range cases {
+		in := validTip()
+		in.Description, in.LocationDetail = tc.desc, tc.place
+		tip, fe := c.ValidateTip(in)
+		if fe != nil {
+			t.Fatalf("%q: %v", tc.desc, fe)
+		}
+		if tip.Description != tc.desc || tip.LocationDetail != tc.place {
+			t.Errorf("got %q / %q, want %q / %q", tip.Description, tip.LocationDetail, tc.desc, tc.place)
+		}
+		for plain, safe := range map[string]string{tip.Description: tip.DescriptionHTML, tip.LocationDetail: tip.LocationDetailHTML} {
+			if html.UnescapeString(safe) != plain {
+				t.Errorf("html %q does not unescape to %q", safe, plain)
+			}
+			if strings.ContainsAny(safe, "<>") {
+				t.Errorf("html %q holds markup", safe)
+			}
+		}
 	}
 }
 
