@@ -4,7 +4,6 @@ import (
 	"html"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/microcosm-cc/bluemonday"
 	"golang.org/x/text/unicode/norm"
@@ -75,7 +74,29 @@ func safeHTML(plain string) string {
 	return strictPolicy.Sanitize(html.EscapeString(plain))
 }
 
-// visibleLen counts the characters of cleaned plain text.
+// visibleLen counts the characters a reader sees in cleaned plain text, for
+// the minimum lengths: letters, digits, punctuation and symbols (Unicode
+// categories L, N, P, S), plus one space for each run of white space that
+// separates two of them. Format characters (Cf, e.g. U+200B), combining
+// marks on their own (Mn, Me, e.g. U+0301) and other spacing count for
+// nothing, so 30 zero-width spaces or 30 lone accents are empty. (After NFC
+// a Vietnamese letter with its marks is one rune; a mark left over after
+// NFC does not add a character.) Maximum lengths count every rune
+// (utf8.RuneCountInString), since they bound storage.
 func visibleLen(plain string) int {
-	return utf8.RuneCountInString(plain)
+	n := 0
+	gap := false
+	for _, r := range plain {
+		switch {
+		case unicode.In(r, unicode.L, unicode.N, unicode.P, unicode.S):
+			if gap && n > 0 {
+				n++
+			}
+			gap = false
+			n++
+		case unicode.IsSpace(r):
+			gap = true
+		}
+	}
+	return n
 }

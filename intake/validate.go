@@ -189,15 +189,19 @@ func (fe FieldErrors) text(field, raw string, multiline bool, min, max int) (pla
 	}
 	s := cleanText(raw, multiline)
 	n := utf8.RuneCountInString(s)
+	v := visibleLen(s)
 	switch {
-	case n == 0 && min > 0:
+	case v == 0 && min > 0:
 		fe.add(field, "không được để trống")
 		return "", ""
 	case n > max:
 		fe.add(field, "tối đa %s ký tự (bạn đã nhập %s)", number(max), number(n))
 		return "", ""
-	case n < min:
-		fe.add(field, "cần ít nhất %s ký tự (bạn đã nhập %s)", number(min), number(n))
+	case v < min:
+		fe.add(field, "cần ít nhất %s ký tự (bạn đã nhập %s)", number(min), number(v))
+		return "", ""
+	case v == 0:
+		// Optional, but only invisible characters: treat as not given.
 		return "", ""
 	}
 	return s, safeHTML(s)

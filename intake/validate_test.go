@@ -75,6 +75,10 @@ func TestValidateTip(t *testing.T) {
 		{"empty description", func(in *TipInput) { in.Description = "  \n " }, FieldDescription, "Nội dung: không được để trống"},
 		{"short description", func(in *TipInput) { in.Description = "bán ma túy" }, FieldDescription, "Nội dung: cần ít nhất 20 ký tự (bạn đã nhập 10)"},
 		{"long description", func(in *TipInput) { in.Description = long }, FieldDescription, "Nội dung: tối đa 5.000 ký tự (bạn đã nhập 5.001)"},
+		{"zero-width spaces", func(in *TipInput) { in.Description = strings.Repeat("\u200b", 30) }, FieldDescription, "Nội dung: không được để trống"},
+		{"lone combining marks", func(in *TipInput) { in.Description = strings.Repeat("\u0301", 30) }, FieldDescription, "Nội dung: không được để trống"},
+		{"few visible among invisible", func(in *TipInput) { in.Description = "bán ma túy" + strings.Repeat("\u200b\u0301\u00a0", 20) }, FieldDescription, "Nội dung: cần ít nhất 20 ký tự (bạn đã nhập 10)"},
+		{"spaces between letters count once", func(in *TipInput) { in.Description = "a" + strings.Repeat(" ", 30) + "b" }, FieldDescription, "Nội dung: cần ít nhất 20 ký tự (bạn đã nhập 3)"},
 		{"long time", func(in *TipInput) { in.OccurredAt = strings.Repeat("a", 201) }, FieldOccurredAt, "Thời gian: tối đa 200 ký tự (bạn đã nhập 201)"},
 		{"huge place", func(in *TipInput) { in.LocationDetail = strings.Repeat("x", 100000) }, FieldLocationDetail, "Địa điểm cụ thể: tối đa 500 ký tự"},
 	}
