@@ -12,6 +12,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -59,7 +60,8 @@ const (
 	adminPassword = "Quản trị cổng thông tin 2026"
 )
 
-func newPressEnv(t testing.TB) *pressEnv {
+// newPressEnv builds the environment; opts may change the Deps first.
+func newPressEnv(t testing.TB, opts ...func(*Deps)) *pressEnv {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -92,8 +94,12 @@ func newPressEnv(t testing.TB) *pressEnv {
 			t.Fatal(err)
 		}
 	}
-	app, err := New(Deps{Library: lib, Index: idx, Store: db, Now: clk.Now, Secret: []byte("test-secret-0123456789abcdef"),
-		DataDir: dir, Press: office})
+	deps := Deps{Library: lib, Index: idx, Store: db, Now: clk.Now, Secret: []byte("test-secret-0123456789abcdef"),
+		DataDir: dir, Press: office}
+	for _, o := range opts {
+		o(&deps)
+	}
+	app, err := New(deps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -628,7 +634,7 @@ func TestLoginThrottledHTTP(t *testing.T) {
 		}
 		msg := parseHTML(t, body).Find("#loi-dang-nhap").Text()
 		if want == http.StatusTooManyRequests {
-			if resp.Header.Get("Retry-After") == "" || !strings.HasPrefix(msg, "Bạn đã đăng nhập sai quá nhiều lần.") {
+			if resp.Header.Get("Retry-After") == "" || !strings.HasPrefix(msg, "Đăng nhập không thành công quá nhiều lần.") {
 				t.Fatalf("attempt %d: Retry-After %q, message %q", i, resp.Header.Get("Retry-After"), msg)
 			}
 		} else if msg != "Tên đăng nhập hoặc mật khẩu không đúng." {
@@ -644,6 +650,44 @@ func TestLoginThrottledHTTP(t *testing.T) {
 	}
 	if b.cookies[sessionCookie] != "" {
 		t.Fatal("session issued while throttled")
+	}
+}
+
+// TestRightPasswordsFromManyAddressesHTTP: eleven right passwords for one
+// account from eleven client addresses (behind a trusted proxy) all log
+// in: successful logins do not spend the failed-login budget. Failures
+// are still throttled afterwards, with the accurate message.
+func TestRightPasswordsFromManyAddressesHTTP(t *testing.T) {
+	e := newPressEnv(t, func(d *Deps) { d.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/32")} })
+	post := func(b *browser, addr, pw string) (*http.Response, string) {
+		b.get(loginPath)
+		form := url.Values{"username": {"lan"}, "password": {pw}, "_csrf": {b.csrf}}
+		req := httptest.NewRequest(http.MethodPost, loginPath, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", addr)
+		return b.do(req)
+	}
+	for i := 1; i <= press.DefaultAccountLimit.Rate+1; i++ {
+		b := e.browser()
+		if resp, body := post(b, "203.0.113."+strconv.Itoa(i), pressPassword); resp.StatusCode != http.StatusSeeOther || b.cookies[sessionCookie] == "" {
+			t.Fatalf("right password %d: %d\n%s", i, resp.StatusCode, body)
+		}
+	}
+	b := e.browser()
+	for i := 1; i <= press.DefaultAccountLimit.Rate+1; i++ {
+		resp, body := post(b, "198.51.100."+strconv.Itoa(i), "sai mật khẩu "+strconv.Itoa(i))
+		want := http.StatusUnauthorized
+		if i > press.DefaultAccountLimit.Rate {
+			want = http.StatusTooManyRequests
+		}
+		if resp.StatusCode != want {
+			t.Fatalf("wrong password %d: %d, want %d", i, resp.StatusCode, want)
+		}
+		if want == http.StatusTooManyRequests {
+			if msg := parseHTML(t, body).Find("#loi-dang-nhap").Text(); !strings.HasPrefix(msg, "Đăng nhập không thành công quá nhiều lần. Vui lòng thử lại sau ") {
+				t.Fatalf("429 message %q", msg)
+			}
+		}
 	}
 }
 

@@ -87,8 +87,8 @@ func (f FieldErrors) Error() string {
 	return strings.Join(parts, "; ")
 }
 
-// ThrottledError says that too many login attempts were made for an account
-// or from a client; RetryAfter is how long to wait.
+// ThrottledError says that too many failed login attempts were made for an
+// account or from a client; RetryAfter is how long to wait.
 type ThrottledError struct{ RetryAfter time.Duration }
 
 // Error is the Vietnamese message shown with the 429.
@@ -97,7 +97,7 @@ func (e *ThrottledError) Error() string {
 	if mins < 1 {
 		mins = 1
 	}
-	return fmt.Sprintf("Bạn đã đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %d phút.", mins)
+	return fmt.Sprintf("Đăng nhập không thành công quá nhiều lần. Vui lòng thử lại sau %d phút.", mins)
 }
 
 // Config is what New needs.

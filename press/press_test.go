@@ -207,7 +207,7 @@ func TestLoginThrottle(t *testing.T) {
 			t.Fatalf("attempt %d: %v, want ErrBadCredentials", i, err)
 		case i > DefaultAccountLimit.Rate && !errors.As(err, &te):
 			t.Fatalf("attempt %d: %v, want throttled", i, err)
-		case te != nil && (te.RetryAfter <= 0 || te.Error() != "Bạn đã đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 2 phút."):
+		case te != nil && (te.RetryAfter <= 0 || te.Error() != "Đăng nhập không thành công quá nhiều lần. Vui lòng thử lại sau 2 phút."):
 			t.Fatalf("attempt %d: %v (%v)", i, te, te.RetryAfter)
 		}
 	}
@@ -266,17 +266,13 @@ func TestLoginThrottleParallel(t *testing.T) {
 	}
 }
 
-// failingLimiter is a limiter whose engine is down (a real condition of
-// the Redis limiter without fallback); logins must then be refused.
-type failingLimiter struct{}
-
-func (failingLimiter) Allow(context.Context, string, ratelimit.Limit) (ratelimit.Result, error) {
-	return ratelimit.Result{}, errors.New("connection refused")
-}
-
+// TestLoginFailsClosed: the Redis limiter without fallback, its server a
+// closed port; logins must then be refused.
 func TestLoginFailsClosed(t *testing.T) {
 	ctx := context.Background()
-	o, _ := newTestOffice(t, Config{Limiter: failingLimiter{}})
+	down := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1})
+	defer down.Close()
+	o, _ := newTestOffice(t, Config{Limiter: ratelimit.NewRedis(down, "test:press:down:")})
 	if _, err := o.AddStaff(ctx, ActorCLI, "lan", RolePress, goodPassword); err != nil {
 		t.Fatal(err)
 	}
@@ -333,5 +329,117 @@ func TestLoginThrottleRedis(t *testing.T) {
 		if strings.Contains(k, "lan") || strings.Contains(k, "127.0.0.1") {
 			t.Errorf("Redis key %q names the account or an address", k)
 		}
+	}
+}
+
+// testRedisLimiter is a Redis limiter on DB 9 under a fresh prefix whose
+// keys are deleted after the test; it skips when Redis does not answer.
+func testRedisLimiter(t *testing.T) *ratelimit.Redis {
+	t.Helper()
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DB: 9})
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		rdb.Close()
+		t.Skipf("Redis does not answer: %v", err)
+	}
+	prefix := fmt.Sprintf("test:press:%d:", time.Now().UnixNano())
+	t.Cleanup(func() {
+		keys, _ := rdb.Keys(ctx, "rate:"+prefix+"*").Result()
+		if len(keys) > 0 {
+			rdb.Del(ctx, keys...)
+		}
+		rdb.Close()
+	})
+	return ratelimit.NewRedis(rdb, prefix)
+}
+
+// TestSuccessfulLoginsDoNotUseTheBudget: the limits count failed logins
+// only (README, PORTAL_LIMIT_LOGIN). Eleven right passwords from eleven
+// clients, and forty from one client, all open sessions; a success
+// forgets the account's earlier failures; failures alone are still
+// throttled at the account's limit; on the in-process and Redis limiters.
+func TestSuccessfulLoginsDoNotUseTheBudget(t *testing.T) {
+	ctx := context.Background()
+	for name, newLimiter := range map[string]func(t *testing.T) ratelimit.Limiter{
+		"memory": func(*testing.T) ratelimit.Limiter { return ratelimit.NewMemory() },
+		"redis":  func(t *testing.T) ratelimit.Limiter { return testRedisLimiter(t) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			o, _ := newTestOffice(t, Config{Limiter: newLimiter(t)})
+			if _, err := o.AddStaff(ctx, ActorCLI, "press1", RolePress, goodPassword); err != nil {
+				t.Fatal(err)
+			}
+			login := func(pw, client string) error {
+				_, err := o.Login(ctx, LoginRequest{Username: "press1", Password: pw, ClientKey: client})
+				return err
+			}
+			for i := 0; i <= DefaultAccountLimit.Rate; i++ {
+				if err := login(goodPassword, fmt.Sprintf("login:addr%d", i)); err != nil {
+					t.Fatalf("right password %d from its own client: %v", i+1, err)
+				}
+			}
+			for i := 0; i < DefaultClientLimit.Rate+10; i++ {
+				if err := login(goodPassword, "login:office-nat"); err != nil {
+					t.Fatalf("right password %d from one client: %v", i+1, err)
+				}
+			}
+			// Typing mistakes, then the right password: the mistakes are
+			// forgotten, so a whole budget of failures follows.
+			for i := 0; i < DefaultAccountLimit.Rate-1; i++ {
+				if err := login(fmt.Sprintf("gõ nhầm %d", i), "login:typist"); !errors.Is(err, ErrBadCredentials) {
+					t.Fatalf("mistake %d: %v", i+1, err)
+				}
+			}
+			if err := login(goodPassword, "login:typist"); err != nil {
+				t.Fatalf("right password after %d mistakes: %v", DefaultAccountLimit.Rate-1, err)
+			}
+			for i := 1; i <= DefaultAccountLimit.Rate+1; i++ {
+				err := login(fmt.Sprintf("đoán %d", i), fmt.Sprintf("login:guess%d", i))
+				var te *ThrottledError
+				switch {
+				case i <= DefaultAccountLimit.Rate && !errors.Is(err, ErrBadCredentials):
+					t.Fatalf("failure %d after the success: %v, want ErrBadCredentials", i, err)
+				case i > DefaultAccountLimit.Rate && !errors.As(err, &te):
+					t.Fatalf("failure %d after the success: %v, want throttled", i, err)
+				}
+			}
+			var te *ThrottledError
+			if err := login(goodPassword, "login:owner"); !errors.As(err, &te) ||
+				!strings.HasPrefix(te.Error(), "Đăng nhập không thành công quá nhiều lần. Vui lòng thử lại sau ") {
+				t.Fatalf("right password on a throttled account: %v", err)
+			}
+		})
+	}
+}
+
+// TestSuccessDoesNotResetTheClientBudget: a client that owns one account
+// cannot wipe the failures it made against other accounts by logging into
+// its own: the success gives back its own unit only.
+func TestSuccessDoesNotResetTheClientBudget(t *testing.T) {
+	ctx := context.Background()
+	o, _ := newTestOffice(t, Config{})
+	if _, err := o.AddStaff(ctx, ActorCLI, "minh", RolePress, goodPassword); err != nil {
+		t.Fatal(err)
+	}
+	failures := 0
+	for i := 0; i < DefaultClientLimit.Rate; i++ {
+		if i%5 == 4 {
+			if _, err := o.Login(ctx, LoginRequest{Username: "minh", Password: goodPassword, ClientKey: "login:insider"}); err != nil {
+				t.Fatalf("own login after %d failures: %v", failures, err)
+			}
+		}
+		_, err := o.Login(ctx, LoginRequest{Username: fmt.Sprintf("nguoi%d", i), Password: "x", ClientKey: "login:insider"})
+		var te *ThrottledError
+		if errors.As(err, &te) {
+			break
+		}
+		failures++
+	}
+	if failures != DefaultClientLimit.Rate {
+		t.Fatalf("client made %d failed attempts before the limit, want %d", failures, DefaultClientLimit.Rate)
+	}
+	var te *ThrottledError
+	if _, err := o.Login(ctx, LoginRequest{Username: "nguoi-khac", Password: "x", ClientKey: "login:insider"}); !errors.As(err, &te) {
+		t.Fatalf("failure over the client limit: %v, want throttled", err)
 	}
 }

@@ -63,12 +63,29 @@ type Session struct {
 
 // Login checks a username and password and opens a new session.
 //
-// Every attempt first takes one unit from two GCRA limits, per account
+// Every attempt first reserves one unit from two GCRA limits, per account
 // (AccountLimit) and per client key (ClientLimit), atomically in the
 // limiter, before the password is checked: parallel guesses are counted as
 // surely as serial ones. Over either limit gives *ThrottledError and the
 // password is not checked. Wrong or unknown username, wrong password and
-// disabled account all give ErrBadCredentials, after the same argon2id work.
+// disabled account all give ErrBadCredentials, after the same argon2id work,
+// and keep their units: the limits count failed logins (README,
+// PORTAL_LIMIT_LOGIN). A successful login gives its units back: the
+// account's counter is reset (its owner has proved the password, so the
+// typing mistakes before are forgotten) and the client's unit is refunded
+// (not reset: a client that owns one account must not wipe the failures it
+// made against other accounts by logging into its own).
+//
+// Trade-off of the per-account limit, accepted on purpose: anyone who knows
+// a username can spend its budget with wrong passwords, from any number of
+// addresses, and so keep its owner out (the right password is not checked
+// while the account is throttled) for as long as the failures go on, at
+// most AccountLimit.Period after the last one. The alternative, checking
+// the password of a throttled account, would let guesses spread over many
+// addresses escape the limit, which is the attack the limit exists for. An
+// administrator can still log in with another account, and the lock-out
+// ends by itself; no request is ever answered differently for an existing
+// and an unknown username.
 func (o *Office) Login(ctx context.Context, req LoginRequest) (Session, error) {
 	username := NormalizeUsername(req.Username)
 	if CheckUsername(username) != "" || req.Password == "" || len(req.Password) > MaxPasswordLen {
@@ -81,6 +98,7 @@ func (o *Office) Login(ctx context.Context, req LoginRequest) (Session, error) {
 	if err := o.throttle(ctx, username, req.ClientKey); err != nil {
 		return Session{}, err
 	}
+	accountKey, clientKey := accountThrottleKey(username), clientThrottleKey(req.ClientKey)
 	st, err := o.db.StaffByUsername(ctx, username)
 	if errors.Is(err, store.ErrNotFound) {
 		VerifyPassword(req.Password, dummyHash())
@@ -112,6 +130,7 @@ func (o *Office) Login(ctx context.Context, req LoginRequest) (Session, error) {
 	if err := o.db.CreateSession(ctx, s, old, o.audit(username, "staff.login", "")); err != nil {
 		return Session{}, err
 	}
+	o.giveBack(ctx, accountKey, clientKey)
 	return Session{Token: token, MaxAge: o.maxAge,
 		Principal: Principal{Username: st.Username, Role: st.Role, ExpiresAt: o.idleEnd(s.ExpiresAt, now)}}, nil
 }
@@ -135,13 +154,12 @@ func (o *Office) throttle(ctx context.Context, username, clientKey string) error
 		return nil
 	}
 	if username != "" {
-		sum := sha256.Sum256([]byte(username))
-		if err := check("press:login:account:"+hex.EncodeToString(sum[:16]), o.accountLimit); err != nil {
+		if err := check(accountThrottleKey(username), o.accountLimit); err != nil {
 			return err
 		}
 	}
 	if clientKey != "" {
-		if err := check("press:login:client:"+clientKey, o.clientLimit); err != nil {
+		if err := check(clientThrottleKey(clientKey), o.clientLimit); err != nil {
 			return err
 		}
 	}
@@ -149,6 +167,37 @@ func (o *Office) throttle(ctx context.Context, username, clientKey string) error
 		return &ThrottledError{RetryAfter: wait}
 	}
 	return nil
+}
+
+// giveBack returns the units a successful login reserved (see Login): the
+// account's counter is reset, the client's unit refunded. A failure is
+// logged (the error names no key or address) and does not undo the login:
+// the units then expire by themselves.
+func (o *Office) giveBack(ctx context.Context, accountKey, clientKey string) {
+	if err := o.limiter.Reset(ctx, accountKey); err != nil {
+		o.log.Warn("login throttle: account counter not reset after a successful login", "err", err)
+	}
+	if clientKey == "" {
+		return
+	}
+	if err := o.limiter.Refund(ctx, clientKey, o.clientLimit); err != nil {
+		o.log.Warn("login throttle: client unit not refunded after a successful login", "err", err)
+	}
+}
+
+// accountThrottleKey is the limiter key of an account: a hash of the
+// username, so Redis keys name no account.
+func accountThrottleKey(username string) string {
+	sum := sha256.Sum256([]byte(username))
+	return "press:login:account:" + hex.EncodeToString(sum[:16])
+}
+
+// clientThrottleKey is the limiter key of a client key ("" for none).
+func clientThrottleKey(clientKey string) string {
+	if clientKey == "" {
+		return ""
+	}
+	return "press:login:client:" + clientKey
 }
 
 // Authenticate returns who holds the session token. An empty, unknown,

@@ -134,6 +134,72 @@ func (f *Fallback) askPrimary(ctx context.Context, key string, l Limit) (Result,
 	}
 }
 
+// Refund gives one unit back under key to the engine that Allow would ask
+// now: the primary while it answers (with the same timeout), else the
+// fallback. A unit taken by one engine and refunded to the other (Redis
+// went away or came back in between) is not given back, which errs on the
+// side of the limit. It returns an error only for an invalid limit, a
+// cancelled ctx, or both engines failing.
+func (f *Fallback) Refund(ctx context.Context, key string, l Limit) error {
+	if err := l.Validate(); err != nil {
+		return err
+	}
+	return f.either(ctx,
+		func(ctx context.Context) error { return f.primary.Refund(ctx, key, l) },
+		func(ctx context.Context) error { return f.fallback.Refund(ctx, key, l) })
+}
+
+// Reset forgets key in the primary (while it answers, with the timeout)
+// and always in the fallback too, so that no stale count from an earlier
+// outage survives it. Errors as for Refund.
+func (f *Fallback) Reset(ctx context.Context, key string) error {
+	if err := f.either(ctx,
+		func(ctx context.Context) error { return f.primary.Reset(ctx, key) },
+		func(context.Context) error { return nil }); err != nil {
+		return err
+	}
+	return f.fallback.Reset(ctx, key)
+}
+
+// either runs onPrimary (bounded by the timeout) when the primary is not
+// known to be down, else, or when it fails, onFallback; a primary failure
+// is recorded and logged as in Allow.
+func (f *Fallback) either(ctx context.Context, onPrimary, onFallback func(context.Context) error) error {
+	if f.now().UnixNano() >= f.retryAt.Load() {
+		pctx, cancel := context.WithTimeout(ctx, f.timeout)
+		done := make(chan error, 1)
+		go func() { done <- onPrimary(pctx) }()
+		var err error
+		select {
+		case err = <-done:
+		case <-pctx.Done():
+			err = pctx.Err()
+		}
+		cancel()
+		if err == nil {
+			if f.degraded.CompareAndSwap(true, false) {
+				f.log.Info("rate limiter: primary engine answers again; shared limits restored")
+			}
+			return nil
+		}
+		if ctx.Err() != nil {
+			f.failedErr.Add(1)
+			return ctx.Err()
+		}
+		f.primErrs.Add(1)
+		f.retryAt.Store(f.now().Add(probeInterval).UnixNano())
+		if f.degraded.CompareAndSwap(false, true) {
+			f.log.Warn("rate limiter: primary engine unavailable; limiting in process until it answers",
+				"cause", cause(err))
+		}
+	}
+	if err := onFallback(ctx); err != nil {
+		f.failedErr.Add(1)
+		return err
+	}
+	return nil
+}
+
 func (f *Fallback) count(r Result) Result {
 	if r.Allowed {
 		f.allowed.Add(1)

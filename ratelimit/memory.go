@@ -84,6 +84,36 @@ func (m *Memory) Allow(ctx context.Context, key string, l Limit) (Result, error)
 	return Result{Allowed: true, Remaining: int(diff / T)}, nil
 }
 
+// Refund gives back one unit taken under key with l: the theoretical
+// arrival time moves back by one emission interval, never before now (a
+// key in its initial state is dropped, so nothing more than was taken is
+// ever freed). It fails only on an invalid limit.
+func (m *Memory) Refund(ctx context.Context, key string, l Limit) error {
+	if err := l.Validate(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	tat, ok := m.tat[key]
+	if !ok {
+		return nil
+	}
+	if tat -= int64(l.interval()); tat <= m.now().UnixNano() {
+		delete(m.tat, key)
+	} else {
+		m.tat[key] = tat
+	}
+	return nil
+}
+
+// Reset forgets key: its next Allow has the full burst. It never fails.
+func (m *Memory) Reset(ctx context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.tat, key)
+	return nil
+}
+
 // sweep drops idle keys, then arbitrary ones other than keep while the map
 // is full. Called with m.mu held.
 func (m *Memory) sweep(now int64, keep string) {

@@ -22,7 +22,20 @@ type Result struct {
 	RetryAfter time.Duration // > 0 when not allowed
 }
 
-// Limiter decides whether one more event under key is allowed.
+// Limiter decides whether one more event under key is allowed, and can
+// give events back: a caller that reserves a unit before it knows whether
+// the event counts (a login attempt, counted only when it fails) reserves
+// it atomically with Allow, so parallel callers cannot exceed the limit,
+// and returns it with Refund or Reset once the event turns out not to count.
 type Limiter interface {
+	// Allow takes one unit under key if l allows it.
 	Allow(ctx context.Context, key string, l Limit) (Result, error)
+	// Refund gives back one unit taken under key with the same l, as if
+	// that Allow had not happened (it never frees more than was taken:
+	// a key in its initial state stays so). Errors: an invalid limit
+	// (wrapping ErrInvalidLimit) or the engine failing.
+	Refund(ctx context.Context, key string, l Limit) error
+	// Reset forgets every unit taken under key: the key is in its initial
+	// state again (a full burst). Errors: the engine failing.
+	Reset(ctx context.Context, key string) error
 }

@@ -45,3 +45,28 @@ func (r *Redis) Allow(ctx context.Context, key string, l Limit) (Result, error) 
 	}
 	return out, nil
 }
+
+// Refund gives one unit back under key through redis_rate's GCRA script
+// with a cost of -1 (AllowN), atomically with every other decision on key.
+// One imprecision of that script: when the unit given back is the only one
+// taken (the key would return to its initial state), the script writes
+// nothing, so that unit stays taken until it expires by itself, at most one
+// emission interval (Period/Rate) later. Refund never frees more than was
+// taken.
+func (r *Redis) Refund(ctx context.Context, key string, l Limit) error {
+	if err := l.Validate(); err != nil {
+		return err
+	}
+	if _, err := r.limiter.AllowN(ctx, r.prefix+key, redis_rate.Limit{Rate: l.Rate, Burst: l.Rate, Period: l.Period}, -1); err != nil {
+		return fmt.Errorf("ratelimit: redis refund: %w", classify(ctx, err))
+	}
+	return nil
+}
+
+// Reset deletes key's state in Redis (redis_rate's Reset): a full burst.
+func (r *Redis) Reset(ctx context.Context, key string) error {
+	if err := r.limiter.Reset(ctx, r.prefix+key); err != nil {
+		return fmt.Errorf("ratelimit: redis reset: %w", classify(ctx, err))
+	}
+	return nil
+}
