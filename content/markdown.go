@@ -26,6 +26,16 @@ var markdown = goldmark.New(goldmark.WithExtensions(extension.GFM))
 // allows only what Markdown produces; everything else is dropped.
 var articlePolicy = newArticlePolicy()
 
+// localImageSrc is the only shape of an img src the policy lets through: a
+// path on this site, i.e. one "/" followed by a character that is neither
+// "/" nor "\" (browsers read "//host" and "/\host" as another host), then
+// only RFC 3986 path characters and percent escapes: no scheme, no host, no
+// whitespace or control characters (browsers strip tabs and newlines from
+// URLs, so "/\t/host" would become "//host"), no query or fragment. These
+// characters survive bluemonday's url.Parse and String round trip
+// unchanged, so what was matched is what is written.
+var localImageSrc = regexp.MustCompile(`^/(?:[A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})(?:[A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-Fa-f]{2})*$`)
+
 func newArticlePolicy() *bluemonday.Policy {
 	p := bluemonday.NewPolicy()
 
@@ -50,9 +60,16 @@ func newArticlePolicy() *bluemonday.Policy {
 	p.RequireNoReferrerOnLinks(true)
 	p.AddTargetBlankToFullyQualifiedLinks(true)
 
-	// Images: source (same URL rules), alternative text, title. No width,
-	// height or style: the site's stylesheet sizes them.
-	p.AllowAttrs("src", "alt", "title").OnElements("img")
+	// Images: source, alternative text, title. No width, height or style:
+	// the site's stylesheet sizes them. The source must be a path on the
+	// portal itself (localImageSrc: "/media/…"), never an absolute or
+	// scheme-relative URL: an image from another site is a request to it
+	// from every reader, on our pages (which the CSP would block) and in
+	// feed readers (which nothing blocks), telling it who read what. An
+	// image whose source is refused loses the src attribute and so loads
+	// nothing. Links (a.href) to other sites stay allowed.
+	p.AllowAttrs("src").Matching(localImageSrc).OnElements("img")
+	p.AllowAttrs("alt", "title").OnElements("img")
 
 	// Text structure produced by Markdown: paragraphs, line breaks, rules,
 	// headings, emphasis, strikethrough (GFM), inline code and code blocks,

@@ -221,3 +221,149 @@ func FuzzRenderMarkdown(f *testing.F) {
 		checkHarmless(t, string(out))
 	})
 }
+
+// thirdPartyImages are image sources that would make a reader's browser or
+// feed reader ask another site for something: absolute URLs in every
+// spelling, scheme-relative ones, backslash and whitespace tricks that
+// browsers turn into "//", and relative paths that do not start at the
+// portal's root. Not one may come out as an img src.
+var thirdPartyImages = map[string]string{
+	"http":                   `![ảnh](http://tracker.example/p.gif)`,
+	"https":                  `![ảnh](https://tracker.example/p.gif)`,
+	"upper-case scheme":      `![ảnh](HTTPS://tracker.example/p.gif)`,
+	"scheme-relative":        `![x](//cdn.example/x.png)`,
+	"scheme-relative angle":  `![x](<//cdn.example/x.png>)`,
+	"triple slash":           `![x](///cdn.example/x.png)`,
+	"backslashes":            `![x](\\cdn.example\x.png)`,
+	"slash backslash":        `![x](/\cdn.example/x.png)`,
+	"encoded backslash":      `![x](/%5Ccdn.example/x.png)`,
+	"tab between slashes":    "![x](</\t/cdn.example/x.png>)",
+	"newline in angle":       "![x](</\n/cdn.example/x.png>)",
+	"entity slash":           `![x](&#47;&#47;cdn.example/x.png)`,
+	"http without slashes":   `![x](http:cdn.example/x.png)`,
+	"ftp":                    `![x](ftp://cdn.example/x.png)`,
+	"reference image":        "![ảnh][p]\n\n[p]: https://tracker.example/p.gif",
+	"reference scheme-rel":   "![ảnh][p]\n\n[p]: //tracker.example/p.gif",
+	"image in link":          `[![ảnh](https://tracker.example/p.gif)](/van-ban)`,
+	"image in table":         "| a |\n|---|\n| ![x](https://tracker.example/p.gif) |",
+	"raw img":                `<img src="https://tracker.example/p.gif">`,
+	"raw img in paragraph":   `Xem <img src="//tracker.example/p.gif"> nhé`,
+	"relative without slash": `![x](tracker.example/p.gif)`,
+	"dot relative":           `![x](./p.gif)`,
+	"query tracker":          `![x](/media/a.jpg?u=https://tracker.example)`,
+	"data":                   `![x](data:image/gif;base64,R0lGODlhAQABAAAAACw=)`,
+	"leading space":          `![x]( //cdn.example/x.png)`,
+}
+
+// imageSources returns the src of every img in out (as a browser parses it).
+func imageSources(t *testing.T, out string) []string {
+	t.Helper()
+	nodes, err := html.ParseFragment(strings.NewReader(out), &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var srcs []string
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && n.Data == "img" {
+			for _, a := range n.Attr {
+				if a.Key == "src" {
+					srcs = append(srcs, a.Val)
+				}
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	for _, n := range nodes {
+		walk(n)
+	}
+	return srcs
+}
+
+// isLocalPath reports whether a browser resolves src to this site: a path
+// starting with one "/" and no "\", whitespace or control character.
+func isLocalPath(src string) bool {
+	if !strings.HasPrefix(src, "/") || strings.HasPrefix(src, "//") || strings.ContainsAny(src, "\\") {
+		return false
+	}
+	for _, r := range src {
+		if r <= ' ' || r == 0x7f {
+			return false
+		}
+	}
+	u, err := url.Parse(src)
+	return err == nil && u.Scheme == "" && u.Host == ""
+}
+
+func TestRenderMarkdownRefusesThirdPartyImages(t *testing.T) {
+	// The two sources of the QA report lose their src entirely.
+	for _, src := range []string{`![ảnh](http://tracker.example/p.gif)`, `![x](//cdn.example/x.png)`} {
+		out, err := RenderMarkdown([]byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if srcs := imageSources(t, string(out)); len(srcs) != 0 || strings.Contains(string(out), "example") {
+			t.Errorf("%s → %s", src, out)
+		}
+	}
+	for name, src := range thirdPartyImages {
+		t.Run(name, func(t *testing.T) {
+			out, err := RenderMarkdown([]byte(src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// goldmark percent-encodes a tab or a backslash in a link
+			// destination ("/%09/cdn.example", "/%5Ccdn.example"): such a
+			// source is a path on the portal (a 404), which is allowed.
+			for _, s := range imageSources(t, string(out)) {
+				if !isLocalPath(s) {
+					t.Errorf("img src %q is not a path on the portal:\n%s", s, out)
+				}
+			}
+			checkHarmless(t, string(out))
+		})
+	}
+}
+
+// TestRenderMarkdownKeepsLocalImagesAndForeignLinks: images on the portal
+// keep their source, alternative text and title; links to other sites
+// stay, with their rel and target rules.
+func TestRenderMarkdownKeepsLocalImagesAndForeignLinks(t *testing.T) {
+	for src, want := range map[string]string{
+		`![Áp phích](/media/0123456789abcdef0123456789abcdef.jpg "Tháng hành động")`: `<img src="/media/0123456789abcdef0123456789abcdef.jpg" alt="Áp phích" title="Tháng hành động">`,
+		`![Ảnh](/media/anh%20bia.png)`:            `<img src="/media/anh%20bia.png" alt="Ảnh">`,
+		`![Ảnh](/media/ảnh.png)`:                  `<img src="/media/%E1%BA%A3nh.png" alt="Ảnh">`,
+		`[Bộ Y tế](https://moh.gov.vn/tin-tuc)`:   `<a href="https://moh.gov.vn/tin-tuc" rel="noreferrer noopener" target="_blank">Bộ Y tế</a>`,
+		`[Kế hoạch 53](/van-ban/53-kh-ubnd-2017)`: `<a href="/van-ban/53-kh-ubnd-2017" rel="noreferrer">Kế hoạch 53</a>`,
+	} {
+		out, err := RenderMarkdown([]byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(out), want) {
+			t.Errorf("%s\n got %s\nwant %s", src, out, want)
+		}
+	}
+}
+
+// FuzzRenderMarkdownImages: whatever the source, every img src that comes
+// out is a path on the portal.
+func FuzzRenderMarkdownImages(f *testing.F) {
+	for _, v := range thirdPartyImages {
+		f.Add(v)
+	}
+	f.Add(`![x](/media/a.jpg)`)
+	f.Fuzz(func(t *testing.T, src string) {
+		out, err := RenderMarkdown([]byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range imageSources(t, string(out)) {
+			if !isLocalPath(s) {
+				t.Fatalf("img src %q is not a path on the portal:\n%s", s, out)
+			}
+		}
+	})
+}
