@@ -801,3 +801,139 @@ func TestSessionCookieUntrustedProto(t *testing.T) {
 		}
 	}
 }
+
+// atomDoc is an Atom document as RFC 4287 describes it, for the checks of
+// TestFeedIsValidAtomWithPlainTextSummaries.
+type atomDoc struct {
+	XMLName xml.Name `xml:"http://www.w3.org/2005/Atom feed"`
+	Lang    string   `xml:"http://www.w3.org/XML/1998/namespace lang,attr"`
+	Title   struct {
+		Type string `xml:"type,attr"`
+		Text string `xml:",chardata"`
+	} `xml:"title"`
+	ID      string `xml:"id"`
+	Updated string `xml:"updated"`
+	Author  struct {
+		Name string `xml:"name"`
+	} `xml:"author"`
+	Links []struct {
+		Rel  string `xml:"rel,attr"`
+		Href string `xml:"href,attr"`
+	} `xml:"link"`
+	Entries []struct {
+		Title struct {
+			Type string `xml:"type,attr"`
+			Text string `xml:",chardata"`
+		} `xml:"title"`
+		ID        string `xml:"id"`
+		Published string `xml:"published"`
+		Updated   string `xml:"updated"`
+		Link      struct {
+			Rel  string `xml:"rel,attr"`
+			Href string `xml:"href,attr"`
+		} `xml:"link"`
+		Summary *struct {
+			Type string `xml:"type,attr"`
+			Text string `xml:",chardata"`
+		} `xml:"summary"`
+		Content *struct {
+			Type string `xml:"type,attr"`
+			Base string `xml:"http://www.w3.org/XML/1998/namespace base,attr"`
+			Text string `xml:",chardata"`
+		} `xml:"content"`
+	} `xml:"entry"`
+}
+
+// TestFeedIsValidAtomWithPlainTextSummaries: a summary a press officer
+// typed with markup in it is plain text in /feed.xml (type="text", the
+// characters as typed), the content is the sanitised HTML (type="html", no
+// handler, no third-party image), and the document is Atom as RFC 4287
+// requires (namespace, id, title, updated, author, self link; RFC 3339
+// dates; every entry with id, title, link, updated).
+func TestFeedIsValidAtomWithPlainTextSummaries(t *testing.T) {
+	e := newPressEnv(t)
+	b := e.browser()
+	b.login("lan", pressPassword)
+	b.get("/quan-tri/chien-dich/moi")
+	const summary = "Tóm tắt <img src=x onerror=alert(1)> & <b>đậm</b>"
+	resp, body := b.postMultipart("/quan-tri/chien-dich", url.Values{
+		"title":   {"Ngày hội <không> ma túy"},
+		"summary": {summary},
+		"body":    {"Nội dung **đậm**.\n\n<img src=x onerror=alert(1)>\n\n![ảnh](http://tracker.example/p.gif) ![bìa](/media/0123456789abcdef0123456789abcdef.jpg)"},
+		"status":  {"published"},
+		"action":  {"save"},
+	}, nil)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("publish: %d\n%s", resp.StatusCode, body)
+	}
+	resp, raw := b.get("/feed.xml")
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/atom+xml; charset=utf-8" {
+		t.Fatalf("/feed.xml: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if !strings.HasPrefix(raw, "<?xml") {
+		t.Errorf("no XML declaration")
+	}
+	var f atomDoc
+	if err := xml.Unmarshal([]byte(raw), &f); err != nil {
+		t.Fatalf("feed does not parse as Atom: %v\n%s", err, raw)
+	}
+	rfc3339 := func(what, s string) {
+		t.Helper()
+		if _, err := time.Parse(time.RFC3339, s); err != nil {
+			t.Errorf("%s %q is not an RFC 3339 date: %v", what, s, err)
+		}
+	}
+	if f.Lang != "vi" || f.Title.Type != "text" || f.Title.Text == "" || !strings.HasPrefix(f.ID, "http") || f.Author.Name == "" {
+		t.Errorf("feed head: lang %q title %+v id %q author %q", f.Lang, f.Title, f.ID, f.Author.Name)
+	}
+	rfc3339("feed updated", f.Updated)
+	self := false
+	for _, l := range f.Links {
+		self = self || (l.Rel == "self" && strings.HasSuffix(l.Href, "/feed.xml"))
+	}
+	if !self {
+		t.Errorf("no self link: %+v", f.Links)
+	}
+	found := false
+	for _, en := range f.Entries {
+		if en.ID == "" || en.Title.Text == "" || en.Title.Type != "text" || !strings.HasPrefix(en.Link.Href, "http") {
+			t.Errorf("entry lacks what RFC 4287 requires: %+v", en)
+		}
+		rfc3339("entry updated", en.Updated)
+		if en.Summary != nil && en.Summary.Type != "text" {
+			t.Errorf("entry %s: summary type %q, want text", en.ID, en.Summary.Type)
+		}
+		if en.Content != nil && en.Content.Type != "html" {
+			t.Errorf("entry %s: content type %q, want html", en.ID, en.Content.Type)
+		}
+		if !strings.HasSuffix(en.Link.Href, "/chien-dich/ngay-hoi-khong-ma-tuy") {
+			continue
+		}
+		found = true
+		rfc3339("entry published", en.Published)
+		if en.Title.Text != "Ngày hội <không> ma túy" {
+			t.Errorf("title %q", en.Title.Text)
+		}
+		if en.Summary == nil || en.Summary.Text != summary {
+			t.Errorf("summary %+v, want the plain text %q", en.Summary, summary)
+		}
+		if en.Content == nil || en.Content.Base != en.Link.Href {
+			t.Fatalf("content %+v, want xml:base %q", en.Content, en.Link.Href)
+		}
+		doc := parseHTML(t, en.Content.Text)
+		if doc.Find("strong").Text() != "đậm" || doc.Find(`img[src="/media/0123456789abcdef0123456789abcdef.jpg"]`).Length() != 1 {
+			t.Errorf("content lost the Markdown: %s", en.Content.Text)
+		}
+		if strings.Contains(en.Content.Text, "onerror") || strings.Contains(en.Content.Text, "tracker.example") {
+			t.Errorf("content not the sanitised HTML: %s", en.Content.Text)
+		}
+	}
+	if !found {
+		t.Fatalf("campaign not in the feed:\n%s", raw)
+	}
+	// Whatever the markup of the summary, it is character data: there is no
+	// element under <summary>.
+	if strings.Contains(raw, "<img") || strings.Contains(raw, "<b>") {
+		t.Errorf("markup as XML elements in the feed:\n%s", raw)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gorilla/feeds"
 
 	"github.com/thaibinh-pcmt/portal/press"
 	"github.com/thaibinh-pcmt/portal/store"
@@ -21,10 +20,71 @@ type feedItem struct {
 	published, updated         time.Time
 }
 
-// feed is /feed.xml: the newest campaigns and articles as Atom
-// (github.com/gorilla/feeds), absolute links, full sanitised HTML content.
-// It is built from the store on every request, so a publication, edit or
-// withdrawal shows at once.
+// Atom 1.0 (RFC 4287), written with encoding/xml. gorilla/feeds, used
+// before, labels every summary type="html", so a plain-text summary typed
+// by staff ("<img src=x onerror=…>") would be rendered as markup by feed
+// readers; here each text construct says what it is: titles and summaries
+// are type="text" (plain text, escaped by encoding/xml), content is
+// type="html" and holds only the sanitised HTML of the body.
+
+// atomNS is the Atom namespace (RFC 4287, section 2).
+const atomNS = "http://www.w3.org/2005/Atom"
+
+// atomText is an Atom text construct (RFC 4287, section 3.1): Type is
+// "text" or "html"; Body is the text, escaped by encoding/xml. Base, when
+// set, is the xml:base against which relative URLs in HTML resolve.
+type atomText struct {
+	Type string `xml:"type,attr"`
+	Base string `xml:"http://www.w3.org/XML/1998/namespace base,attr,omitempty"`
+	Body string `xml:",chardata"`
+}
+
+// atomLink is an atom:link (RFC 4287, section 4.2.7).
+type atomLink struct {
+	Rel  string `xml:"rel,attr,omitempty"`
+	Type string `xml:"type,attr,omitempty"`
+	Href string `xml:"href,attr"`
+}
+
+// atomPerson is an atom:author (RFC 4287, section 3.2).
+type atomPerson struct {
+	Name string `xml:"name"`
+}
+
+// atomEntry is an atom:entry (RFC 4287, section 4.1.2).
+type atomEntry struct {
+	Title     atomText  `xml:"title"`
+	Link      atomLink  `xml:"link"`
+	ID        string    `xml:"id"`
+	Published string    `xml:"published,omitempty"`
+	Updated   string    `xml:"updated"`
+	Summary   *atomText `xml:"summary,omitempty"`
+	Content   *atomText `xml:"content,omitempty"`
+}
+
+// atomFeedDoc is an atom:feed (RFC 4287, section 4.1.1). The feed-level
+// author covers every entry.
+type atomFeedDoc struct {
+	XMLName  xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
+	Lang     string      `xml:"http://www.w3.org/XML/1998/namespace lang,attr"`
+	Title    atomText    `xml:"title"`
+	Subtitle atomText    `xml:"subtitle"`
+	ID       string      `xml:"id"`
+	Links    []atomLink  `xml:"link"`
+	Updated  string      `xml:"updated"`
+	Author   atomPerson  `xml:"author"`
+	Entries  []atomEntry `xml:"entry"`
+}
+
+// atomTime writes t as an RFC 3339 date-time in UTC (RFC 4287, 3.3).
+func atomTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// feed is /feed.xml: the newest campaigns and articles as Atom 1.0
+// (RFC 4287, encoding/xml), absolute links, plain-text titles and
+// summaries, full sanitised HTML content (relative links and images in it
+// resolve against the entry's page through xml:base). It is built from the
+// store on every request, so a publication, edit or withdrawal shows at
+// once.
 func (s *Server) feed(c *fiber.Ctx) error {
 	var items []feedItem
 	if s.Press != nil {
@@ -34,7 +94,7 @@ func (s *Server) feed(c *fiber.Ctx) error {
 		}
 		for _, cp := range list {
 			items = append(items, feedItem{path: press.URL(cp), title: cp.Title, summary: press.SearchDoc(cp).Summary,
-				html: string(renderMarkdown(cp.BodyMD)), published: cp.PublishedAt, updated: cp.UpdatedAt})
+				html: string(renderMarkdown(cp.BodyMD)), published: cp.PublishedAt, updated: lastChange(cp)})
 		}
 	}
 	for _, a := range s.Library.Articles() {
@@ -46,37 +106,47 @@ func (s *Server) feed(c *fiber.Ctx) error {
 		items = items[:feedSize]
 	}
 	base := s.siteURL(c)
-	f := &feeds.Feed{
-		Title:       "Phòng, chống ma túy tỉnh Thái Bình: chiến dịch và bài viết",
-		Link:        &feeds.Link{Href: base + "/"},
-		Description: "Chiến dịch tuyên truyền và bài viết phòng, chống ma túy của tỉnh Thái Bình.",
-		Author:      &feeds.Author{Name: "Cổng thông tin phòng, chống ma túy tỉnh Thái Bình"},
-		Created:     time.Unix(0, 0).UTC(),
+	doc := atomFeedDoc{
+		Lang:     "vi",
+		Title:    atomText{Type: "text", Body: "Phòng, chống ma túy tỉnh Thái Bình: chiến dịch và bài viết"},
+		Subtitle: atomText{Type: "text", Body: "Chiến dịch tuyên truyền và bài viết phòng, chống ma túy của tỉnh Thái Bình."},
+		ID:       base + "/",
+		Links: []atomLink{
+			{Rel: "alternate", Type: "text/html", Href: base + "/"},
+			{Rel: "self", Type: "application/atom+xml", Href: base + "/feed.xml"},
+		},
+		Author: atomPerson{Name: "Cổng thông tin phòng, chống ma túy tỉnh Thái Bình"},
 	}
+	updated := time.Unix(0, 0).UTC()
 	for _, it := range items {
-		if it.updated.After(f.Updated) {
-			f.Updated = it.updated
+		if it.updated.After(updated) {
+			updated = it.updated
 		}
-		f.Items = append(f.Items, &feeds.Item{
-			Title:       it.title,
-			Link:        &feeds.Link{Href: base + it.path},
-			Id:          base + it.path,
-			Description: it.summary,
-			Content:     it.html,
-			Created:     it.published,
-			Updated:     it.updated,
-		})
+		e := atomEntry{
+			Title:   atomText{Type: "text", Body: it.title},
+			Link:    atomLink{Rel: "alternate", Type: "text/html", Href: base + it.path},
+			ID:      base + it.path,
+			Updated: atomTime(it.updated),
+		}
+		if !it.published.IsZero() {
+			e.Published = atomTime(it.published)
+		}
+		if it.summary != "" {
+			e.Summary = &atomText{Type: "text", Body: it.summary}
+		}
+		if it.html != "" {
+			e.Content = &atomText{Type: "html", Base: base + it.path, Body: it.html}
+		}
+		doc.Entries = append(doc.Entries, e)
 	}
-	if f.Updated.IsZero() {
-		f.Updated = time.Unix(0, 0).UTC()
-	}
-	atom, err := f.ToAtom()
+	doc.Updated = atomTime(updated)
+	out, err := xml.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "application/atom+xml; charset=utf-8")
 	c.Set(fiber.HeaderCacheControl, "no-cache")
-	return c.SendString(atom)
+	return c.Send(append([]byte(xml.Header), out...))
 }
 
 // sitemapURL is one <url> of the sitemap protocol (sitemaps.org 0.9).
