@@ -130,7 +130,7 @@ func (p searchParams) url(change func(*searchParams)) string {
 // facetLink is one value of a filter on the results page.
 type facetLink struct {
 	Value    string
-	Count    int
+	Count    int // 0 when the engine did not count (search.Result.FacetsUncounted)
 	URL      string // applies the filter (or removes it when Selected)
 	Selected bool
 }
@@ -281,7 +281,7 @@ type apiHit struct {
 // apiFacet is one facet value of GET /api/v1/search.
 type apiFacet struct {
 	Value string `json:"value"`
-	Count int    `json:"count"`
+	Count int    `json:"count,omitempty"` // absent when facets_uncounted
 }
 
 // apiSearch is the body of GET /api/v1/search.
@@ -292,6 +292,9 @@ type apiSearch struct {
 	Page   int                   `json:"page"`
 	Hits   []apiHit              `json:"hits"`
 	Facets map[string][]apiFacet `json:"facets"`
+	// FacetsUncounted: too many matches to count (search.FacetCountLimit);
+	// facets list the values the index holds, without counts.
+	FacetsUncounted bool `json:"facets_uncounted,omitempty"`
 }
 
 // searchAPI answers GET /api/v1/search?q=&type=&issuer=&year=&page=&per_page=
@@ -312,7 +315,7 @@ func (s *Server) searchAPI(c *fiber.Ctx) error {
 		s.log.Error("search failed", "err", err)
 		return &Problem{Status: fiber.StatusServiceUnavailable, Message: msgSearchDown}
 	}
-	out.Total, out.TookMS = res.Total, res.Took.Milliseconds()
+	out.Total, out.TookMS, out.FacetsUncounted = res.Total, res.Took.Milliseconds(), res.FacetsUncounted
 	labelSections(res.Hits)
 	for _, h := range res.Hits {
 		out.Hits = append(out.Hits, apiHit{Slug: h.Slug, Type: h.Type, Number: h.Number, Title: h.Title,

@@ -79,7 +79,12 @@ type Result struct {
 	Total  int
 	Hits   []Hit
 	Facets map[string][]FacetValue // keys: "type", "issuer", "year"
-	Took   time.Duration
+	// FacetsUncounted says the engine did not count the facet values over
+	// this many matches (see FacetCountLimit): Facets then lists the values
+	// the index holds, each with Count 0, ordered as counted ones would be
+	// (years newest first, others by value).
+	FacetsUncounted bool
+	Took            time.Duration
 }
 
 // Index is a full-text index of Docs. Implementations are safe for

@@ -45,6 +45,10 @@ type Term struct {
 	// InNumber says the word is part of a document number the query names
 	// (see Parsed.Numbers); engines rank by the whole number, not its parts.
 	InNumber bool
+	// Typo is set by an engine that found the word nowhere in its
+	// dictionary (exact or folded) and searched it with one typo forgiven;
+	// words the index holds are searched as typed (Bleve).
+	Typo bool
 }
 
 // Fuzzy reports whether one typo is forgiven in t: words of FuzzyMinRunes
@@ -89,6 +93,17 @@ type Parsed struct {
 
 // Empty reports whether p has nothing to search for.
 func (p Parsed) Empty() bool { return len(p.Terms) == 0 && len(p.Phrases) == 0 }
+
+// typoMarked reports whether an engine marked single words as typos (see
+// Term.Typo); when none is marked, Typos applies to every fuzzy word.
+func (p Parsed) typoMarked() bool {
+	for _, t := range p.Terms {
+		if t.Typo {
+			return true
+		}
+	}
+	return false
+}
 
 // hasFuzzy reports whether a free word of p may be fuzzy (see Term.Fuzzy).
 func (p Parsed) hasFuzzy() bool {

@@ -81,10 +81,11 @@ func scoreText(text string, p Parsed) scored {
 	terms := p.AllTerms()
 	best := make([]int, len(terms))
 	hits := 0
+	marked := p.typoMarked()
 	for i, tok := range s.toks {
 		s.termOf[i] = -1
 		for j, t := range terms {
-			if m := termMatch(tok, t, p.Typos); m > matchNone {
+			if m := termMatch(tok, t, p.Typos && (t.Typo || !marked)); m > matchNone {
 				if m > best[j] {
 					best[j] = m
 				}

@@ -1,0 +1,118 @@
+package search
+
+import (
+	"context"
+	"testing"
+)
+
+// openMemBleve returns an in-memory Bleve index holding docs.
+func openMemBleve(t *testing.T, docs ...Doc) *Bleve {
+	t.Helper()
+	b, err := OpenBleve("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	if err := b.Put(context.Background(), docs...); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestBleveTyposOnlyForUnknownWords: a word the index holds is searched as
+// typed, even when few documents have it; only a word found nowhere in the
+// dictionary forgives one typo, and then only that word does.
+func TestBleveTyposOnlyForUnknownWords(t *testing.T) {
+	b := openMemBleve(t,
+		Doc{Slug: "a", Title: "Điều trị thay thế bằng Methadone", Type: "Bài viết"},
+		Doc{Slug: "b", Title: "Methadona trong nghiên cứu dược học", Type: "Bài viết"},
+		Doc{Slug: "c", Title: "Phòng chống tác hại", Type: "Bài viết"},
+	)
+	ctx := context.Background()
+	cases := []struct {
+		q    string
+		want []string
+	}{
+		{"methadone", []string{"a"}},        // known word: no near words
+		{"methadonx", []string{"a", "b"}},   // unknown: both one edit away
+		{"methadone nghiên", nil},           // known words only, nothing has both
+		{"methadonx nghien", []string{"b"}}, // the typo forgiven, the other word as typed
+		{"phong chongg", []string{"c"}},     // a short word as typed, a long one forgiven
+		{"tacc hai", nil},                   // a short word is never fuzzy
+	}
+	for _, c := range cases {
+		r, err := b.Search(ctx, Query{Text: c.q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := slugs(r); !sameSet(got, c.want) {
+			t.Errorf("%q: got %v, want %v", c.q, got, c.want)
+		}
+	}
+}
+
+// TestBleveFacetsUncountedAboveLimit: up to the limit the facets are counted
+// over every match; above it they list the index's values uncounted and
+// say so, and the filters still narrow the results.
+func TestBleveFacetsUncountedAboveLimit(t *testing.T) {
+	b := openMemBleve(t,
+		Doc{Slug: "k1", Title: "Kế hoạch phòng chống ma túy", Type: "Kế hoạch", Year: 2017, Issuer: "Ủy ban nhân dân tỉnh"},
+		Doc{Slug: "k2", Title: "Kế hoạch tuyên truyền ma túy", Type: "Kế hoạch", Year: 2018, Issuer: "Ủy ban nhân dân tỉnh"},
+		Doc{Slug: "q1", Title: "Quyết định về ma túy", Type: "Quyết định", Year: 2017, Issuer: "Thủ tướng Chính phủ"},
+		Doc{Slug: "x", Title: "Hội nghị khác", Type: "Thông báo", Year: 2010, Issuer: "Bộ Công an"},
+	)
+	b.facetLimit = 3
+	ctx := context.Background()
+	r, err := b.Search(ctx, Query{Text: "ma tuy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Total != 3 || r.FacetsUncounted {
+		t.Fatalf("3 matches at limit 3: total %d, uncounted %v", r.Total, r.FacetsUncounted)
+	}
+	if facetCount(r, "type", "Kế hoạch") != 2 || facetCount(r, "year", "2017") != 2 || facetCount(r, "issuer", "Thủ tướng Chính phủ") != 1 {
+		t.Errorf("counted facets: %v", r.Facets)
+	}
+	if len(r.Facets["type"]) != 2 {
+		t.Errorf("counted facets list only matching values: %v", r.Facets["type"])
+	}
+	b.facetLimit = 2
+	r, err = b.Search(ctx, Query{Text: "ma tuy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Total != 3 || !r.FacetsUncounted || len(r.Hits) != 3 {
+		t.Fatalf("3 matches at limit 2: total %d, hits %d, uncounted %v", r.Total, len(r.Hits), r.FacetsUncounted)
+	}
+	want := map[string][]string{
+		"type":   {"Kế hoạch", "Quyết định", "Thông báo"},
+		"year":   {"2018", "2017", "2010"},
+		"issuer": {"Bộ Công an", "Thủ tướng Chính phủ", "Ủy ban nhân dân tỉnh"},
+	}
+	for name, values := range want {
+		var got []string
+		for _, v := range r.Facets[name] {
+			if v.Count != 0 {
+				t.Errorf("uncounted %s %q has count %d", name, v.Value, v.Count)
+			}
+			got = append(got, v.Value)
+		}
+		if len(got) != len(values) {
+			t.Errorf("uncounted %s: %v, want %v", name, got, values)
+			continue
+		}
+		for i := range got {
+			if got[i] != values[i] {
+				t.Errorf("uncounted %s: %v, want %v", name, got, values)
+				break
+			}
+		}
+	}
+	r, err = b.Search(ctx, Query{Text: "ma tuy", Type: "Kế hoạch"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := slugs(r); !sameSet(got, []string{"k1", "k2"}) {
+		t.Errorf("filter above the limit: %v", got)
+	}
+}
