@@ -3,6 +3,8 @@ package search
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -13,6 +15,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode"
 )
 
 // The benchmarks build generated Vietnamese corpora from the seed plan's
@@ -22,17 +25,72 @@ import (
 
 // generator makes documents that read like the seed: bigram chains over
 // its sentences, numbers and issuers in the shapes it cites.
+//
+// With topics > 0 (corpus "topics") each document belongs to one of that
+// many subjects: the seed's sharedWords most frequent words (function
+// words and the portal's common vocabulary: của, và, công, tác, ma, túy…)
+// stay as they are, every other word is replaced by a synthetic Vietnamese
+// syllable chosen per (word, subject). Sentence shapes and lengths are the
+// seed's; what changes is that documents on different subjects no longer
+// share their content words, as in a real corpus of varied documents.
 type generator struct {
 	rng     *rand.Rand
 	starts  []string
 	next    map[string][]string
 	types   []struct{ name, abbr string }
 	issuers []struct{ name, abbr string }
+	topics  int
+	shared  map[string]bool
 }
 
-func newGenerator(t testing.TB) *generator {
+// Corpora of the benchmarks: "seed" draws every document from the seed's
+// ~900 words (a two-word title query matches 40 % of documents); "topics"
+// spreads content words over benchTopics subjects.
+const (
+	benchTopics = 100
+	sharedWords = 60
+)
+
+// syllables is an inventory of synthetic Vietnamese syllables (onset,
+// rhyme, tone): 23 × 70 × 6 ≈ 9,700, about the number of syllables in use.
+var syllables = func() []string {
+	onsets := strings.Fields("b c ch d đ g gi h k kh l m n ng nh ph qu r s t th tr v x")
+	rhymes := strings.Fields("a ai am an ang anh ao au ay ăm ăn ăng âm ân âng âu ây e em en eng eo ê êm ên ênh êu i im in inh iu o oa oai oan oang oanh oc oi om on ong ô ôi ôm ôn ông ơ ơi ơm ơn u ui um un ung uy uyên ư ưa ưi ưng ước ương ươi ươn ươu at ăt ât ep êt ich it ot ôt ơt ut ưt")
+	tones := []string{"", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"}
+	var out []string
+	for _, o := range onsets {
+		for _, r := range rhymes {
+			for _, t := range tones {
+				rs := []rune(r)
+				out = append(out, NFC(o+string(rs[:1])+t+string(rs[1:])))
+			}
+		}
+	}
+	return out
+}()
+
+// word returns w as written in a document of the given subject.
+func (g *generator) word(w string, topic int) string {
+	if g.topics == 0 {
+		return w
+	}
+	core := strings.TrimRightFunc(w, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	key := strings.ToLower(core)
+	if core == "" || g.shared[key] || strings.ContainsFunc(core, unicode.IsDigit) {
+		return w
+	}
+	h := fnv.New32a()
+	fmt.Fprintf(h, "%s\x00%d", key, topic)
+	return syllables[int(h.Sum32())%len(syllables)] + w[len(core):]
+}
+
+func newGenerator(t testing.TB) *generator { return newCorpusGenerator(t, 0) }
+
+// newCorpusGenerator returns the generator of corpus "seed" (topics 0) or
+// "topics" (topics > 0).
+func newCorpusGenerator(t testing.TB, topics int) *generator {
 	plan := seedPlan(t)
-	g := &generator{rng: rand.New(rand.NewPCG(53, 2017)), next: map[string][]string{}}
+	g := &generator{rng: rand.New(rand.NewPCG(53, 2017)), next: map[string][]string{}, topics: topics}
 	var texts []string
 	texts = append(texts, plan.Title)
 	for _, s := range plan.Sections {
@@ -50,16 +108,34 @@ func newGenerator(t testing.TB) *generator {
 			}
 		}
 	}
+	freq := map[string]int{}
+	for _, text := range texts {
+		for _, w := range strings.Fields(text) {
+			freq[strings.ToLower(strings.TrimRightFunc(w, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }))]++
+		}
+	}
+	ranked := slices.Collect(maps.Keys(freq))
+	slices.SortFunc(ranked, func(a, b string) int {
+		if freq[a] != freq[b] {
+			return freq[b] - freq[a]
+		}
+		return strings.Compare(a, b)
+	})
+	g.shared = map[string]bool{}
+	for _, w := range ranked[:min(sharedWords, len(ranked))] {
+		g.shared[w] = true
+	}
 	g.types = []struct{ name, abbr string }{{"Kế hoạch", "KH"}, {"Quyết định", "QĐ"}, {"Chỉ thị", "CT"}, {"Nghị quyết", "NQ"}, {"Thông báo", "TB"}, {"Bài viết", ""}}
 	g.issuers = []struct{ name, abbr string }{{"Ủy ban nhân dân tỉnh Thái Bình", "UBND"}, {"Thủ tướng Chính phủ", "TTg"}, {"Chính phủ", "CP"},
 		{"Bộ Công an", "BCA"}, {"Bộ Lao động - Thương binh và Xã hội", "BLĐTBXH"}, {"Sở Y tế", "SYT"}, {"Công an tỉnh", "CAT"}}
 	return g
 }
 
-// sentence returns n or so words following the seed's bigrams.
-func (g *generator) sentence(n int) string {
+// sentence returns n or so words following the seed's bigrams, in the
+// words of the given subject.
+func (g *generator) sentence(n, topic int) string {
 	w := g.starts[g.rng.IntN(len(g.starts))]
-	out := []string{w}
+	out := []string{g.word(w, topic)}
 	for len(out) < n {
 		nx := g.next[w]
 		if len(nx) == 0 {
@@ -67,10 +143,10 @@ func (g *generator) sentence(n int) string {
 		} else {
 			w = nx[g.rng.IntN(len(nx))]
 		}
-		out = append(out, w)
+		out = append(out, g.word(w, topic))
 	}
-	s := strings.Join(out, " ")
-	return strings.ToUpper(s[:1]) + s[1:] + "."
+	s := []rune(strings.Join(out, " "))
+	return strings.ToUpper(string(s[:1])) + string(s[1:]) + "."
 }
 
 // doc returns generated document i.
@@ -78,7 +154,11 @@ func (g *generator) doc(i int) Doc {
 	ty := g.types[g.rng.IntN(len(g.types))]
 	is := g.issuers[g.rng.IntN(len(g.issuers))]
 	year := 2000 + g.rng.IntN(26)
-	d := Doc{Slug: fmt.Sprintf("gen-%d", i), Type: ty.name, Year: year, Title: strings.TrimSuffix(g.sentence(8+g.rng.IntN(12)), ".")}
+	topic := 0
+	if g.topics > 0 {
+		topic = 1 + i%g.topics
+	}
+	d := Doc{Slug: fmt.Sprintf("gen-%d", i), Type: ty.name, Year: year, Title: strings.TrimSuffix(g.sentence(8+g.rng.IntN(12), topic), ".")}
 	if ty.abbr != "" {
 		d.Number = fmt.Sprintf("%d/%s-%s", 1+i%3000, ty.abbr, is.abbr)
 		d.Issuer = is.name
@@ -89,9 +169,9 @@ func (g *generator) doc(i int) Doc {
 	for s := 0; s < 2+g.rng.IntN(3); s++ {
 		var text []string
 		for k := 0; k < 1+g.rng.IntN(3); k++ {
-			text = append(text, g.sentence(12+g.rng.IntN(20)))
+			text = append(text, g.sentence(12+g.rng.IntN(20), topic))
 		}
-		d.Sections = append(d.Sections, Section{Anchor: fmt.Sprintf("muc-%d", s+1), Heading: fmt.Sprintf("%d. %s", s+1, g.sentence(4)), Text: strings.Join(text, " ")})
+		d.Sections = append(d.Sections, Section{Anchor: fmt.Sprintf("muc-%d", s+1), Heading: fmt.Sprintf("%d. %s", s+1, g.sentence(4, topic)), Text: strings.Join(text, " ")})
 	}
 	return d
 }
@@ -152,7 +232,7 @@ func benchQueries(docs []Doc) map[string][]string {
 
 var (
 	benchMu  sync.Mutex
-	benchIdx = map[int]*Bleve{}
+	benchIdx = map[string]*Bleve{} // by corpusKey
 	benchDir string
 )
 
@@ -206,39 +286,79 @@ func processCPU() time.Duration {
 	return time.Duration(r.Utime.Nano() + r.Stime.Nano())
 }
 
-var benchSizes = []int{10_000, 50_000}
+// benchSizes are the corpus sizes; SEARCH_BENCH_DOCS (comma-separated,
+// e.g. "10000") narrows them for a quicker run.
+var benchSizes = func() []int {
+	env := os.Getenv("SEARCH_BENCH_DOCS")
+	if env == "" {
+		return []int{10_000, 50_000}
+	}
+	var out []int
+	for _, f := range strings.Split(env, ",") {
+		var n int
+		if _, err := fmt.Sscan(strings.TrimSpace(f), &n); err == nil && n > 0 {
+			out = append(out, n)
+		}
+	}
+	return out
+}()
+
+// benchCorpora are the generated corpora ("seed", "topics");
+// SEARCH_BENCH_CORPUS (comma-separated) narrows them.
+var benchCorpora = func() []string {
+	if env := os.Getenv("SEARCH_BENCH_CORPUS"); env != "" {
+		return strings.Split(env, ",")
+	}
+	return []string{"seed", "topics"}
+}()
+
+// corpusDocs returns n documents of the named corpus.
+func corpusDocs(tb testing.TB, corpus string, n int) []Doc {
+	switch corpus {
+	case "seed":
+		return newCorpusGenerator(tb, 0).docs(n)
+	case "topics":
+		return newCorpusGenerator(tb, benchTopics).docs(n)
+	}
+	tb.Fatalf("unknown corpus %q", corpus)
+	return nil
+}
+
+func corpusKey(corpus string, n int) string { return fmt.Sprintf("%s/%d", corpus, n) }
 
 // BenchmarkBuild measures building the index from scratch: seconds, bytes
 // allocated, heap in use afterwards and size on disk.
 func BenchmarkBuild(b *testing.B) {
-	for _, n := range benchSizes {
-		b.Run(fmt.Sprintf("docs=%d", n), func(b *testing.B) {
-			docs := newGenerator(b).docs(n)
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				dir := filepath.Join(benchTempDir(b), fmt.Sprintf("build-%d-%d", n, i))
-				cpu0 := processCPU()
-				idx, took, alloc := buildBench(b, dir, docs)
-				b.ReportMetric((processCPU() - cpu0).Seconds(), "build-cpu-s")
-				runtime.GC()
-				var ms runtime.MemStats
-				runtime.ReadMemStats(&ms)
-				b.ReportMetric(took.Seconds(), "build-s")
-				b.ReportMetric(float64(n)/took.Seconds(), "docs/s")
-				b.ReportMetric(float64(alloc)/(1<<20), "alloc-MB")
-				b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-inuse-MB")
-				b.ReportMetric(float64(dirSize(dir))/(1<<20), "disk-MB")
-				// Keep one built index for BenchmarkQuery in the same run.
-				benchMu.Lock()
-				if benchIdx[n] == nil {
-					benchIdx[n] = idx
-				} else {
-					idx.Close()
-					os.RemoveAll(dir)
+	for _, corpus := range benchCorpora {
+		for _, n := range benchSizes {
+			b.Run(fmt.Sprintf("corpus=%s/docs=%d", corpus, n), func(b *testing.B) {
+				docs := corpusDocs(b, corpus, n)
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					dir := filepath.Join(benchTempDir(b), fmt.Sprintf("build-%s-%d-%d", corpus, n, i))
+					cpu0 := processCPU()
+					idx, took, alloc := buildBench(b, dir, docs)
+					b.ReportMetric((processCPU() - cpu0).Seconds(), "build-cpu-s")
+					runtime.GC()
+					var ms runtime.MemStats
+					runtime.ReadMemStats(&ms)
+					b.ReportMetric(took.Seconds(), "build-s")
+					b.ReportMetric(float64(n)/took.Seconds(), "docs/s")
+					b.ReportMetric(float64(alloc)/(1<<20), "alloc-MB")
+					b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-inuse-MB")
+					b.ReportMetric(float64(dirSize(dir))/(1<<20), "disk-MB")
+					// Keep one built index for BenchmarkQuery in the same run.
+					benchMu.Lock()
+					if benchIdx[corpusKey(corpus, n)] == nil {
+						benchIdx[corpusKey(corpus, n)] = idx
+					} else {
+						idx.Close()
+						os.RemoveAll(dir)
+					}
+					benchMu.Unlock()
 				}
-				benchMu.Unlock()
-			}
-		})
+			})
+		}
 	}
 }
 
@@ -256,15 +376,15 @@ func benchTempDir(tb testing.TB) string {
 }
 
 // benchIndexFor returns a cached index of n generated documents.
-func benchIndexFor(b *testing.B, n int) (*Bleve, []Doc) {
+func benchIndexFor(b *testing.B, corpus string, n int) (*Bleve, []Doc) {
 	benchMu.Lock()
 	defer benchMu.Unlock()
-	docs := newGenerator(b).docs(n)
-	if idx, ok := benchIdx[n]; ok {
+	docs := corpusDocs(b, corpus, n)
+	if idx, ok := benchIdx[corpusKey(corpus, n)]; ok {
 		return idx, docs
 	}
-	idx, _, _ := buildBench(b, filepath.Join(benchTempDir(b), fmt.Sprint(n)), docs)
-	benchIdx[n] = idx
+	idx, _, _ := buildBench(b, filepath.Join(benchTempDir(b), corpus+"-"+fmt.Sprint(n)), docs)
+	benchIdx[corpusKey(corpus, n)] = idx
 	return idx, docs
 }
 
@@ -273,34 +393,36 @@ func benchIndexFor(b *testing.B, n int) (*Bleve, []Doc) {
 // words. Each op is one query, page 1, 10 hits with snippets and facets;
 // p50 and p99 are over all ops.
 func BenchmarkQuery(b *testing.B) {
-	for _, n := range benchSizes {
-		for _, kind := range []string{"accent-free", "number", "typo"} {
-			b.Run(fmt.Sprintf("docs=%d/%s", n, kind), func(b *testing.B) {
-				idx, docs := benchIndexFor(b, n)
-				qs := benchQueries(docs)[kind]
-				ctx := context.Background()
-				lat := make([]time.Duration, 0, b.N)
-				hits := 0
-				cpu0 := processCPU()
-				b.ResetTimer()
-				for i := 0; i < b.N; i++ {
-					start := time.Now()
-					r, err := idx.Search(ctx, Query{Text: qs[i%len(qs)]})
-					if err != nil {
-						b.Fatal(err)
+	for _, corpus := range benchCorpora {
+		for _, n := range benchSizes {
+			for _, kind := range []string{"accent-free", "number", "typo"} {
+				b.Run(fmt.Sprintf("corpus=%s/docs=%d/%s", corpus, n, kind), func(b *testing.B) {
+					idx, docs := benchIndexFor(b, corpus, n)
+					qs := benchQueries(docs)[kind]
+					ctx := context.Background()
+					lat := make([]time.Duration, 0, b.N)
+					hits := 0
+					cpu0 := processCPU()
+					b.ResetTimer()
+					for i := 0; i < b.N; i++ {
+						start := time.Now()
+						r, err := idx.Search(ctx, Query{Text: qs[i%len(qs)]})
+						if err != nil {
+							b.Fatal(err)
+						}
+						lat = append(lat, time.Since(start))
+						hits += r.Total
 					}
-					lat = append(lat, time.Since(start))
-					hits += r.Total
-				}
-				b.StopTimer()
-				// CPU time per query, which the other processes on a shared
-				// machine do not inflate as they do wall-clock latency.
-				b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
-				slices.Sort(lat)
-				b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-				b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
-				b.ReportMetric(float64(hits)/float64(b.N), "matches/op")
-			})
+					b.StopTimer()
+					// CPU time per query, which the other processes on a shared
+					// machine do not inflate as they do wall-clock latency.
+					b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+					slices.Sort(lat)
+					b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+					b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+					b.ReportMetric(float64(hits)/float64(b.N), "matches/op")
+				})
+			}
 		}
 	}
 }
