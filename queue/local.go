@@ -103,13 +103,21 @@ func OpenLocal(dataDir string) (*Local, error) {
 	// Create the file owner-only before SQLite does (it would use 0644):
 	// it holds submissions. SQLite gives its -wal and -shm files the
 	// database file's mode.
+	// Files left wider by an older version are narrowed too.
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("queue: open %s: %w", path, err)
 	}
 	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("queue: open %s: %w", path, err)
+		}
+	}
+	// secure_delete=ON: trimmed entries are overwritten with zeros rather
+	// than left readable in free pages (TrimAcked also empties the WAL).
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
-		"&_pragma=busy_timeout(10000)&_txlock=immediate"
+		"&_pragma=busy_timeout(10000)&_pragma=secure_delete(ON)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("queue: open %s: %w", path, err)
@@ -617,7 +625,10 @@ func (l *Local) RemoveConsumer(ctx context.Context, stream, group, consumer stri
 // TrimAcked deletes the entries of stream that every group has
 // acknowledged: those before the oldest entry some group still has pending
 // or has not yet delivered. A stream without groups is left untouched. It
-// returns the number of entries deleted.
+// returns the number of entries deleted. When it deleted any, it then
+// checkpoints the write-ahead log and truncates it (best effort: another
+// process reading at that moment keeps the log until the next trim), so
+// that, with secure_delete, the trimmed text leaves the disk.
 func (l *Local) TrimAcked(ctx context.Context, stream string) (int64, error) {
 	if err := checkStream(stream); err != nil {
 		return 0, err
@@ -646,7 +657,25 @@ func (l *Local) TrimAcked(ctx context.Context, stream string) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("queue: trim acknowledged entries of %s: %w", stream, err)
 	}
+	if n > 0 {
+		if _, err := l.Checkpoint(ctx); err != nil {
+			return n, fmt.Errorf("queue: trim %s: %w", stream, err)
+		}
+	}
 	return n, nil
+}
+
+// Checkpoint copies the write-ahead log into the queue file and truncates
+// the log (PRAGMA wal_checkpoint(TRUNCATE)), so that page images of deleted
+// entries do not stay in it. It reports whether the log was emptied; a
+// reader in another process can keep it from finishing, which is not an
+// error (the next call retries).
+func (l *Local) Checkpoint(ctx context.Context) (bool, error) {
+	var busy, logFrames, checkpointed int
+	if err := l.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &checkpointed); err != nil {
+		return false, fmt.Errorf("queue: checkpoint %s: %w", l.path, err)
+	}
+	return busy == 0, nil
 }
 
 func touchConsumer(ctx context.Context, tx *sql.Tx, stream, group, consumer string, now int64) error {

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"sort"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -37,9 +38,19 @@ type DB struct {
 // it returns, which is what the outbox promise ("synced before the receipt")
 // rests on; busy_timeout lets concurrent writers (serve and a CLI command)
 // wait instead of failing with SQLITE_BUSY.
+//
+// The file holds submissions until they are forwarded, so it is created
+// owner-only (0600) before SQLite opens it (SQLite gives its -wal and -shm
+// files the database file's mode), and a file left with a wider mode by an
+// older version is narrowed. secure_delete=ON makes SQLite overwrite deleted
+// rows and freed pages with zeros, so a forwarded submission does not stay
+// readable in free pages; CheckpointOutbox then empties the write-ahead log.
 func Open(ctx context.Context, path string) (*DB, error) {
+	if err := ownerOnly(path); err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
-		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_txlock=immediate"
+		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_pragma=secure_delete(ON)&_txlock=immediate"
 	sqldb, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -54,6 +65,22 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// ownerOnly creates path with mode 0600 if it does not exist and sets the
+// mode of path and of its -wal and -shm files (when present) to 0600.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }
 
 // SQL returns the underlying handle, for packages that keep their own tables

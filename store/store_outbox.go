@@ -102,14 +102,9 @@ func (db *DB) WriteOutbox(ctx context.Context, subs []Submission, forwarded []st
 			}
 		}
 	}
-	if len(forwarded) > 0 {
-		// Overwrite deleted rows with zeros instead of leaving them in
-		// free pages: an enquiry's name and phone must not outlive its
-		// outbox row in the file (see CheckpointOutbox for the WAL).
-		if _, err := tx.ExecContext(ctx, `PRAGMA secure_delete = ON`); err != nil {
-			return 0, fmt.Errorf("store: write outbox: secure_delete: %w", err)
-		}
-	}
+	// Deleted outbox rows are overwritten with zeros (secure_delete=ON on
+	// every connection, see Open): an enquiry's name and phone must not
+	// outlive its outbox row in the file (see CheckpointOutbox for the WAL).
 	deleted, err := markForwarded(ctx, tx, forwarded)
 	if err != nil {
 		return 0, err

@@ -44,7 +44,7 @@ func startIntake(ctx context.Context, cfg Config, deps *handlers.Deps, db *store
 		return nil, err
 	}
 	var (
-		pub        queue.Publisher
+		pub        queue.Queue
 		limiter    ratelimit.Limiter
 		closeQueue func() error
 	)
@@ -80,9 +80,14 @@ func startIntake(ctx context.Context, cfg Config, deps *handlers.Deps, db *store
 	fwd := &intake.Forwarder{DB: db, Marker: svc, Publisher: pub, Catalog: cat, Wake: svc.Wake(), Log: log}
 	fctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
+	trimDone := make(chan struct{})
 	go func() {
 		defer close(done)
 		fwd.Run(fctx)
+	}()
+	go func() {
+		defer close(trimDone)
+		runTrimmer(fctx, pub, cat, queueTrimEvery, log)
 	}()
 
 	deps.Intake = svc
@@ -98,10 +103,96 @@ func startIntake(ctx context.Context, cfg Config, deps *handlers.Deps, db *store
 		case <-ctx.Done():
 			errs = append(errs, errors.New("forwarder did not stop in time; the outbox keeps what it had not sent"))
 		}
+		select {
+		case <-trimDone:
+		case <-ctx.Done():
+		}
 		svc.Close()
 		if err := closeQueue(); err != nil {
 			errs = append(errs, fmt.Errorf("close queue: %w", err))
 		}
 		return errors.Join(errs...)
 	}, nil
+}
+
+// queueTrimEvery is how often serve removes, from every agency queue, the
+// entries every consumer group has acknowledged (runTrimmer). The forms
+// promise that the portal keeps a submission only until the desk has
+// acknowledged it; a minute bounds how long it lingers after that.
+// Tests shorten it.
+var queueTrimEvery = time.Minute
+
+// runTrimmer calls trimAcked at once and then every `every` until ctx is
+// done. Failures (Redis down) are logged, once per outage, and retried at
+// the next tick.
+func runTrimmer(ctx context.Context, q queue.Queue, cat *intake.Catalog, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	failing := false
+	for {
+		n, err := trimAcked(ctx, q, cat)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil && !failing:
+			log.Warn("queue trim failed; acknowledged entries stay until the next try", "err", err)
+			failing = true
+		case err == nil:
+			if failing {
+				log.Info("queue trim works again")
+			}
+			failing = false
+			if n > 0 {
+				log.Info("queue trim: removed acknowledged entries", "entries", n)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// trimAcked is one tick of the trimmer: for every agency queue (the routes
+// of routing.yaml and every other portal stream), and its dead-letter
+// stream, it removes the entries that EVERY consumer group has acknowledged
+// (queue.Queue.TrimAcked). Pending and undelivered entries stay, and a
+// stream without a consumer group keeps everything. On the embedded queue
+// it then checkpoints the write-ahead log so deleted entries leave the
+// disk. It returns how many entries were removed.
+func trimAcked(ctx context.Context, q queue.Queue, cat *intake.Catalog) (int64, error) {
+	seen := map[string]bool{}
+	var streams []string
+	add := func(s string) {
+		if !seen[s] {
+			seen[s] = true
+			streams = append(streams, s, queue.DeadLetterStream(s))
+		}
+	}
+	for _, r := range cat.Routes {
+		add(r.Queue)
+	}
+	found, err := q.Streams(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, s := range found {
+		add(s)
+	}
+	var total int64
+	var errs []error
+	for _, s := range streams {
+		n, err := q.TrimAcked(ctx, s)
+		total += n
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if l, ok := q.(*queue.Local); ok {
+		if _, err := l.Checkpoint(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return total, errors.Join(errs...)
 }

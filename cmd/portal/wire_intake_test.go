@@ -1,0 +1,243 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/thaibinh-pcmt/portal/handlers"
+	"github.com/thaibinh-pcmt/portal/intake"
+	"github.com/thaibinh-pcmt/portal/queue"
+	"github.com/thaibinh-pcmt/portal/store"
+)
+
+// filesHolding returns "file: needle" for every needle found in the bytes
+// of any file under dir (the -wal and -shm files included).
+func filesHolding(t *testing.T, dir string, needles ...string) []string {
+	t.Helper()
+	var found []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil
+		}
+		for _, n := range needles {
+			if bytes.Contains(b, []byte(n)) {
+				rel, _ := filepath.Rel(dir, p)
+				found = append(found, rel+": "+n)
+			}
+		}
+		return nil
+	})
+	return found
+}
+
+// eventually polls cond every 20 ms for up to 30 s (a bound against a hang,
+// not a speed assertion).
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !cond(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting: %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestServeTrimsAcknowledgedSubmissionsOffTheDisk is the promise of the
+// forms on the embedded engine: once the desk has acknowledged an
+// enquiry, serve's trimmer removes it and its name and phone are in no
+// file of the data dir; an entry the desk has not read stays. The data
+// files are owner-only.
+func TestServeTrimsAcknowledgedSubmissionsOffTheDisk(t *testing.T) {
+	old := queueTrimEvery
+	queueTrimEvery = 20 * time.Millisecond
+	defer func() { queueTrimEvery = old }()
+
+	ctx := context.Background()
+	dataDir := filepath.Join(t.TempDir(), "data")
+	if err := os.MkdirAll(dataDir, 0o700); err != nil { // as serve does
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, filepath.Join(dataDir, "portal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	deps := &handlers.Deps{Secret: []byte("test-secret-0123456789abcdef"), Now: time.Now}
+	stop, err := startIntake(ctx, Config{DataDir: dataDir}, deps, db, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := stop(sctx); err != nil {
+			t.Error(err)
+		}
+	}()
+
+	submit := func(name, phone string) {
+		in := intake.EnquiryInput{Relationship: "ban-than", Substance: "heroin", PreferredForm: "methadone",
+			Area: "hung-ha", ContactName: name, Phone: phone, Consent: true}
+		e, fe := deps.Intake.Catalog().ValidateEnquiry(in)
+		if fe != nil {
+			t.Fatal(fe)
+		}
+		if _, err := deps.Intake.SubmitEnquiry(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	submit("Trần Thị Bích Độc Nhất", "0912 345 991")
+	submit("Lê Văn Chưa Đọc Tới", "0912 345 992")
+	acked := []string{"Bích Độc Nhất", "+84912345991"}
+	unread := []string{"Chưa Đọc Tới", "+84912345992"}
+
+	eventually(t, "the forwarder empties the outbox", func() bool {
+		n, err := db.CountPendingSubmissions(ctx)
+		return err == nil && n == 0
+	})
+	if len(filesHolding(t, dataDir, acked...)) == 0 {
+		t.Fatal("the enquiry is on no file before the desk read it: the test proves nothing")
+	}
+
+	// The desk, from another process: read one entry and acknowledge it.
+	desk, err := queue.OpenLocal(dataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const stream = queue.StreamSocialAffairs
+	if err := desk.CreateGroup(ctx, stream, "desk"); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := desk.Read(ctx, stream, "desk", "d1", 1, 0)
+	if err != nil || len(msgs) != 1 || !strings.Contains(string(msgs[0].Data), acked[0]) {
+		t.Fatalf("desk read %v, %v", msgs, err)
+	}
+	if _, err := desk.Ack(ctx, stream, "desk", msgs[0].StreamID); err != nil {
+		t.Fatal(err)
+	}
+	desk.Close()
+
+	eventually(t, "the acknowledged enquiry leaves every file of the data dir", func() bool {
+		return len(filesHolding(t, dataDir, acked...)) == 0
+	})
+	if found := filesHolding(t, dataDir, unread...); len(found) == 0 {
+		t.Error("the enquiry the desk has not read was trimmed")
+	}
+	check, err := queue.OpenLocal(dataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := check.Stats(ctx, stream)
+	check.Close()
+	if err != nil || st.Length != 1 {
+		t.Errorf("stream holds %d entries (%v), want the 1 unread", st.Length, err)
+	}
+
+	fi, err := os.Stat(dataDir)
+	if err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("data dir mode %v, %v; want 0700", fi.Mode().Perm(), err)
+	}
+	for _, name := range []string{"portal.db", "portal.db-wal", "portal.db-shm", "queue.db", "queue.db-wal", "queue.db-shm"} {
+		fi, err := os.Stat(filepath.Join(dataDir, name))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", name, fi.Mode().Perm())
+		}
+	}
+}
+
+// TestTrimAckedRedis is one tick of serve's trimmer on Redis Streams:
+// what every group acknowledged leaves the stream; pending and undelivered
+// entries, and streams without a group, stay.
+func TestTrimAckedRedis(t *testing.T) {
+	ctx := context.Background()
+	opt, err := redis.ParseURL("redis://127.0.0.1:6379/12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		t.Skipf("Redis does not answer: %v", err)
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	prefix := queue.StreamPrefix + "trimtest-" + hex.EncodeToString(b) + "-"
+	defer func() {
+		iter := rdb.Scan(ctx, 0, prefix+"*", 100).Iterator()
+		for iter.Next(ctx) {
+			rdb.Del(ctx, iter.Val())
+		}
+	}()
+	cat, err := intake.LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat.Routes = map[string]intake.Route{
+		intake.KindTip:          {Queue: prefix + "police", Agency: "x"},
+		intake.KindRehabEnquiry: {Queue: prefix + "social-affairs", Agency: "y"},
+	}
+	q := queue.NewRedis(rdb)
+	stream := prefix + "police"
+	noGroup := prefix + "social-affairs"
+	pub := func(s, id, text string) {
+		if err := q.Publish(ctx, s, queue.Entry{ID: id, Kind: "tip", ReceivedAt: time.Now(), Data: []byte(`{"description":"` + text + `"}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pub(stream, "a", "Trần Thị B đã xác nhận")
+	pub(stream, "b", "đang chờ xác nhận")
+	pub(stream, "c", "chưa giao")
+	pub(noGroup, "d", "không có nhóm")
+	if err := q.CreateGroup(ctx, stream, "desk"); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := q.Read(ctx, stream, "desk", "d1", 2, 0)
+	if err != nil || len(msgs) != 2 {
+		t.Fatalf("read %d, %v", len(msgs), err)
+	}
+	if _, err := q.Ack(ctx, stream, "desk", msgs[0].StreamID); err != nil {
+		t.Fatal(err)
+	}
+	n, err := trimAcked(ctx, q, cat)
+	if err != nil || n != 1 {
+		t.Fatalf("trimAcked = %d, %v; want 1", n, err)
+	}
+	left, err := rdb.XRange(ctx, stream, "-", "+").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, m := range left {
+		ids = append(ids, m.Values["id"].(string))
+		for _, v := range m.Values {
+			if strings.Contains(v.(string), "Trần Thị B") {
+				t.Errorf("the acknowledged entry is still in the stream: %v", m)
+			}
+		}
+	}
+	if strings.Join(ids, ",") != "b,c" {
+		t.Errorf("stream holds %v, want the pending b and the undelivered c", ids)
+	}
+	if l, _ := rdb.XLen(ctx, noGroup).Result(); l != 1 {
+		t.Errorf("stream without a group holds %d, want 1", l)
+	}
+}
