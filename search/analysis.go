@@ -12,8 +12,9 @@ import (
 // AnalysisVersion names the current Vietnamese analysis. Engines store it
 // with the index; a different stored value means the index was built by an
 // older analyser and is rebuilt from scratch on start. Bump it whenever Exact,
-// Fold, Tokens or NumberKey change what they return.
-const AnalysisVersion = "vi-analysis-1"
+// Fold, Tokens or NumberKey change what they return, or what is indexed per
+// document changes (vi-analysis-2: number prefixes).
+const AnalysisVersion = "vi-analysis-2"
 
 // Tone marks of Vietnamese (combining characters after NFD). The vowel
 // quality marks (circumflex U+0302, breve U+0306, horn U+031B) are not tones:

@@ -37,6 +37,7 @@ const (
 	fTypeFold  = "type_fold"  // keyword "quyet dinh"
 	fNumberKey = "number_key" // keyword "424-qd-ttg"
 	fNumberNum = "number_num" // keyword "424"
+	fNumberPre = "number_pre" // keywords "25-ct" of "25-ct-ttg"
 	fRefs      = "refs"       // keywords: every number in the text
 	fTitleRefs = "title_refs" // keywords: numbers in the title
 	fTitleX    = "title_x"    // number + title, exact analyzer
@@ -55,7 +56,7 @@ const (
 var internalVersionKey = []byte("portal-analysis-version")
 
 // bleveSchema changes whenever the mapping below changes.
-const bleveSchema = "bleve-schema-7"
+const bleveSchema = "bleve-schema-8"
 
 // tokenizer is the Bleve face of Tokens: it emits the words as they appear
 // in the text; the filters below turn them into keys. Input is NFC because
@@ -217,6 +218,7 @@ func bleveMapping() (*mapping.IndexMappingImpl, error) {
 	dm.AddFieldMappingsAt(fTypeFold, kw(false))
 	dm.AddFieldMappingsAt(fNumberKey, kw(false))
 	dm.AddFieldMappingsAt(fNumberNum, kw(false))
+	dm.AddFieldMappingsAt(fNumberPre, kw(false))
 	dm.AddFieldMappingsAt(fRefs, kw(false))
 	dm.AddFieldMappingsAt(fTitleRefs, kw(false))
 	dm.AddFieldMappingsAt(fTitleX, text(bleveExact))
@@ -269,6 +271,9 @@ func bleveDoc(d Doc) (map[string]any, error) {
 	if f.NumberKey != "" {
 		m[fNumberKey] = f.NumberKey
 		m[fNumberNum] = f.NumberNum
+		if len(f.NumberPrefixes) > 0 {
+			m[fNumberPre] = f.NumberPrefixes
+		}
 	}
 	if len(f.Refs) > 0 {
 		m[fRefs] = f.Refs
@@ -369,6 +374,7 @@ const (
 	boostPhraseX    = 3
 	boostPhraseF    = 1.5
 	boostNumber     = 60
+	boostNumberPre  = 50 // the query is the start of the number: "25/CT" of 25/CT-TTg
 	boostRef        = 30
 	boostTitleRef   = 20 // the number is in the title: "Thực hiện Chỉ thị số 25/CT-TTg…"
 	boostTypeNumber = 40
@@ -441,7 +447,8 @@ func bleveQuery(p Parsed) *query.BooleanQuery {
 	}
 	var should []query.Query
 	for _, k := range p.Numbers {
-		should = append(should, termQ(fNumberKey, k, boostNumber), termQ(fRefs, k, boostRef), termQ(fTitleRefs, k, boostTitleRef))
+		should = append(should, termQ(fNumberKey, k, boostNumber), termQ(fNumberPre, k, boostNumberPre),
+			termQ(fRefs, k, boostRef), termQ(fTitleRefs, k, boostTitleRef))
 	}
 	for _, tn := range p.TypeNumbers {
 		// Bleve ignores a conjunction's own boost: boost its terms.

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"slices"
 	"testing"
 )
 
@@ -114,5 +115,23 @@ func TestBleveFacetsUncountedAboveLimit(t *testing.T) {
 	}
 	if got := slugs(r); !sameSet(got, []string{"k1", "k2"}) {
 		t.Errorf("filter above the limit: %v", got)
+	}
+}
+
+// TestNumberPrefixes: the shorter keys indexed for a number, which a query
+// naming only its start ("25/CT") matches.
+func TestNumberPrefixes(t *testing.T) {
+	cases := map[string][]string{
+		"25-ct-ttg":       {"25-ct"},
+		"245-kh-ubqg-bca": {"245-kh", "245-kh-ubqg"},
+		"94-2010-nd-cp":   {"94-2010-nd"},
+		"95-kl-tw":        {"95-kl"},
+		"12-kh":           nil,
+		"":                nil,
+	}
+	for key, want := range cases {
+		if got := numberPrefixes(key); !slices.Equal(got, want) {
+			t.Errorf("numberPrefixes(%q) = %v, want %v", key, got, want)
+		}
 	}
 }

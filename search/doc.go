@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // ErrNoSlug is returned by Put for a Doc without a Slug.
@@ -31,16 +32,20 @@ func prepare(d Doc) (Doc, error) {
 
 // fields is what both engines index for one prepared Doc.
 type fields struct {
-	TitleText string   // title and number, searched with a boost
-	MetaText  string   // type, issuer, summary
-	BodyText  string   // every section: heading and text
-	AllText   string   // type, number, issuer, title, summary, every section
-	NumberKey string   // NumberKey(d.Number), "" for articles
-	NumberNum string   // leading digits of the number, e.g. "424"
-	TypeFold  string   // Fold(d.Type), e.g. "quyet dinh"
-	Refs      []string // every number key in the text, own number first
-	TitleRefs []string // number keys in the title (the texts it carries out)
-	Year      string   // "2017", or "" when unknown
+	TitleText string // title and number, searched with a boost
+	MetaText  string // type, issuer, summary
+	BodyText  string // every section: heading and text
+	AllText   string // type, number, issuer, title, summary, every section
+	NumberKey string // NumberKey(d.Number), "" for articles
+	// NumberPrefixes are the shorter keys a person may type for the number,
+	// cut at its parts and holding a letter: "25-ct" of "25-ct-ttg",
+	// "245-kh" and "245-kh-ubqg" of "245-kh-ubqg-bca".
+	NumberPrefixes []string
+	NumberNum      string   // leading digits of the number, e.g. "424"
+	TypeFold       string   // Fold(d.Type), e.g. "quyet dinh"
+	Refs           []string // every number key in the text, own number first
+	TitleRefs      []string // number keys in the title (the texts it carries out)
+	Year           string   // "2017", or "" when unknown
 }
 
 // fieldsOf derives the indexed fields of a prepared Doc.
@@ -70,6 +75,7 @@ func fieldsOf(d Doc) fields {
 		TypeFold:  Fold(d.Type),
 	}
 	f.NumberNum = leadingDigits(f.NumberKey)
+	f.NumberPrefixes = numberPrefixes(f.NumberKey)
 	seen := map[string]bool{}
 	if f.NumberKey != "" {
 		f.Refs = append(f.Refs, f.NumberKey)
@@ -99,4 +105,19 @@ func fingerprint(d Doc) string {
 	h.Write([]byte(AnalysisVersion))
 	h.Write(b)
 	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// numberPrefixes returns the keys of key cut after each of its parts but
+// the last, keeping those that hold a letter (a query's number key always
+// does; see Numbers).
+func numberPrefixes(key string) []string {
+	parts := strings.Split(key, "-")
+	var out []string
+	for i := 2; i < len(parts); i++ {
+		pre := strings.Join(parts[:i], "-")
+		if strings.ContainsFunc(pre, unicode.IsLetter) {
+			out = append(out, pre)
+		}
+	}
+	return out
 }

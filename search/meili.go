@@ -80,7 +80,7 @@ func meiliSettings() *meilisearch.Settings {
 		// Attribute order is ranking order: title before body, exact forms
 		// before folded ones.
 		SearchableAttributes: []string{"title_x", "title_f", "all_x", "all_f"},
-		FilterableAttributes: []string{"type", "issuer", "year", "number_key", "refs", "type_fold", "number_num", "slug"},
+		FilterableAttributes: []string{"type", "issuer", "year", "number_key", "number_pre", "refs", "type_fold", "number_num", "slug"},
 		SortableAttributes:   []string{"year", "slug"},
 		DisplayedAttributes:  []string{"slug", "src", "hash"},
 		RankingRules:         []string{"words", "typo", "proximity", "attribute", "exactness", "sort", "slug:asc"},
@@ -143,7 +143,7 @@ func meiliDoc(d Doc) (map[string]any, error) {
 	doc := map[string]any{
 		"id": meiliID(d.Slug), "slug": d.Slug, "src": string(src), "hash": fingerprint(d),
 		"type": d.Type, "issuer": d.Issuer, "year": f.Year, "type_fold": f.TypeFold,
-		"number_key": f.NumberKey, "number_num": f.NumberNum, "refs": f.Refs,
+		"number_key": f.NumberKey, "number_pre": f.NumberPrefixes, "number_num": f.NumberNum, "refs": f.Refs,
 		"title_x": keysText(f.TitleText, true), "title_f": keysText(f.TitleText, false),
 		"all_x": keysText(f.AllText, true), "all_f": keysText(f.AllText, false),
 	}
@@ -279,12 +279,13 @@ func meiliText(p Parsed) string {
 	return strings.Join(parts, " ")
 }
 
-// numberFilter selects the documents whose own number the query names, or ""
-// when it names none.
+// numberFilter selects the documents whose own number the query names, or
+// begins with what it names ("25/CT" of 25/CT-TTg), or "" when it names
+// none.
 func numberFilter(p Parsed) string {
 	var ors []string
 	for _, k := range p.Numbers {
-		ors = append(ors, "number_key = "+meiliQuote(k))
+		ors = append(ors, "number_key = "+meiliQuote(k), "number_pre = "+meiliQuote(k))
 	}
 	for _, tn := range p.TypeNumbers {
 		ors = append(ors, "(type_fold = "+meiliQuote(tn.TypeFold)+" AND number_num = "+meiliQuote(tn.Digits)+")")
