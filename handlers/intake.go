@@ -1,6 +1,9 @@
 package handlers
 
 import (
+	"mime"
+	"net"
+	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -31,6 +34,8 @@ const (
 	msgInvalidInput   = "Dữ liệu chưa hợp lệ."
 	msgReceiptUnknown = "Không tìm thấy tin nào với mã tiếp nhận này. Hãy kiểm tra lại 16 chữ số."
 	msgReceiptFormat  = "Mã tiếp nhận phải gồm đúng 16 chữ số, ví dụ 1234 5678 9012 3456."
+	msgNotJSON        = "Dữ liệu phải được gửi dưới dạng JSON, với tiêu đề Content-Type: application/json."
+	msgCrossSite      = "Không nhận yêu cầu gửi từ trang web khác. Vui lòng gửi trực tiếp trên cổng thông tin."
 )
 
 // registerIntake registers the tip-off form (/tin-bao), the rehab guidance
@@ -54,9 +59,59 @@ func (s *Server) registerIntake(app *fiber.App) {
 	app.Post("/tra-cuu", intakeNoStore, form, status, s.csrf, s.statusSubmit)
 
 	app.Get("/api/v1/form-options", s.apiFormOptions)
-	app.Post("/api/v1/tips", intakeNoStore, api, tips, s.apiTip)
-	app.Post("/api/v1/rehab-enquiries", intakeNoStore, api, enquiries, s.apiEnquiry)
-	app.Post("/api/v1/status", intakeNoStore, api, status, s.apiStatus)
+	app.Post("/api/v1/tips", intakeNoStore, api, s.apiGuard, tips, s.apiTip)
+	app.Post("/api/v1/rehab-enquiries", intakeNoStore, api, s.apiGuard, enquiries, s.apiEnquiry)
+	app.Post("/api/v1/status", intakeNoStore, api, s.apiGuard, status, s.apiStatus)
+}
+
+// apiGuard keeps other websites from using visitors' browsers to post to
+// the JSON API (cross-site request forgery without cookies: a page
+// elsewhere could file tips in people's names and spend their rate-limit
+// budget). A browser sends a cross-site POST without a CORS preflight only
+// with a "simple" Content-Type (text/plain, form encodings), so requiring
+// application/json forces a preflight, which this portal never approves
+// (it sets no Access-Control-Allow-Origin). Independently, a request that
+// carries an Origin header naming another site is refused. Apps and curl,
+// which send no Origin, are unaffected. It runs before the rate limit, so
+// refused requests spend no budget.
+func (s *Server) apiGuard(c *fiber.Ctx) error {
+	mt, _, err := mime.ParseMediaType(string(c.Request().Header.ContentType()))
+	if err != nil || mt != fiber.MIMEApplicationJSON {
+		return &Problem{Status: fiber.StatusUnsupportedMediaType, Message: msgNotJSON}
+	}
+	if origin := c.Get(fiber.HeaderOrigin); origin != "" && !sameOrigin(origin, s.siteURL(c)) {
+		return &Problem{Status: fiber.StatusForbidden, Message: msgCrossSite}
+	}
+	return c.Next()
+}
+
+// sameOrigin reports whether the Origin header value names the site at
+// base (scheme, host and port; default ports may be left out). "null" and
+// anything unparsable are not the same origin.
+func sameOrigin(origin, base string) bool {
+	o, err := url.Parse(origin)
+	if err != nil || o.Scheme == "" || o.Host == "" {
+		return false
+	}
+	b, err := url.Parse(base)
+	if err != nil || b.Host == "" {
+		return false
+	}
+	return strings.EqualFold(o.Scheme, b.Scheme) && strings.EqualFold(hostPort(o), hostPort(b))
+}
+
+// hostPort is u's host with its port, the scheme's default port added.
+func hostPort(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		switch strings.ToLower(u.Scheme) {
+		case "https":
+			port = "443"
+		default:
+			port = "80"
+		}
+	}
+	return net.JoinHostPort(u.Hostname(), port)
 }
 
 // intakeNoStore keeps receipts and statuses out of every cache.
