@@ -212,6 +212,14 @@ func (h *admin) saveCampaign(c *fiber.Ctx, cur *store.Campaign) error {
 	switch {
 	case errors.As(err, &pe):
 		d.Errors, d.Message = pe, "Chưa lưu được: vui lòng sửa các mục được đánh dấu."
+		if pe["cover"] != "" {
+			// A refused cover name is not shown or sent again; the
+			// current cover (if any) stays.
+			d.Cover = ""
+			if cur != nil {
+				d.Cover = cur.Cover
+			}
+		}
 		return h.renderCampaignForm(c, fiber.StatusUnprocessableEntity, d)
 	case errors.Is(err, press.ErrEditConflict):
 		d.Message = err.Error()

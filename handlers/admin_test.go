@@ -937,3 +937,29 @@ func TestFeedIsValidAtomWithPlainTextSummaries(t *testing.T) {
 		t.Errorf("markup as XML elements in the feed:\n%s", raw)
 	}
 }
+
+// TestCoverNameOfNoStoredFileHTTP: an editor form whose hidden cover_name
+// names no stored media file is refused with 422 and a Vietnamese message
+// on the cover field, what was typed kept, nothing saved.
+func TestCoverNameOfNoStoredFileHTTP(t *testing.T) {
+	e := newPressEnv(t)
+	b := e.browser()
+	b.login("lan", pressPassword)
+	b.get("/quan-tri/chien-dich/moi")
+	resp, body := b.postMultipart("/quan-tri/chien-dich", url.Values{
+		"title": {"Bài có ảnh bìa giả"}, "body": {"Nội dung giữ lại."}, "status": {"draft"}, "action": {"save"},
+		"cover_name": {strings.Repeat("0f", 16) + ".jpg"},
+	}, nil)
+	doc := parseHTML(t, body)
+	if resp.StatusCode != http.StatusUnprocessableEntity ||
+		doc.Find("#loi-cover").Text() != "Không tìm thấy ảnh bìa đã tải lên (có thể đã quá một ngày). Vui lòng chọn và tải ảnh lên lại." ||
+		doc.Find("#body").Text() != "Nội dung giữ lại." {
+		t.Fatalf("cover_name of no file: %d\n%s", resp.StatusCode, body)
+	}
+	if v, _ := doc.Find(`input[name="cover_name"]`).Attr("value"); v != "" || doc.Find(`img[src^="/media/"]`).Length() != 0 {
+		t.Errorf("the refused cover name is shown again: cover_name %q", v)
+	}
+	if list, _ := e.db.ListCampaigns(context.Background()); len(list) != 0 {
+		t.Fatalf("%d campaigns saved", len(list))
+	}
+}

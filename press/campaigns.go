@@ -208,8 +208,13 @@ func (o *Office) validate(in CampaignInput, cur store.Campaign, now time.Time) (
 		c.Cover = ""
 	}
 	if in.Cover != "" {
-		if !validMediaName(in.Cover) {
+		switch {
+		case !validMediaName(in.Cover):
 			fe["cover"] = "Ảnh bìa không hợp lệ. Vui lòng tải ảnh lên lại."
+		case in.Cover != cur.Cover && !o.coverExists(in.Cover):
+			// A name from the form that names no stored file: a tampered
+			// form, or an upload deleted by CleanMedia after a day.
+			fe["cover"] = "Không tìm thấy ảnh bìa đã tải lên (có thể đã quá một ngày). Vui lòng chọn và tải ảnh lên lại."
 		}
 		c.Cover = in.Cover
 	}
@@ -241,6 +246,8 @@ func (o *Office) CreateCampaign(ctx context.Context, p Principal, in CampaignInp
 	if !p.CanPublish() {
 		return store.Campaign{}, ErrForbidden
 	}
+	o.mediaMu.RLock()
+	defer o.mediaMu.RUnlock()
 	now := o.now()
 	c, err := o.validate(in, store.Campaign{}, now)
 	if err != nil {
@@ -264,6 +271,8 @@ func (o *Office) UpdateCampaign(ctx context.Context, p Principal, id int64, in C
 	if !p.CanPublish() {
 		return store.Campaign{}, ErrForbidden
 	}
+	o.mediaMu.RLock()
+	defer o.mediaMu.RUnlock()
 	cur, err := o.Campaign(ctx, id)
 	if err != nil {
 		return store.Campaign{}, err

@@ -2,6 +2,7 @@ package press
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -11,10 +12,14 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
+	"strings"
+	"time"
 
 	"golang.org/x/image/draw"
 	"golang.org/x/image/webp"
@@ -138,9 +143,11 @@ func ProcessCover(data []byte) ([]byte, string, error) {
 	if err != nil {
 		return nil, "", coverError("Không đọc được ảnh bìa; tệp có thể bị hỏng.")
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > MaxCoverSide || cfg.Height > MaxCoverSide ||
-		int64(cfg.Width)*int64(cfg.Height) > MaxCoverPixels {
-		return nil, "", coverError(fmt.Sprintf("Ảnh bìa quá lớn (%d×%d điểm ảnh); tối đa %d điểm ảnh mỗi chiều.", cfg.Width, cfg.Height, MaxCoverSide))
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return nil, "", coverError("Không đọc được ảnh bìa; tệp có thể bị hỏng.")
+	}
+	if cfg.Width > MaxCoverSide || cfg.Height > MaxCoverSide || int64(cfg.Width)*int64(cfg.Height) > MaxCoverPixels {
+		return nil, "", coverError(coverTooLarge(cfg.Width, cfg.Height))
 	}
 	img, err := decode(bytes.NewReader(data))
 	if err != nil {
@@ -157,6 +164,103 @@ func ProcessCover(data []byte) ([]byte, string, error) {
 		return nil, "", fmt.Errorf("press: encode cover: %w", err)
 	}
 	return buf.Bytes(), ext, nil
+}
+
+// coverTooLarge is the message of a cover over MaxCoverPixels in total or
+// MaxCoverSide on a side: it states both rules, with numbers written the
+// Vietnamese way (12.000; 40 triệu).
+func coverTooLarge(w, h int) string {
+	return fmt.Sprintf("Ảnh bìa quá lớn (%s×%s điểm ảnh). Ảnh bìa được có tối đa %d triệu điểm ảnh (ví dụ 8.000×5.000) và mỗi chiều không quá %s điểm ảnh; vui lòng thu nhỏ ảnh rồi tải lên lại.",
+		groupThousands(w), groupThousands(h), MaxCoverPixels/1_000_000, groupThousands(MaxCoverSide))
+}
+
+// groupThousands writes n with "." between groups of three digits, as
+// Vietnamese does: 12000 → "12.000".
+func groupThousands(n int) string {
+	s := strconv.Itoa(n)
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 && s[i-1] != '-' {
+			b.WriteByte('.')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// OrphanMediaAge is how old an unreferenced media file must be before
+// CleanMedia deletes it: long enough for an editor left open over a night
+// to be saved with the cover it uploaded.
+const OrphanMediaAge = 24 * time.Hour
+
+// mediaCleanEvery is how often the scheduler runs CleanMedia.
+const mediaCleanEvery = time.Hour
+
+// mediaNameInText finds media names in a cover field or a Markdown body.
+var mediaNameInText = regexp.MustCompile(`[0-9a-f]{32}\.(?:jpg|png)`)
+
+// coverExists reports whether the media file name (already checked by
+// validMediaName) exists in the media directory.
+func (o *Office) coverExists(name string) bool {
+	if o.media == "" {
+		return false
+	}
+	st, err := os.Stat(filepath.Join(o.media, name))
+	return err == nil && st.Mode().IsRegular()
+}
+
+// CleanMedia deletes the files of the media directory that no campaign
+// names, as cover or in its body, and that are older than OrphanMediaAge
+// (by modification time, against the Office's clock): covers uploaded with
+// a form that was never saved, replaced or removed covers, and temporary
+// files of interrupted uploads (".upload-*"). Only names the Office writes
+// are considered; nothing else in the directory is touched. It holds the
+// media lock, so a campaign naming a file cannot be saved between the
+// look-up of the names in use and the deletion. It returns how many files
+// were deleted; a missing directory is not an error.
+func (o *Office) CleanMedia(ctx context.Context) (int, error) {
+	if o.media == "" {
+		return 0, nil
+	}
+	o.mediaMu.Lock()
+	defer o.mediaMu.Unlock()
+	texts, err := o.db.CampaignMediaTexts(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("press: clean media: %w", err)
+	}
+	inUse := map[string]bool{}
+	for _, t := range texts {
+		for _, name := range mediaNameInText.FindAllString(t, -1) {
+			inUse[name] = true
+		}
+	}
+	entries, err := os.ReadDir(o.media)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("press: clean media: %w", err)
+	}
+	cutoff := o.now().Add(-OrphanMediaAge)
+	removed := 0
+	for _, e := range entries {
+		name := e.Name()
+		if !(validMediaName(name) || strings.HasPrefix(name, ".upload-")) || inUse[name] || !e.Type().IsRegular() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || info.ModTime().After(cutoff) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(o.media, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return removed, fmt.Errorf("press: clean media: %w", err)
+		}
+		removed++
+	}
+	if removed > 0 {
+		o.log.Info("media cleanup: unreferenced files deleted", "count", removed)
+	}
+	return removed, nil
 }
 
 // scaleDown returns img at most maxW wide (keeping its proportions), drawn

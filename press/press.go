@@ -144,6 +144,11 @@ type Office struct {
 	accountLimit, clientLimit ratelimit.Limit
 	idle, maxAge              time.Duration
 
+	// mediaMu is held for reading while a campaign is saved and for
+	// writing by CleanMedia, so that a save naming a cover cannot fall
+	// between the cleanup's look-up of the names in use and its deletion.
+	mediaMu sync.RWMutex
+
 	// syncMu serialises search-index updates so that a Put and a Delete of
 	// the same campaign cannot overtake each other.
 	syncMu sync.Mutex

@@ -11,14 +11,23 @@ import (
 const DefaultSchedulerInterval = 30 * time.Second
 
 // RunScheduler calls SyncDue once at start and then on every tick until
-// ctx ends. ticks is the clock's ticker channel (StartScheduler passes a
-// time.Ticker's; tests pass their own channel and an injected Now). after,
-// if not nil, is called after each pass with its result.
+// ctx ends; on the first pass and then at most once an hour (by the
+// Office's clock) it also runs CleanMedia. ticks is the clock's ticker
+// channel (StartScheduler passes a time.Ticker's; tests pass their own
+// channel and an injected Now). after, if not nil, is called after each
+// pass (media cleanup included) with SyncDue's result.
 func (o *Office) RunScheduler(ctx context.Context, ticks <-chan time.Time, after func(n int, err error)) {
+	var lastClean time.Time
 	pass := func() {
 		n, err := o.SyncDue(ctx)
 		if err != nil && ctx.Err() == nil {
 			o.log.Warn("scheduler pass failed; retrying at the next tick", "err", err)
+		}
+		if now := o.now(); lastClean.IsZero() || now.Sub(lastClean) >= mediaCleanEvery {
+			lastClean = now
+			if _, cerr := o.CleanMedia(ctx); cerr != nil && ctx.Err() == nil {
+				o.log.Warn("media cleanup failed; retrying in an hour", "err", cerr)
+			}
 		}
 		if after != nil {
 			after(n, err)

@@ -277,3 +277,27 @@ func (db *DB) ForgetIndexed(ctx context.Context) error {
 	}
 	return nil
 }
+
+// CampaignMediaTexts returns, for every campaign (drafts included), the two
+// places a media file can be named in: its cover name and its Markdown
+// body (which may show "/media/NAME" images). The press office's media
+// cleanup keeps every file named in one of them.
+func (db *DB) CampaignMediaTexts(ctx context.Context) ([]string, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT cover, body_md FROM campaigns`)
+	if err != nil {
+		return nil, fmt.Errorf("store: campaign media: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var cover, body string
+		if err := rows.Scan(&cover, &body); err != nil {
+			return nil, fmt.Errorf("store: campaign media: %w", err)
+		}
+		out = append(out, cover, body)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: campaign media: %w", err)
+	}
+	return out, nil
+}
