@@ -85,6 +85,12 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		}
 		return c.Status(p.Status).JSON(body)
 	}
+	if c.Path() == "/tim-kiem" {
+		// The search page shows its own form again with the message.
+		if rerr := s.searchProblemPage(c, p); rerr == nil {
+			return nil
+		}
+	}
 	title := "Lỗi"
 	if p.Status == fiber.StatusNotFound {
 		title = "Không tìm thấy trang"

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -32,50 +33,73 @@ const (
 
 // searchParams are the validated parameters of a search request.
 type searchParams struct {
-	Q       string // NFC, trimmed
+	Q       string // NFC, trimmed, at most search.MaxQueryRunes characters
 	Type    string
 	Issuer  string
 	Year    int
-	Page    int
+	Page    int // ≥ 1; may be past the last page (searchPage then shows the last)
 	PerPage int
 }
 
 // parseSearchParams reads and validates q, type, issuer, year, page and
-// per_page. Every string is copied out of Fiber's buffers. Errors are a 400
-// Problem naming the field in Vietnamese.
+// per_page. Every string is copied out of Fiber's buffers. The first
+// invalid parameter gives a 400 Problem naming the field in Vietnamese;
+// the params are returned filled as far as they are usable either way (a
+// too-long q cut at search.MaxQueryRunes, invalid bytes replaced), so the
+// results page can show the form again with what was typed. A page number
+// too large to represent is a page past the end, not an error.
 func parseSearchParams(c *fiber.Ctx) (searchParams, error) {
 	var p searchParams
+	var first error
+	fail := func(field, msg string) {
+		if first == nil {
+			first = &Problem{Status: fiber.StatusBadRequest, Message: msg, Fields: map[string]string{field: msg}}
+		}
+	}
 	raw := strings.Clone(c.Query("q"))
 	if err := search.CheckQuery(raw); err != nil {
 		msg := msgQueryTooLong
 		if errors.Is(err, search.ErrQueryInvalidUTF8) {
 			msg = msgQueryBadUTF8
 		}
-		return p, &Problem{Status: fiber.StatusBadRequest, Message: msg, Fields: map[string]string{"q": msg}}
+		fail("q", msg)
 	}
-	p.Q = strings.TrimSpace(search.NFC(raw))
+	p.Q = cutQuery(raw)
 	for _, f := range []struct {
 		name string
 		dst  *string
 	}{{"type", &p.Type}, {"issuer", &p.Issuer}} {
 		v := strings.Clone(c.Query(f.name))
 		if !utf8.ValidString(v) || utf8.RuneCountInString(v) > 200 {
-			msg := "Bộ lọc không hợp lệ."
-			return p, &Problem{Status: fiber.StatusBadRequest, Message: msg, Fields: map[string]string{f.name: msg}}
+			fail(f.name, "Bộ lọc không hợp lệ.")
+			continue
 		}
 		*f.dst = strings.TrimSpace(search.NFC(v))
 	}
 	var err error
 	if p.Year, err = intParam(c, "year", 0, 1900, 2100); err != nil {
-		return p, &Problem{Status: fiber.StatusBadRequest, Message: msgYearInvalid, Fields: map[string]string{"year": msgYearInvalid}}
+		p.Year = 0
+		fail("year", msgYearInvalid)
 	}
-	if p.Page, err = intParam(c, "page", 1, 1, 1<<30); err != nil {
-		return p, &Problem{Status: fiber.StatusBadRequest, Message: msgPageInvalid, Fields: map[string]string{"page": msgPageInvalid}}
+	if p.Page, err = pageParam(c); err != nil {
+		p.Page = 1
+		fail("page", msgPageInvalid)
 	}
 	if p.PerPage, err = intParam(c, "per_page", search.DefaultPerPage, 1, search.MaxPerPage); err != nil {
-		return p, &Problem{Status: fiber.StatusBadRequest, Message: msgPerPageInvalid, Fields: map[string]string{"per_page": msgPerPageInvalid}}
+		p.PerPage = search.DefaultPerPage
+		fail("per_page", msgPerPageInvalid)
 	}
-	return p, nil
+	return p, first
+}
+
+// cutQuery returns raw as the search form shows it again: invalid bytes
+// replaced, NFC, trimmed, cut at search.MaxQueryRunes characters.
+func cutQuery(raw string) string {
+	q := strings.TrimSpace(search.NFC(strings.ToValidUTF8(raw, "\uFFFD")))
+	if utf8.RuneCountInString(q) > search.MaxQueryRunes {
+		q = strings.TrimSpace(string([]rune(q)[:search.MaxQueryRunes]))
+	}
+	return q
 }
 
 // errOutOfRange marks an integer parameter outside its bounds.
@@ -96,6 +120,52 @@ func intParam(c *fiber.Ctx, name string, def, lo, hi int) (int, error) {
 		return 0, errOutOfRange
 	}
 	return n, nil
+}
+
+// pageParam parses the optional page parameter: a positive integer, 1 when
+// absent. Digits beyond what an int holds (page=99999999999999999999) are
+// a page past the end: math.MaxInt.
+func pageParam(c *fiber.Ctx) (int, error) {
+	v := strings.TrimSpace(c.Query("page"))
+	if v == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(v)
+	if errors.Is(err, strconv.ErrRange) && strings.Trim(strings.TrimPrefix(v, "+"), "0123456789") == "" {
+		return math.MaxInt, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if n < 1 {
+		return 0, errOutOfRange
+	}
+	return n, nil
+}
+
+// maxSearchPage is the deepest page offered (engines cap paging there).
+const maxSearchPage = 100
+
+// lastPage is the last page of total matches at per hits a page (at least
+// 1, at most maxSearchPage).
+func lastPage(total, per int) int {
+	n := (total + per - 1) / per
+	return max(1, min(n, maxSearchPage))
+}
+
+// runSearch searches for p; a page past the last one is answered with the
+// last page, and p.Page says which page the result is.
+func (s *Server) runSearch(c *fiber.Ctx, p *searchParams) (search.Result, error) {
+	p.Page = min(p.Page, maxSearchPage)
+	res, err := s.Index.Search(c.UserContext(), p.query())
+	if err != nil {
+		return res, err
+	}
+	if last := lastPage(res.Total, p.PerPage); p.Page > last {
+		p.Page = last
+		res, err = s.Index.Search(c.UserContext(), p.query())
+	}
+	return res, err
 }
 
 func (p searchParams) query() search.Query {
@@ -130,7 +200,7 @@ func (p searchParams) url(change func(*searchParams)) string {
 // facetLink is one value of a filter on the results page.
 type facetLink struct {
 	Value    string
-	Count    int // 0 when the engine did not count (search.Result.FacetsUncounted)
+	Count    int    // 0 when the engine did not count (search.Result.FacetsUncounted)
 	URL      string // applies the filter (or removes it when Selected)
 	Selected bool
 }
@@ -169,7 +239,7 @@ type searchData struct {
 func (s *Server) searchPage(c *fiber.Ctx) error {
 	p, err := parseSearchParams(c)
 	if err != nil {
-		return err
+		return err // the error handler calls searchProblemPage
 	}
 	data := searchData{Params: p, Searched: p.Q != "" || p.Type != "" || p.Issuer != "" || p.Year > 0}
 	data.Filtered = p.Type != "" || p.Issuer != "" || p.Year > 0
@@ -178,15 +248,35 @@ func (s *Server) searchPage(c *fiber.Ctx) error {
 	if data.Searched {
 		if s.Index == nil {
 			data.Notice, status = msgSearchDown, fiber.StatusServiceUnavailable
-		} else if res, err := s.Index.Search(c.UserContext(), p.query()); err != nil {
+		} else if res, err := s.runSearch(c, &p); err != nil {
 			s.log.Error("search failed", "err", err)
 			data.Notice, status = msgSearchDown, fiber.StatusServiceUnavailable
 		} else {
 			labelSections(res.Hits)
+			data.Params = p
 			data.Result = res
 			s.fillSearchNav(&data)
 		}
 	}
+	return s.renderSearch(c, status, data)
+}
+
+// searchProblemPage answers a request for /tim-kiem that failed before a
+// search ran (an invalid parameter, or the search rate limit's 429): the
+// results page with the form holding what was typed (cut to the limit),
+// and the problem's message once. The error handler calls it for every
+// Problem on /tim-kiem; it returns an error only if rendering fails.
+func (s *Server) searchProblemPage(c *fiber.Ctx, prob *Problem) error {
+	p, _ := parseSearchParams(c)
+	data := searchData{Params: p, Notice: prob.Message}
+	data.Filtered = p.Type != "" || p.Issuer != "" || p.Year > 0
+	data.ClearURL = p.url(func(q *searchParams) { q.Type, q.Issuer, q.Year = "", "", 0 })
+	return s.renderSearch(c, prob.Status, data)
+}
+
+// renderSearch renders pages/search.html for data with status.
+func (s *Server) renderSearch(c *fiber.Ctx, status int, data searchData) error {
+	p := data.Params
 	title := "Tìm kiếm"
 	if p.Q != "" {
 		title = "Kết quả tìm kiếm: " + p.Q
@@ -240,8 +330,8 @@ func (s *Server) fillSearchNav(d *searchData) {
 	}
 	total := d.Result.Total
 	pages := (total + p.PerPage - 1) / p.PerPage
-	if pages > 100 {
-		pages = 100
+	if pages > maxSearchPage {
+		pages = maxSearchPage
 	}
 	if len(d.Result.Hits) > 0 {
 		d.First = (p.Page-1)*p.PerPage + 1
@@ -310,11 +400,12 @@ func (s *Server) searchAPI(c *fiber.Ctx) error {
 	if s.Index == nil {
 		return &Problem{Status: fiber.StatusServiceUnavailable, Message: msgSearchDown}
 	}
-	res, err := s.Index.Search(c.UserContext(), p.query())
+	res, err := s.runSearch(c, &p)
 	if err != nil {
 		s.log.Error("search failed", "err", err)
 		return &Problem{Status: fiber.StatusServiceUnavailable, Message: msgSearchDown}
 	}
+	out.Page = p.Page
 	out.Total, out.TookMS, out.FacetsUncounted = res.Total, res.Took.Milliseconds(), res.FacetsUncounted
 	labelSections(res.Hits)
 	for _, h := range res.Hits {
