@@ -77,6 +77,9 @@ type campaignFormData struct {
 	Message string
 	Notice  string
 	Preview template.HTML
+	// MaxCoverBytes is press.MaxCoverBytes, for the editor's script that
+	// refuses a larger file before the form is sent.
+	MaxCoverBytes int
 }
 
 func formFromCampaign(cp store.Campaign) campaignFormData {
@@ -89,6 +92,7 @@ func formFromCampaign(cp store.Campaign) campaignFormData {
 
 func (h *admin) renderCampaignForm(c *fiber.Ctx, status int, d campaignFormData) error {
 	d.Staff = principal(c)
+	d.MaxCoverBytes = press.MaxCoverBytes
 	if d.Campaign != nil {
 		d.Public = d.Campaign.Public(h.Press.Now())
 	}

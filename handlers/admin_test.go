@@ -963,3 +963,48 @@ func TestCoverNameOfNoStoredFileHTTP(t *testing.T) {
 		t.Fatalf("%d campaigns saved", len(list))
 	}
 }
+
+// TestEditorGuardsTheCoverSize: the editor says the cover limit (5 MB),
+// accepts only the three image types, and carries the limit for its own
+// script (served from this site) that refuses a larger file before the
+// form is sent; a cover over 5 MB that does reach the server (up to the
+// app's body limit) is refused on its field with everything typed kept.
+func TestEditorGuardsTheCoverSize(t *testing.T) {
+	e := newPressEnv(t)
+	b := e.browser()
+	b.login("lan", pressPassword)
+	_, body := b.get("/quan-tri/chien-dich/moi")
+	doc := parseHTML(t, body)
+	in := doc.Find(`input#cover[type="file"]`)
+	if accept, _ := in.Attr("accept"); accept != "image/jpeg,image/png,image/webp" {
+		t.Errorf("accept = %q", accept)
+	}
+	if max, _ := in.Attr("data-max-bytes"); max != strconv.Itoa(press.MaxCoverBytes) {
+		t.Errorf("data-max-bytes = %q, want %d", max, press.MaxCoverBytes)
+	}
+	if id, _ := in.Attr("data-error-id"); id == "" || doc.Find("#"+id).Length() != 1 {
+		t.Errorf("no element for the script's message (data-error-id %q)", id)
+	}
+	if hint := doc.Find("#goi-y-cover").Text(); !strings.Contains(hint, "tối đa 5 MB") {
+		t.Errorf("hint %q does not state the limit", hint)
+	}
+	src, ok := doc.Find(`script[src*="admin-editor"]`).Attr("src")
+	if !ok || !strings.HasPrefix(src, "/") || strings.HasPrefix(src, "//") {
+		t.Fatalf("editor script missing or not ours: %q", src)
+	}
+	resp, js := b.get(src)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Type"), "javascript") ||
+		!strings.Contains(js, "data-max-bytes") || !strings.Contains(js, "ảnh bìa tối đa") {
+		t.Fatalf("editor script: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+
+	big := append(photo(t), bytes.Repeat([]byte{0}, press.MaxCoverBytes)...)
+	resp, body = b.postMultipart("/quan-tri/chien-dich", url.Values{
+		"title": {"Bài có ảnh quá nặng"}, "summary": {"Tóm tắt giữ lại"}, "body": {"Nội dung **dài** giữ lại."}, "status": {"draft"}, "action": {"save"},
+	}, big)
+	doc = parseHTML(t, body)
+	if resp.StatusCode != http.StatusUnprocessableEntity || doc.Find("#loi-cover").Text() != "Ảnh bìa không được lớn quá 5 MB." ||
+		doc.Find("#body").Text() != "Nội dung **dài** giữ lại." || doc.Find("#summary").Text() != "Tóm tắt giữ lại" {
+		t.Fatalf("cover over 5 MB: %d\n%s", resp.StatusCode, body)
+	}
+}
