@@ -402,6 +402,36 @@ func phraseQ(field string, terms []string, boost float64) query.Query {
 	return q
 }
 
+// wordQ matches one free word: exact or folded, in the title, the
+// catalogue facts or the body; one typo forgiven when t.Typo.
+func wordQ(t Term) query.Query {
+	alts := []query.Query{
+		termQ(fTitleX, t.Exact, boostTitleExact),
+		termQ(fTitleF, t.Fold, boostTitleFold),
+		termQ(fMetaX, t.Exact, boostMetaExact),
+		termQ(fMetaF, t.Fold, boostMetaFold),
+		termQ(fBodyX, t.Exact, boostBodyExact),
+		termQ(fBodyF, t.Fold, boostBodyFold),
+	}
+	if t.Typo {
+		alts = append(alts, fuzzyQ(fTitleF, t.Fold, boostFuzzy), fuzzyQ(fBodyF, t.Fold, boostFuzzy))
+	}
+	return bleve.NewDisjunctionQuery(alts...)
+}
+
+// phraseAnyQ matches the words of ph standing together, exact or folded,
+// in any text field.
+func phraseAnyQ(ph []Term) query.Query {
+	ex, fo := make([]string, len(ph)), make([]string, len(ph))
+	for i, t := range ph {
+		ex[i], fo[i] = t.Exact, t.Fold
+	}
+	return bleve.NewDisjunctionQuery(
+		phraseQ(fTitleX, ex, boostPhraseX*2), phraseQ(fTitleF, fo, boostPhraseF*2),
+		phraseQ(fMetaX, ex, boostPhraseX), phraseQ(fMetaF, fo, boostPhraseF),
+		phraseQ(fBodyX, ex, boostPhraseX), phraseQ(fBodyF, fo, boostPhraseF))
+}
+
 // bleveQuery builds the engine query for p: every word required (exact or
 // folded, in the title, the catalogue facts or the body; one typo forgiven
 // in the words marked Term.Typo, which the index does not hold), every
@@ -422,28 +452,21 @@ func bleveQuery(p Parsed) *query.BooleanQuery {
 				termQ(fTitleF, t.Fold, boostNumberPart), termQ(fMetaF, t.Fold, boostNumberPart), termQ(fBodyF, t.Fold, boostNumberPart)))
 			continue
 		}
-		alts := []query.Query{
-			termQ(fTitleX, t.Exact, boostTitleExact),
-			termQ(fTitleF, t.Fold, boostTitleFold),
-			termQ(fMetaX, t.Exact, boostMetaExact),
-			termQ(fMetaF, t.Fold, boostMetaFold),
-			termQ(fBodyX, t.Exact, boostBodyExact),
-			termQ(fBodyF, t.Fold, boostBodyFold),
-		}
-		if t.Typo {
-			alts = append(alts, fuzzyQ(fTitleF, t.Fold, boostFuzzy), fuzzyQ(fBodyF, t.Fold, boostFuzzy))
+		must = append(must, wordQ(t))
+	}
+	for _, g := range p.Synonyms {
+		var alts []query.Query
+		for _, alt := range g.Alts {
+			if len(alt) == 1 {
+				alts = append(alts, wordQ(alt[0]))
+			} else {
+				alts = append(alts, phraseAnyQ(alt))
+			}
 		}
 		must = append(must, bleve.NewDisjunctionQuery(alts...))
 	}
 	for _, ph := range p.Phrases {
-		ex, fo := make([]string, len(ph)), make([]string, len(ph))
-		for i, t := range ph {
-			ex[i], fo[i] = t.Exact, t.Fold
-		}
-		must = append(must, bleve.NewDisjunctionQuery(
-			phraseQ(fTitleX, ex, boostPhraseX*2), phraseQ(fTitleF, fo, boostPhraseF*2),
-			phraseQ(fMetaX, ex, boostPhraseX), phraseQ(fMetaF, fo, boostPhraseF),
-			phraseQ(fBodyX, ex, boostPhraseX), phraseQ(fBodyF, fo, boostPhraseF)))
+		must = append(must, phraseAnyQ(ph))
 	}
 	var should []query.Query
 	for _, k := range p.Numbers {

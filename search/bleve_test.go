@@ -135,3 +135,30 @@ func TestNumberPrefixes(t *testing.T) {
 		}
 	}
 }
+
+// TestSynonymList: the shipped list parses, and a query word that is a
+// member becomes a group whose alternatives are the other members.
+func TestSynonymList(t *testing.T) {
+	l := loadSynonyms()
+	if len(l.classes) < 5 {
+		t.Fatalf("synonym classes: %d", len(l.classes))
+	}
+	p := Parse("điều trị metadon")
+	if len(p.Terms) != 2 || len(p.Synonyms) != 1 {
+		t.Fatalf("Parse: %+v", p)
+	}
+	var alts []string
+	for _, a := range p.Synonyms[0].Alts {
+		alts = append(alts, foldsText(a))
+	}
+	if alts[0] != "metadon" || !slices.Contains(alts, "methadone") || !slices.Contains(alts, "me ta don") {
+		t.Errorf("alternatives %v", alts)
+	}
+	// Longest member first; parts of numbers are never synonyms.
+	if p := Parse("ma túy đá"); len(p.Synonyms) != 1 || len(p.Synonyms[0].Alts[0]) != 3 || len(p.Terms) != 0 {
+		t.Errorf("ma túy đá: %+v", p)
+	}
+	if m := meiliSynonyms(); !slices.Contains(m["metadon"], "methadone") || !slices.Contains(m["methadone"], "me ta don") {
+		t.Errorf("meilisearch synonyms: %v", m)
+	}
+}

@@ -118,6 +118,11 @@ func fixtures() []Doc {
 		// HTML-looking text must come back escaped.
 		{Slug: "fx-html", Type: "Bài viết", Year: 2023, Title: "Cảnh báo <script> độc hại trong tin nhắn lừa đảo", URL: "/bai-viet/fx-html",
 			Sections: []Section{{Anchor: "p1", Text: "Đừng bấm vào <b>liên kết</b> & đừng cài ứng dụng lạ."}}},
+		// Synonyms and other spellings (data/synonyms.txt).
+		{Slug: "fx-heroin-vi", Type: "Bài viết", Year: 2022, Title: "Tác hại của chất dạng thuốc phiện", URL: "/bai-viet/fx-heroin-vi",
+			Sections: []Section{{Anchor: "p1", Text: "Hê-rô-in rất độc. Ma túy không quý như đá quý."}}},
+		{Slug: "fx-heroin-en", Type: "Bài viết", Year: 2022, Title: "Những chất bị cấm", URL: "/bai-viet/fx-heroin-en",
+			Sections: []Section{{Anchor: "p1", Text: "Heroin và methamphetamine là chất bị cấm."}}},
 	}
 }
 

@@ -82,6 +82,7 @@ func meiliSettings() *meilisearch.Settings {
 		SearchableAttributes: []string{"title_x", "title_f", "all_x", "all_f"},
 		FilterableAttributes: []string{"type", "issuer", "year", "number_key", "number_pre", "refs", "type_fold", "number_num", "slug"},
 		SortableAttributes:   []string{"year", "slug"},
+		Synonyms:             meiliSynonyms(),
 		DisplayedAttributes:  []string{"slug", "src", "hash"},
 		RankingRules:         []string{"words", "typo", "proximity", "attribute", "exactness", "sort", "slug:asc"},
 		TypoTolerance: &meilisearch.TypoTolerance{
@@ -268,6 +269,11 @@ func meiliText(p Parsed) string {
 	var parts []string
 	for _, t := range p.Terms {
 		parts = append(parts, t.Fold)
+	}
+	for _, g := range p.Synonyms {
+		// The words as typed; Meilisearch's synonyms (meiliSettings, the same
+		// list) find the other members.
+		parts = append(parts, foldsText(g.Alts[0]))
 	}
 	for _, ph := range p.Phrases {
 		w := make([]string, len(ph))

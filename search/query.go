@@ -86,13 +86,19 @@ type Parsed struct {
 	Numbers []string
 	// TypeNumbers are type-and-number references ("quyết định 424").
 	TypeNumbers []TypeNumber
+	// Synonyms are free words that have synonyms or other spellings
+	// (data/synonyms.txt): each group is required, any alternative matching.
+	// Their words are not in Terms.
+	Synonyms []Synonym
 	// Typos is set by an engine that forgave typos for this query; the
 	// highlighter then also marks words one edit away from a query word.
 	Typos bool
 }
 
 // Empty reports whether p has nothing to search for.
-func (p Parsed) Empty() bool { return len(p.Terms) == 0 && len(p.Phrases) == 0 }
+func (p Parsed) Empty() bool {
+	return len(p.Terms) == 0 && len(p.Phrases) == 0 && len(p.Synonyms) == 0
+}
 
 // typoMarked reports whether an engine marked single words as typos (see
 // Term.Typo); when none is marked, Typos applies to every fuzzy word.
@@ -115,11 +121,20 @@ func (p Parsed) hasFuzzy() bool {
 	return false
 }
 
-// AllTerms returns the free words and the words of the phrases.
+// AllTerms returns the free words, the words of the phrases, the words of
+// each synonym group as typed and its one-word alternatives (the words of a
+// longer alternative, such as "mê ta đôn", are too common alone to mark).
 func (p Parsed) AllTerms() []Term {
 	out := append([]Term(nil), p.Terms...)
 	for _, ph := range p.Phrases {
 		out = append(out, ph...)
+	}
+	for _, g := range p.Synonyms {
+		for i, alt := range g.Alts {
+			if i == 0 || len(alt) == 1 {
+				out = append(out, alt...)
+			}
+		}
 	}
 	return out
 }
@@ -271,6 +286,7 @@ func Parse(text string) Parsed {
 		}
 		p.Terms = append(p.Terms, t)
 	}
+	p.Terms, p.Synonyms = loadSynonyms().apply(p.Terms)
 	return p
 }
 
