@@ -9,11 +9,14 @@ import (
 	"image/color"
 	"image/jpeg"
 	"io"
+	"io/fs"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -48,6 +51,8 @@ func (c *testClock) Add(d time.Duration) {
 // Bleve index in a temporary directory, with an injected clock.
 type pressEnv struct {
 	t      testing.TB
+	dir    string      // the data directory (database, index, media)
+	logs   *syncBuffer // everything the app and the office logged
 	app    *fiber.App
 	db     *store.DB
 	idx    *search.Bleve
@@ -80,8 +85,10 @@ func newPressEnv(t testing.TB, opts ...func(*Deps)) *pressEnv {
 		t.Fatal(err)
 	}
 	clk := &testClock{t: time.Date(2026, 6, 20, 1, 0, 0, 0, time.UTC)} // 08:00 in Vietnam
+	logs := &syncBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	office, err := press.New(press.Config{DB: db, Index: idx, Limiter: ratelimit.NewMemory(), Now: clk.Now,
-		MediaDir: filepath.Join(dir, "media")})
+		MediaDir: filepath.Join(dir, "media"), Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +102,7 @@ func newPressEnv(t testing.TB, opts ...func(*Deps)) *pressEnv {
 		}
 	}
 	deps := Deps{Library: lib, Index: idx, Store: db, Now: clk.Now, Secret: []byte("test-secret-0123456789abcdef"),
-		DataDir: dir, Press: office}
+		DataDir: dir, Press: office, Logger: logger}
 	for _, o := range opts {
 		o(&deps)
 	}
@@ -103,7 +110,25 @@ func newPressEnv(t testing.TB, opts ...func(*Deps)) *pressEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &pressEnv{t: t, app: app, db: db, idx: idx, office: office, clk: clk}
+	return &pressEnv{t: t, dir: dir, logs: logs, app: app, db: db, idx: idx, office: office, clk: clk}
+}
+
+// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // browser is one client: its cookie jar and the CSRF token of the last form
@@ -1006,5 +1031,138 @@ func TestEditorGuardsTheCoverSize(t *testing.T) {
 	if resp.StatusCode != http.StatusUnprocessableEntity || doc.Find("#loi-cover").Text() != "Ảnh bìa không được lớn quá 5 MB." ||
 		doc.Find("#body").Text() != "Nội dung **dài** giữ lại." || doc.Find("#summary").Text() != "Tóm tắt giữ lại" {
 		t.Fatalf("cover over 5 MB: %d\n%s", resp.StatusCode, body)
+	}
+}
+
+// TestPressKeepsNoSecretsOrAddresses: a whole press-office session from a
+// client behind a trusted proxy (its address in X-Forwarded-For, a user
+// agent, a referrer): failed logins (a wrong password; a password typed
+// into the username field), throttling, a login, a campaign, a preview,
+// the audit log, logout. Afterwards no password, session token, client
+// address, user agent or referrer is in the logs, in any file of the data
+// directory (database and WAL included) or in any admin page shown.
+func TestPressKeepsNoSecretsOrAddresses(t *testing.T) {
+	const (
+		addr      = "203.0.113.77"
+		agent     = "PortalTestUA/9.9 (Linux; Android 14)"
+		referrer  = "https://referrer.example/trang-truoc"
+		wrongPass = "Mật khẩu sai-QX7"
+		typedPass = "matkhaunhamcho-zq81"
+	)
+	e := newPressEnv(t, func(d *Deps) { d.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/32")} })
+	var pages strings.Builder
+	var tokens []string
+	do := func(b *browser, req *http.Request) (*http.Response, string) {
+		req.Header.Set("X-Forwarded-For", addr)
+		req.Header.Set("User-Agent", agent)
+		req.Header.Set("Referer", referrer)
+		resp, body := b.do(req)
+		pages.WriteString(body)
+		if tok := b.cookies[sessionCookie]; tok != "" {
+			tokens = append(tokens, tok)
+		}
+		return resp, body
+	}
+	get := func(b *browser, target string) (*http.Response, string) {
+		return do(b, httptest.NewRequest(http.MethodGet, target, nil))
+	}
+	post := func(b *browser, target string, form url.Values) (*http.Response, string) {
+		form.Set("_csrf", b.csrf)
+		req := httptest.NewRequest(http.MethodPost, target, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return do(b, req)
+	}
+
+	b := e.browser()
+	get(b, loginPath)
+	if resp, _ := post(b, loginPath, url.Values{"username": {"lan"}, "password": {wrongPass}}); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("wrong password: %d", resp.StatusCode)
+	}
+	post(b, loginPath, url.Values{"username": {typedPass}, "password": {"x"}})
+	for i := 0; i < press.DefaultAccountLimit.Rate; i++ {
+		post(b, loginPath, url.Values{"username": {"hung"}, "password": {wrongPass}})
+	}
+	if resp, body := post(b, loginPath, url.Values{"username": {"lan"}, "password": {pressPassword}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login: %d\n%s", resp.StatusCode, body)
+	}
+	get(b, "/quan-tri/chien-dich/moi")
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for k, v := range map[string]string{"_csrf": b.csrf, "title": "Bài kiểm tra riêng tư", "body": "Nội dung.", "status": "published", "action": "save"} {
+		w.WriteField(k, v)
+	}
+	w.Close()
+	req := httptest.NewRequest(http.MethodPost, "/quan-tri/chien-dich", &buf)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	if resp, body := do(b, req); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("publish: %d\n%s", resp.StatusCode, body)
+	}
+	get(b, "/quan-tri/chien-dich")
+	get(b, "/quan-tri/chien-dich/1/xem-truoc")
+	adm := e.browser()
+	get(adm, loginPath)
+	post(adm, loginPath, url.Values{"username": {"quantri"}, "password": {adminPassword}})
+	if resp, body := get(adm, "/quan-tri/nhat-ky"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Đăng nhập") {
+		t.Fatalf("audit page: %d", resp.StatusCode)
+	}
+	get(b, "/quan-tri/chien-dich")
+	post(b, logoutPath, url.Values{})
+	if len(tokens) < 2 {
+		t.Fatalf("saw %d session tokens", len(tokens))
+	}
+
+	secrets := map[string]string{"press password": pressPassword, "admin password": adminPassword,
+		"wrong password": wrongPass, "password typed as username": typedPass,
+		"client address": addr, "user agent": agent, "referrer": "referrer.example"}
+	for i, tok := range tokens {
+		secrets["session token "+strconv.Itoa(i)] = tok
+	}
+	files := map[string][]byte{}
+	err := filepath.WalkDir(e.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		files[p] = b
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The search is meaningful: what was stored can be found in the files.
+	found := false
+	for _, b := range files {
+		found = found || bytes.Contains(b, []byte("Bài kiểm tra riêng tư"))
+	}
+	if !found {
+		t.Fatalf("the campaign title is in none of the %d files of the data directory", len(files))
+	}
+	logs := e.logs.String()
+	for what, secret := range secrets {
+		if strings.Contains(logs, secret) {
+			t.Errorf("%s in the logs:\n%s", what, logs)
+		}
+		// The login form shows back the username typed, to the person who
+		// typed it, in that one no-store response; nowhere else.
+		if strings.Contains(pages.String(), secret) && what != "password typed as username" {
+			t.Errorf("%s in an admin page", what)
+		}
+		for p, b := range files {
+			if bytes.Contains(b, []byte(secret)) {
+				t.Errorf("%s in %s", what, p)
+			}
+		}
+	}
+	// The audit log holds usernames and actions only.
+	entries, err := e.office.Audit(context.Background(), 0, 100)
+	if err != nil || len(entries) == 0 {
+		t.Fatalf("audit: %v", err)
+	}
+	for _, en := range entries {
+		for what, secret := range secrets {
+			if strings.Contains(en.Actor+en.Action+en.Target, secret) {
+				t.Errorf("%s in audit entry %+v", what, en)
+			}
+		}
 	}
 }

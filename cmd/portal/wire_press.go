@@ -27,8 +27,9 @@ import (
 // Login attempts are counted by deps.Limiter when startIntake set one, else
 // in Redis when REDIS_URL is set (shared by every instance, atomic GCRA),
 // with the in-process limiter taking over while Redis is unreachable; else
-// in process. cfg.LimitLogin bounds both
-// the attempts per account and per client key.
+// in process. cfg.LimitLogin bounds both the failed attempts per account
+// and per client key (a successful login gives back what it reserved; see
+// press.Office.Login).
 func startPress(ctx context.Context, cfg Config, deps *handlers.Deps, db *store.DB, log *slog.Logger) (stop func(context.Context) error, err error) {
 	// The limiter startIntake built (Redis with the in-process fallback)
 	// is shared when there is one; else one of our own.
