@@ -23,6 +23,9 @@ const (
 	csrfCookie   = "csrf_"
 	csrfLocal    = "csrf"
 	csrfLifetime = 12 * time.Hour
+	// csrfFailureLocal is the c.Locals key of a route's own answer to a
+	// failed CSRF check (a fiber.Handler); see the ErrorHandler.
+	csrfFailureLocal = "csrf-failure"
 )
 
 func (s *Server) csrfMiddleware() fiber.Handler {
@@ -42,6 +45,11 @@ func (s *Server) csrfMiddleware() fiber.Handler {
 		Storage:      st,
 		ContextKey:   csrfLocal,
 		ErrorHandler: func(c *fiber.Ctx, err error) error {
+			// A route may answer a failed check itself (the intake forms
+			// show the form again with what was typed): handlers/intake_csrf.go.
+			if h, ok := c.Locals(csrfFailureLocal).(fiber.Handler); ok && h != nil {
+				return h(c)
+			}
 			return &Problem{Status: fiber.StatusForbidden, Message: "Biểu mẫu đã hết hạn hoặc không hợp lệ. " +
 				"Vui lòng quay lại trang trước, sao chép nội dung bạn đã viết, tải lại trang rồi dán và gửi lại."}
 		},

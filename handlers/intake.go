@@ -34,6 +34,7 @@ const (
 	msgInvalidInput   = "Dữ liệu chưa hợp lệ."
 	msgReceiptUnknown = "Không tìm thấy tin nào với mã tiếp nhận này. Hãy kiểm tra lại 16 chữ số."
 	msgReceiptFormat  = "Mã tiếp nhận phải gồm đúng 16 chữ số, ví dụ 1234 5678 9012 3456."
+	msgCSRFRetry      = "Chưa gửi được vì phiên làm việc của biểu mẫu đã hết hạn hoặc không hợp lệ. Những gì bạn đã nhập vẫn còn dưới đây: hãy kiểm tra lại rồi bấm “%s” lần nữa."
 	msgNotJSON        = "Dữ liệu phải được gửi dưới dạng JSON, với tiêu đề Content-Type: application/json."
 	msgCrossSite      = "Không nhận yêu cầu gửi từ trang web khác. Vui lòng gửi trực tiếp trên cổng thông tin."
 )
@@ -44,19 +45,24 @@ const (
 // checks its body size, then the client's rate limit, then (forms) the
 // CSRF token. No route here logs anything about the request.
 func (s *Server) registerIntake(app *fiber.App) {
-	tips := s.rateLimit(scopeTips, s.Limits.Tips)
-	enquiries := s.rateLimit(scopeEnquiries, s.Limits.Enquiries)
+	tips := s.submissionLimit(scopeTips, s.Limits.Tips, nil)
+	enquiries := s.submissionLimit(scopeEnquiries, s.Limits.Enquiries, nil)
 	status := s.rateLimit(scopeStatus, s.Limits.Status)
 	form := limitBody(intakeFormBodyLimit)
 	api := limitBody(intakeAPIBodyLimit)
 
+	// The forms: a 429 or a failed CSRF check shows the same form again
+	// with what was typed (submissionLimit, intakeCSRF).
 	app.Get("/tin-bao", s.csrf, s.tipPage)
-	app.Post("/tin-bao", intakeNoStore, form, tips, s.csrf, s.tipSubmit)
+	app.Post("/tin-bao", intakeNoStore, form,
+		s.submissionLimit(scopeTips, s.Limits.Tips, s.tipAgain), s.intakeCSRF(s.tipAgain, "Gửi tin báo"), s.tipSubmit)
 	app.Get("/cai-nghien", s.rehabGuide)
 	app.Get("/cai-nghien/dang-ky", s.csrf, s.enquiryPage)
-	app.Post("/cai-nghien/dang-ky", intakeNoStore, form, enquiries, s.csrf, s.enquirySubmit)
+	app.Post("/cai-nghien/dang-ky", intakeNoStore, form,
+		s.submissionLimit(scopeEnquiries, s.Limits.Enquiries, s.enquiryAgain), s.intakeCSRF(s.enquiryAgain, "Gửi đăng ký"), s.enquirySubmit)
 	app.Get("/tra-cuu", s.csrf, s.statusPage)
-	app.Post("/tra-cuu", intakeNoStore, form, status, s.csrf, s.statusSubmit)
+	app.Post("/tra-cuu", intakeNoStore, form,
+		s.limitEach(scopeStatus, s.Limits.Status, s.statusAgain), s.intakeCSRF(s.statusAgain, "Tra cứu"), s.statusSubmit)
 
 	app.Get("/api/v1/form-options", s.apiFormOptions)
 	app.Post("/api/v1/tips", intakeNoStore, api, s.apiGuard, tips, s.apiTip)

@@ -57,11 +57,20 @@ func (s *Server) apiTip(c *fiber.Ctx) error {
 	}
 	in, err := intake.DecodeTip(c.Body())
 	if err != nil {
+		if stop, cerr := s.charge(c, false); stop { // malformed bodies count
+			return cerr
+		}
 		return decodeProblem(err)
 	}
 	tip, fe := s.Intake.Catalog().ValidateTip(in)
 	if fe != nil {
+		if stop, err := s.charge(c, true); stop {
+			return err
+		}
 		return &Problem{Status: fiber.StatusUnprocessableEntity, Message: msgInvalidInput, Fields: fe}
+	}
+	if stop, err := s.charge(c, false); stop {
+		return err
 	}
 	r, err := s.Intake.SubmitTip(c.UserContext(), tip)
 	if err != nil {
@@ -78,11 +87,20 @@ func (s *Server) apiEnquiry(c *fiber.Ctx) error {
 	}
 	in, err := intake.DecodeEnquiry(c.Body())
 	if err != nil {
+		if stop, cerr := s.charge(c, false); stop { // malformed bodies count
+			return cerr
+		}
 		return decodeProblem(err)
 	}
 	e, fe := s.Intake.Catalog().ValidateEnquiry(in)
 	if fe != nil {
+		if stop, err := s.charge(c, true); stop {
+			return err
+		}
 		return &Problem{Status: fiber.StatusUnprocessableEntity, Message: msgInvalidInput, Fields: fe}
+	}
+	if stop, err := s.charge(c, false); stop {
+		return err
 	}
 	r, err := s.Intake.SubmitEnquiry(c.UserContext(), e)
 	if err != nil {

@@ -46,6 +46,16 @@ func (s *Server) renderEnquiryForm(c *fiber.Ctx, status int, values map[string]s
 	})
 }
 
+// enquiryAgain shows the enquiry form again with what was posted and msg
+// (after a 429 or a failed CSRF check); it stores nothing.
+func (s *Server) enquiryAgain(c *fiber.Ctx, status int, msg string) error {
+	if err := s.intakeAvailable(); err != nil {
+		return err
+	}
+	v := formValues(c, enquiryFields...)
+	return s.renderEnquiryForm(c, status, v, v[intake.FieldConsent] != "", nil, msg)
+}
+
 // enquirySubmit validates the posted enquiry; on error the form comes back
 // with messages and values, else the enquiry is committed and the receipt
 // shown.
@@ -56,6 +66,9 @@ func (s *Server) enquirySubmit(c *fiber.Ctx) error {
 	v := formValues(c, enquiryFields...)
 	consent := v[intake.FieldConsent] != ""
 	if honeypotFilled(c) {
+		if stop, err := s.charge(c, false); stop {
+			return err
+		}
 		return s.renderEnquiryForm(c, fiber.StatusUnprocessableEntity, v, consent, nil, msgHoneypot)
 	}
 	e, fe := s.Intake.Catalog().ValidateEnquiry(intake.EnquiryInput{
@@ -65,7 +78,13 @@ func (s *Server) enquirySubmit(c *fiber.Ctx) error {
 		Message: v[intake.FieldMessage], Consent: consent,
 	})
 	if fe != nil {
+		if stop, err := s.charge(c, true); stop {
+			return err
+		}
 		return s.renderEnquiryForm(c, fiber.StatusUnprocessableEntity, v, consent, fe, "")
+	}
+	if stop, err := s.charge(c, false); stop {
+		return err
 	}
 	r, err := s.Intake.SubmitEnquiry(c.UserContext(), e)
 	if err != nil {

@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"github.com/thaibinh-pcmt/portal/intake"
 	"github.com/thaibinh-pcmt/portal/queue"
@@ -132,5 +135,158 @@ func TestAPIRefusesCrossSiteRequests(t *testing.T) {
 	}
 	if !sameOrigin("http://example.com", "http://example.com:80") || !sameOrigin("HTTPS://Portal.example", "https://portal.example:443") {
 		t.Error("default ports or case make origins differ")
+	}
+}
+
+// postFormWith posts v to path with the given CSRF cookie and token.
+func (e *intakeEnv) postFormWith(t *testing.T, path string, v url.Values, cookie *http.Cookie, token string) (*http.Response, *goquery.Document) {
+	t.Helper()
+	v.Set("_csrf", token)
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(v.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if cookie != nil {
+		req.AddCookie(cookie)
+	}
+	resp, body := e.do(t, req)
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, doc
+}
+
+// TestFormKeepsTextWhenLimited: after the tip limit, the form comes back
+// with everything typed, the Vietnamese message and Retry-After (QA: the
+// generic error page, text lost). Invalid submissions do not use up the
+// budget, unless they come in a flood.
+func TestFormKeepsTextWhenLimited(t *testing.T) {
+	for _, engine := range []string{"memory", "redis"} {
+		t.Run(engine, func(t *testing.T) {
+			o := intakeOpts{limits: Limits{Tips: ratelimit.Limit{Rate: 2, Period: time.Hour}, Enquiries: ratelimit.Limit{Rate: 1, Period: time.Hour}}}
+			if engine == "redis" {
+				o.limiter, _, _ = testRedisLimiter(t)
+			}
+			e := newIntakeEnv(t, o)
+			cookie, token := e.formSession(t, "/tin-bao")
+			// Mistakes do not count: 5 short descriptions, then 2 tips.
+			for i := 0; i < 5; i++ {
+				resp, _ := e.postFormWith(t, "/tin-bao", url.Values{"category": {"mua-ban"}, "area": {"khac"}, "description": {"ngắn"}}, cookie, token)
+				if resp.StatusCode != 422 {
+					t.Fatalf("invalid %d: %d", i, resp.StatusCode)
+				}
+			}
+			valid := url.Values{"category": {"mua-ban"}, "area": {"khac"}, "description": {"Có người bán ma túy ở đầu ngõ mỗi tối, giao tận nơi."}}
+			for i := 0; i < 2; i++ {
+				if resp, _ := e.postFormWith(t, "/tin-bao", valid, cookie, token); resp.StatusCode != 200 {
+					t.Fatalf("tip %d: %d", i, resp.StatusCode)
+				}
+			}
+			typed := url.Values{"category": {"trong-cay"}, "area": {"khac"},
+				"description": {"Vườn sau nhà có trồng cây thuốc phiện <khoảng 30 cây> & có chó dữ."}, "occurred_at": {"sáng Chủ nhật"}, "location_detail": {"ngõ 5‹nhà 3 bên trái"}}
+			resp, doc := e.postFormWith(t, "/tin-bao", typed, cookie, token)
+			if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
+				t.Fatalf("3rd tip: %d Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+			}
+			if msg := doc.Find("#loi").Text(); !strings.Contains(msg, "Vui lòng thử lại sau") {
+				t.Errorf("429 message %q", msg)
+			}
+			if got := doc.Find("#f-description").Text(); got != typed.Get("description") {
+				t.Errorf("description on the 429 form = %q", got)
+			}
+			if got := doc.Find("#f-location_detail").Text(); got != typed.Get("location_detail") {
+				t.Errorf("location on the 429 form = %q", got)
+			}
+			if got, _ := doc.Find("#f-occurred_at").Attr("value"); got != "sáng Chủ nhật" {
+				t.Errorf("time on the 429 form = %q", got)
+			}
+			if got, _ := doc.Find(`input[name="category"][checked]`).Attr("value"); got != "trong-cay" {
+				t.Errorf("category on the 429 form = %q", got)
+			}
+			if tok, _ := doc.Find(`input[name="_csrf"]`).Attr("value"); tok == "" {
+				t.Error("429 form has no CSRF token")
+			}
+			if n, _ := e.db.CountPendingSubmissions(context.Background()); n != 2 {
+				t.Errorf("outbox holds %d, want 2", n)
+			}
+
+			// A flood of invalid enquiries does count: the budget of
+			// invalid ones is 5 × 1/h; the 6th uses the real unit.
+			cookie, token = e.formSession(t, "/cai-nghien/dang-ky")
+			for i := 0; i < 6; i++ {
+				if resp, _ := e.postFormWith(t, "/cai-nghien/dang-ky", url.Values{"contact_name": {"An"}}, cookie, token); resp.StatusCode != 422 {
+					t.Fatalf("invalid enquiry %d: %d", i, resp.StatusCode)
+				}
+			}
+			enq := url.Values{"relationship": {"ban-than"}, "substance": {"heroin"}, "preferred_form": {"methadone"}, "area": {"khac"},
+				"contact_name": {"Nguyễn Thị Hoa"}, "phone": {"0912 345 678"}, "message": {"Gọi sau 18 giờ"}, "consent": {"on"}}
+			resp, doc = e.postFormWith(t, "/cai-nghien/dang-ky", enq, cookie, token)
+			if resp.StatusCode != 429 {
+				t.Fatalf("enquiry after a flood of invalid ones: %d", resp.StatusCode)
+			}
+			if got, _ := doc.Find("#f-contact_name").Attr("value"); got != "Nguyễn Thị Hoa" {
+				t.Errorf("name on the 429 form = %q", got)
+			}
+			if doc.Find(`input[name="consent"][checked]`).Length() != 1 {
+				t.Error("consent lost on the 429 form")
+			}
+		})
+	}
+}
+
+// TestFormKeepsTextOnCSRFFailure: a forged or expired token shows the same
+// form with what was typed, a fresh token that works, and a message asking
+// to press the button again; status 403, nothing stored.
+func TestFormKeepsTextOnCSRFFailure(t *testing.T) {
+	e := newIntakeEnv(t, intakeOpts{})
+	typed := url.Values{"category": {"mua-ban"}, "area": {"khac"}, "description": {"Có người bán ma túy ở đầu ngõ mỗi tối, giao tận nơi."}}
+	cookie, _ := e.formSession(t, "/tin-bao")
+	for _, tc := range []struct {
+		name   string
+		cookie *http.Cookie
+		token  string
+	}{
+		{"forged token", cookie, "123.abc.def"},
+		{"no cookie", nil, "123.abc.def"},
+		{"expired", &http.Cookie{Name: csrfCookie, Value: "1.x.y"}, "1.x.y"},
+	} {
+		resp, doc := e.postFormWith(t, "/tin-bao", url.Values{"category": typed["category"], "area": typed["area"], "description": typed["description"]}, tc.cookie, tc.token)
+		if resp.StatusCode != 403 {
+			t.Fatalf("%s: %d", tc.name, resp.StatusCode)
+		}
+		if msg := doc.Find("#loi").Text(); !strings.Contains(msg, "bấm “Gửi tin báo” lần nữa") {
+			t.Errorf("%s: message %q", tc.name, msg)
+		}
+		if got := doc.Find("#f-description").Text(); got != typed.Get("description") {
+			t.Errorf("%s: description = %q", tc.name, got)
+		}
+		if n, _ := e.db.CountPendingSubmissions(context.Background()); n != 0 {
+			t.Fatalf("%s: stored %d", tc.name, n)
+		}
+		// The fresh token (field and cookie) lets the person send it.
+		fresh, _ := doc.Find(`input[name="_csrf"]`).Attr("value")
+		var freshCookie *http.Cookie
+		for _, c := range resp.Cookies() {
+			if c.Name == csrfCookie {
+				freshCookie = c
+			}
+		}
+		if fresh == "" || freshCookie == nil || freshCookie.Value != fresh || fresh == tc.token {
+			t.Fatalf("%s: fresh token %q, cookie %v", tc.name, fresh, freshCookie)
+		}
+		if tc.name == "expired" {
+			resp, _ = e.postFormWith(t, "/tin-bao", typed, freshCookie, fresh)
+			if resp.StatusCode != 200 {
+				t.Fatalf("resend with the fresh token: %d", resp.StatusCode)
+			}
+		}
+	}
+	// /tra-cuu and the enquiry form too.
+	resp, doc := e.postFormWith(t, "/tra-cuu", url.Values{"receipt": {"1234 5678 9012 3456"}}, nil, "x")
+	if got, _ := doc.Find("#f-receipt").Attr("value"); resp.StatusCode != 403 || got != "1234 5678 9012 3456" || !strings.Contains(doc.Find("#receipt-error").Text(), "“Tra cứu”") {
+		t.Errorf("tra-cuu CSRF failure: %d %q %q", resp.StatusCode, got, doc.Find("#receipt-error").Text())
+	}
+	resp, doc = e.postFormWith(t, "/cai-nghien/dang-ky", url.Values{"contact_name": {"Trần Văn An"}, "consent": {"on"}}, nil, "x")
+	if got, _ := doc.Find("#f-contact_name").Attr("value"); resp.StatusCode != 403 || got != "Trần Văn An" || doc.Find(`input[name="consent"][checked]`).Length() != 1 {
+		t.Errorf("enquiry CSRF failure: %d %q", resp.StatusCode, got)
 	}
 }

@@ -31,6 +31,17 @@ func (s *Server) statusPage(c *fiber.Ctx) error {
 	return s.render(c, fiber.StatusOK, "tra-cuu", View{Title: statusTitle, Data: statusView{}})
 }
 
+// statusAgain shows the look-up form again with the posted receipt and msg
+// (after a 429 or a failed CSRF check). Unlike the submission forms, every
+// look-up counts against the budget, found or not: it slows guessing.
+func (s *Server) statusAgain(c *fiber.Ctx, status int, msg string) error {
+	if err := s.intakeAvailable(); err != nil {
+		return err
+	}
+	typed := strings.Clone(c.FormValue(intake.FieldReceipt))
+	return s.render(c, status, "tra-cuu", View{Title: statusTitle, Data: statusView{Receipt: typed, Error: msg}})
+}
+
 // statusSubmit looks up the posted receipt.
 func (s *Server) statusSubmit(c *fiber.Ctx) error {
 	if err := s.intakeAvailable(); err != nil {

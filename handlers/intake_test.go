@@ -454,9 +454,11 @@ func TestRateLimitTips(t *testing.T) {
 					t.Errorf("429 message %q", msg)
 				}
 			}
-			// The HTML form answers 429 with a Vietnamese page.
+			// The HTML form answers 429 with a Vietnamese page (a valid
+			// tip: invalid ones do not count, see intake_qa_test.go).
 			cookie, token := e.formSession(t, "/tin-bao")
-			req := httptest.NewRequest(http.MethodPost, "/tin-bao", strings.NewReader(url.Values{"_csrf": {token}}.Encode()))
+			req := httptest.NewRequest(http.MethodPost, "/tin-bao", strings.NewReader(url.Values{"_csrf": {token},
+				"category": {"mua-ban"}, "area": {"khac"}, "description": {"Có người bán ma túy ở đầu ngõ mỗi tối."}}.Encode()))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			req.AddCookie(cookie)
 			resp, body := e.do(t, req)

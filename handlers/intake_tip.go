@@ -31,6 +31,15 @@ func (s *Server) renderTipForm(c *fiber.Ctx, status int, values map[string]strin
 	})
 }
 
+// tipAgain shows the tip-off form again with what was posted and msg (after
+// a 429 or a failed CSRF check); it stores nothing.
+func (s *Server) tipAgain(c *fiber.Ctx, status int, msg string) error {
+	if err := s.intakeAvailable(); err != nil {
+		return err
+	}
+	return s.renderTipForm(c, status, formValues(c, tipFields...), nil, msg)
+}
+
 // tipSubmit validates the posted form; on error it shows the form again
 // with a message at each field and what was typed, else it commits the tip
 // to the outbox and shows the receipt.
@@ -40,6 +49,9 @@ func (s *Server) tipSubmit(c *fiber.Ctx) error {
 	}
 	v := formValues(c, tipFields...)
 	if honeypotFilled(c) {
+		if stop, err := s.charge(c, false); stop {
+			return err
+		}
 		return s.renderTipForm(c, fiber.StatusUnprocessableEntity, v, nil, msgHoneypot)
 	}
 	tip, fe := s.Intake.Catalog().ValidateTip(intake.TipInput{
@@ -47,7 +59,13 @@ func (s *Server) tipSubmit(c *fiber.Ctx) error {
 		OccurredAt: v[intake.FieldOccurredAt], LocationDetail: v[intake.FieldLocationDetail],
 	})
 	if fe != nil {
+		if stop, err := s.charge(c, true); stop {
+			return err
+		}
 		return s.renderTipForm(c, fiber.StatusUnprocessableEntity, v, fe, "")
+	}
+	if stop, err := s.charge(c, false); stop {
+		return err
 	}
 	r, err := s.Intake.SubmitTip(c.UserContext(), tip)
 	if err != nil {

@@ -56,33 +56,123 @@ func (s *Server) registerRateLimits(app *fiber.App) {
 // fallback makes next to impossible) the request is let through and the
 // failure logged without key or address.
 func (s *Server) rateLimit(scope string, l ratelimit.Limit) fiber.Handler {
+	return s.limitEach(scope, l, nil)
+}
+
+// onLimited answers a request over its limit on an HTML form route: it
+// shows the same form again with what was typed and msg (which says when
+// to try again), with the given status (429). Retry-After and a CSRF token
+// for the page are already set.
+type onLimited func(c *fiber.Ctx, status int, msg string) error
+
+// limitEach is rateLimit where a 429 on an HTML form is answered by
+// limited (when not nil): every request counts, as for receipt look-ups,
+// where failures must count to slow guessing.
+func (s *Server) limitEach(scope string, l ratelimit.Limit, limited onLimited) fiber.Handler {
 	if s.Limiter == nil || l.Rate <= 0 {
 		return func(c *fiber.Ctx) error { return c.Next() }
 	}
 	keyer := ratelimit.NewKeyer(s.Secret)
 	return func(c *fiber.Ctx) error {
-		key := keyer.Key(scope, s.clientAddr(c), s.Now())
-		res, err := s.Limiter.Allow(c.UserContext(), key, l)
-		if err != nil {
-			if errors.Is(err, ratelimit.ErrInvalidLimit) {
-				return err // a configuration bug: a logged 500
-			}
-			s.log.Error("rate limiter failed; request let through", "scope", scope, "err", err)
-			return c.Next()
+		if stop, err := s.allow(c, scope, keyer.Key(scope, s.clientAddr(c), s.Now()), l, limited); stop {
+			return err
 		}
-		if res.Allowed {
-			return c.Next()
-		}
-		secs := int(math.Ceil(res.RetryAfter.Seconds()))
-		if secs < 1 {
-			secs = 1
-		}
-		return &Problem{
-			Status:     fiber.StatusTooManyRequests,
-			Message:    strings.Replace(msgTooMany, "%s", vnDuration(secs), 1),
-			RetryAfter: secs,
-		}
+		return c.Next()
 	}
+}
+
+// invalidFactor: a client may send this many times its route's rate of
+// submissions that turn out invalid (a mistake in the form, an expired
+// CSRF token) before they start to count against the route's budget.
+const invalidFactor = 5
+
+// localCharge is the c.Locals key of the charge function a submission
+// route's handler calls (see submissionLimit and s.charge).
+const localCharge = "ratelimit-charge"
+
+type chargeFunc func(invalid bool) (stop bool, err error)
+
+// submissionLimit limits the submissions of one route (tips, enquiries)
+// per client, counting what deserves to count: it takes nothing itself
+// but lets the handler decide once it knows what the request is
+// (s.charge). An accepted submission, a malformed body or a honeypot hit
+// takes one unit of the route's budget l. An invalid submission (field
+// errors, a failed CSRF check) takes one unit of a separate budget,
+// "<scope>-invalid", of invalidFactor × l; only beyond that does it take
+// from l too. So a person who makes a mistake does not use up the budget,
+// while a flood of junk still does. Each decision is one atomic Allow, so
+// parallel requests cannot exceed either budget. Over the limit, the form
+// routes re-render the form through limited (what was typed, the message
+// saying when to try again, 429 and Retry-After); the API (limited nil)
+// answers the JSON 429.
+func (s *Server) submissionLimit(scope string, l ratelimit.Limit, limited onLimited) fiber.Handler {
+	if s.Limiter == nil || l.Rate <= 0 {
+		return func(c *fiber.Ctx) error { return c.Next() }
+	}
+	keyer := ratelimit.NewKeyer(s.Secret)
+	invalidLimit := ratelimit.Limit{Rate: l.Rate * invalidFactor, Period: l.Period}
+	return func(c *fiber.Ctx) error {
+		addr, now := s.clientAddr(c), s.Now()
+		c.Locals(localCharge, chargeFunc(func(invalid bool) (bool, error) {
+			if invalid {
+				res, err := s.Limiter.Allow(c.UserContext(), keyer.Key(scope+"-invalid", addr, now), invalidLimit)
+				if err == nil && res.Allowed {
+					return false, nil
+				}
+				// Too many invalid submissions (or the limiter failed):
+				// this one counts against the route's budget.
+			}
+			return s.allow(c, scope, keyer.Key(scope, addr, now), l, limited)
+		}))
+		return c.Next()
+	}
+}
+
+// charge counts this request against its route's submission budget (see
+// submissionLimit); invalid tells an invalid submission from an accepted
+// one. When stop is true the handler must return err at once: it is the
+// 429 answer (already rendered for the forms). On routes without a limit
+// it does nothing. Only the first call of a request counts.
+func (s *Server) charge(c *fiber.Ctx, invalid bool) (stop bool, err error) {
+	f, ok := c.Locals(localCharge).(chargeFunc)
+	if !ok || f == nil {
+		return false, nil
+	}
+	c.Locals(localCharge, chargeFunc(nil))
+	return f(invalid)
+}
+
+// allow takes one unit under key. Over the limit it answers 429 with
+// Retry-After and a Vietnamese message: through limited (the form again)
+// when not nil, else as a Problem (page or JSON). If the limiter fails
+// (Redis and the in-process fallback both failing, which the fallback
+// makes next to impossible) the request is let through and the failure
+// logged without key or address; an invalid limit is a logged 500.
+func (s *Server) allow(c *fiber.Ctx, scope, key string, l ratelimit.Limit, limited onLimited) (stop bool, err error) {
+	res, err := s.Limiter.Allow(c.UserContext(), key, l)
+	if err != nil {
+		if errors.Is(err, ratelimit.ErrInvalidLimit) {
+			return true, err // a configuration bug: a logged 500
+		}
+		s.log.Error("rate limiter failed; request let through", "scope", scope, "err", err)
+		return false, nil
+	}
+	if res.Allowed {
+		return false, nil
+	}
+	secs := int(math.Ceil(res.RetryAfter.Seconds()))
+	if secs < 1 {
+		secs = 1
+	}
+	msg := strings.Replace(msgTooMany, "%s", vnDuration(secs), 1)
+	if limited == nil {
+		return true, &Problem{Status: fiber.StatusTooManyRequests, Message: msg, RetryAfter: secs}
+	}
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
+	if csrfToken(c) == "" {
+		s.freshCSRFToken(c) // the CSRF middleware has not run yet
+	}
+	return true, limited(c, fiber.StatusTooManyRequests, msg)
 }
 
 // vnDuration writes a wait in Vietnamese: "45 giây", "3 phút", "2 giờ".
