@@ -446,3 +446,19 @@ func hitURL(h search.Hit) string {
 	}
 	return h.URL + "#" + url.PathEscape(h.Anchor)
 }
+
+// noVoicePaths are the informant pages, where the voice-search button is
+// not shown: in Chrome the Web Speech API sends the audio to Google, and a
+// person reporting drug crime must not be recorded by a third party.
+var noVoicePaths = []string{"/tin-bao", "/cai-nghien/dang-ky", "/tra-cuu"}
+
+// voiceSearchAllowed reports whether the page at path may show the voice
+// search button (template function voiceSearch).
+func voiceSearchAllowed(path string) bool {
+	for _, p := range noVoicePaths {
+		if path == p || strings.HasPrefix(path, p+"/") {
+			return false
+		}
+	}
+	return true
+}

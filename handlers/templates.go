@@ -78,8 +78,9 @@ var funcs = template.FuncMap{
 		}
 		return t.Format("2006-01-02")
 	},
-	"add":       func(a, b int) int { return a + b },
-	"hasPrefix": strings.HasPrefix,
+	"add":         func(a, b int) int { return a + b },
+	"hasPrefix":   strings.HasPrefix,
+	"voiceSearch": voiceSearchAllowed, // handlers/search.go
 	// lines splits a multi-line value (a signature block) into its lines.
 	"lines": func(s string) []string { return strings.Split(s, "\n") },
 	// safeHTML marks trusted HTML (sanitised Markdown output, highlighted

@@ -1,9 +1,28 @@
 // Search enhancements: voice search (Web Speech API, vi-VN, at most 10
-// seconds) and results as you type (debounced, from /api/v1/search). The
-// search forms work without this file; it only adds to them.
+// seconds) and results as you type (from /api/v1/search). The search forms
+// work without this file; it only adds to them.
+//
+// Voice search: in Chrome the Web Speech API sends the recorded audio to
+// Google's servers to be recognised, so the button says so in its title,
+// /tim-kiem says so next to it, and the server does not render the button
+// on the informant pages (/tin-bao, /cai-nghien/dang-ky, /tra-cuu). This
+// file also refuses to start it there.
+//
+// Results as you type share the per-client search budget
+// (PORTAL_LIMIT_SEARCH) with the form, and one office behind one address
+// shares it too: a request goes out only after 350 ms without typing and
+// from 2 characters, a newer request cancels the one in flight
+// (AbortController), and the first 429 turns instant results off for the
+// page quietly (the form still works).
 (function () {
   "use strict";
-  var LISTEN_MS = 10000, DEBOUNCE_MS = 250, MIN_CHARS = 2, MAX_CHARS = 200;
+  var LISTEN_MS = 10000, DEBOUNCE_MS = 350, MIN_CHARS = 2, MAX_CHARS = 200;
+  var NO_VOICE = ["/tin-bao", "/cai-nghien/dang-ky", "/tra-cuu"];
+
+  function voiceAllowed() {
+    var path = window.location.pathname;
+    return !NO_VOICE.some(function (p) { return path === p || path.indexOf(p + "/") === 0; });
+  }
 
   // Voice search: a button per form marked data-mic, shown only where the
   // browser supports speech recognition.
@@ -11,9 +30,10 @@
   function setupMic(btn) {
     var form = btn.closest("form");
     var input = form && form.querySelector("input[name=q]");
-    if (!Recognition || !input) { return; }
+    if (!Recognition || !input || !voiceAllowed()) { return; }
     btn.hidden = false;
-    var rec = null, timer = null, idleLabel = btn.textContent;
+    document.querySelectorAll("[data-mic-note]").forEach(function (n) { n.hidden = false; });
+    var rec = null, timer = null, idleLabel = btn.textContent, idleTitle = btn.title;
     function stop() {
       if (timer) { clearTimeout(timer); timer = null; }
       if (rec) { try { rec.stop(); } catch (e) { /* already stopped */ } }
@@ -22,7 +42,7 @@
       rec = null;
       btn.setAttribute("aria-pressed", "false");
       btn.textContent = idleLabel;
-      btn.title = "Tìm bằng giọng nói";
+      btn.title = idleTitle;
     }
     btn.addEventListener("click", function () {
       if (rec) { stop(); return; }
@@ -56,11 +76,17 @@
   }
 
   // Results as you type for inputs marked data-instant.
+  var instantOff = false; // set by the first 429, for every box of the page
   function setupInstant(input) {
     var box = document.querySelector("[data-instant-results]");
     if (!box || !window.fetch) { return; }
-    var timer = null, seq = 0;
+    var timer = null, seq = 0, inflight = null;
     function clear() { box.hidden = true; box.textContent = ""; }
+    function cancel() {
+      if (timer) { clearTimeout(timer); timer = null; }
+      if (inflight) { inflight.abort(); inflight = null; }
+      seq++;
+    }
     function render(data, q) {
       box.textContent = "";
       var head = document.createElement("p");
@@ -93,15 +119,26 @@
       box.hidden = false;
     }
     input.addEventListener("input", function () {
-      if (timer) { clearTimeout(timer); }
+      cancel();
       var q = input.value.trim();
-      if (q.length < MIN_CHARS || q.length > MAX_CHARS) { seq++; clear(); return; }
+      if (instantOff || q.length < MIN_CHARS || q.length > MAX_CHARS) { clear(); return; }
       timer = setTimeout(function () {
-        var mine = ++seq;
-        fetch("/api/v1/search?per_page=5&q=" + encodeURIComponent(q), { headers: { "Accept": "application/json" } })
-          .then(function (r) { return r.ok ? r.json() : null; })
-          .then(function (data) { if (data && mine === seq) { render(data, q); } })
-          .catch(function () { /* the form still works */ });
+        timer = null;
+        var mine = seq;
+        var ctl = window.AbortController ? new AbortController() : null;
+        inflight = ctl;
+        fetch("/api/v1/search?per_page=5&q=" + encodeURIComponent(q),
+          { headers: { "Accept": "application/json" }, signal: ctl ? ctl.signal : undefined })
+          .then(function (r) {
+            if (r.status === 429) { instantOff = true; clear(); return null; }
+            return r.ok ? r.json() : null;
+          })
+          .then(function (data) {
+            if (mine !== seq) { return; }
+            inflight = null;
+            if (data && !instantOff) { render(data, q); }
+          })
+          .catch(function () { /* aborted or offline: the form still works */ });
       }, DEBOUNCE_MS);
     });
   }
