@@ -242,24 +242,43 @@ func (m *Meili) Drop(ctx context.Context) error {
 	return m.wait(ctx, task)
 }
 
-// meiliQuote quotes a filter value for Meilisearch's filter syntax.
-func meiliQuote(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+// meiliQuote quotes a filter value for Meilisearch's filter syntax, or
+// reports false when the value cannot be written in it. Meilisearch's
+// filter parser (filter-parser, value.rs: quoted_by and unescape) reads a
+// backslash as escaping the next character but only removes the one before
+// a quote: `\"` becomes `"`, while `\\` stays two backslashes. So a quote is
+// escaped, and a value holding a backslash cannot be expressed exactly (no
+// type, issuer, year or number key the portal stores holds one: such a
+// filter matches nothing).
+func meiliQuote(s string) (string, bool) {
+	if strings.ContainsRune(s, '\\') {
+		return "", false
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"`, true
 }
 
-// meiliFilters returns q's filters as AND-ed expressions.
-func meiliFilters(q Query) []string {
-	var fs []string
+// meiliFilters returns q's filters as AND-ed expressions; ok is false when
+// a filter value cannot match any document (see meiliQuote).
+func meiliFilters(q Query) (fs []string, ok bool) {
+	add := func(attr, value string) {
+		v, vok := meiliQuote(value)
+		if !vok {
+			ok = false
+			return
+		}
+		fs = append(fs, attr+" = "+v)
+	}
+	ok = true
 	if q.Type != "" {
-		fs = append(fs, "type = "+meiliQuote(NFC(q.Type)))
+		add("type", NFC(q.Type))
 	}
 	if q.Issuer != "" {
-		fs = append(fs, "issuer = "+meiliQuote(NFC(q.Issuer)))
+		add("issuer", NFC(q.Issuer))
 	}
 	if q.Year > 0 {
-		fs = append(fs, "year = "+meiliQuote(strconv.Itoa(q.Year)))
+		add("year", strconv.Itoa(q.Year))
 	}
-	return fs
+	return fs, ok
 }
 
 // meiliText is the query text sent to Meilisearch: folded words, and each
@@ -285,39 +304,70 @@ func meiliText(p Parsed) string {
 	return strings.Join(parts, " ")
 }
 
+// quoteKey quotes a folded key (letters, digits, "-", spaces), which
+// meiliQuote always can.
+func quoteKey(k string) string {
+	v, _ := meiliQuote(k)
+	return v
+}
+
 // numberFilter selects the documents whose own number the query names, or
 // begins with what it names ("25/CT" of 25/CT-TTg), or "" when it names
 // none.
 func numberFilter(p Parsed) string {
 	var ors []string
 	for _, k := range p.Numbers {
-		ors = append(ors, "number_key = "+meiliQuote(k), "number_pre = "+meiliQuote(k))
+		ors = append(ors, "number_key = "+quoteKey(k), "number_pre = "+quoteKey(k))
 	}
 	for _, tn := range p.TypeNumbers {
-		ors = append(ors, "(type_fold = "+meiliQuote(tn.TypeFold)+" AND number_num = "+meiliQuote(tn.Digits)+")")
+		ors = append(ors, "(type_fold = "+quoteKey(tn.TypeFold)+" AND number_num = "+quoteKey(tn.Digits)+")")
 	}
 	return strings.Join(ors, " OR ")
 }
 
+// meiliRequest is the main search request for one page: page and
+// hitsPerPage (not offset and limit), so that Meilisearch answers with the
+// exhaustive totalHits rather than estimatedTotalHits; facets over all
+// matches; every word required.
+func meiliRequest(p Parsed, filters []string, page, per int) *meilisearch.SearchRequest {
+	hpp := int64(per)
+	req := &meilisearch.SearchRequest{
+		Page: int64(page), HitsPerPage: &hpp,
+		AttributesToRetrieve: []string{"src"}, Facets: []string{"type", "issuer", "year"},
+		MatchingStrategy: meilisearch.All, ShowRankingScore: true,
+	}
+	if len(filters) > 0 {
+		req.Filter = filters
+	}
+	if p.Empty() {
+		req.Sort = []string{"year:desc", "slug:asc"}
+	}
+	return req
+}
+
 // Search runs q; see Index.Search. Documents whose own number the query
-// names come first; the rest follow Meilisearch's ranking, with each page
-// re-ordered so that exact-accent matches come before folded ones.
+// names (or whose number begins with it) come first on page 1; they are
+// searched with the same words, so they are among the matches the total
+// counts. The rest follow Meilisearch's ranking, with each page re-ordered
+// so that exact-accent matches come before folded ones.
 func (m *Meili) Search(ctx context.Context, q Query) (Result, error) {
 	start := time.Now()
 	page, per := paging(q)
 	p := Parse(q.Text)
 	p.Typos = true // Meilisearch's typo tolerance is on (see meiliSettings)
-	filters := meiliFilters(q)
-	if p.Empty() && len(filters) == 0 {
+	filters, ok := meiliFilters(q)
+	if (p.Empty() && len(filters) == 0) || !ok {
 		return Result{Facets: map[string][]FacetValue{}, Took: time.Since(start)}, nil
 	}
+	text := meiliText(p)
 	// Documents named by number, put first on page 1.
 	var first []Hit
 	seen := map[string]bool{}
 	if nf := numberFilter(p); nf != "" && page == 1 {
-		res, err := m.index.Search(ctx, "", &meilisearch.SearchRequest{
+		res, err := m.index.Search(ctx, text, &meilisearch.SearchRequest{
 			Filter: append(append([]string{}, filters...), nf), Limit: int64(per),
 			AttributesToRetrieve: []string{"src"}, Sort: []string{"slug:asc"},
+			MatchingStrategy: meilisearch.All,
 		})
 		if err != nil {
 			return Result{}, fmt.Errorf("search: meilisearch: number search: %w", err)
@@ -331,22 +381,11 @@ func (m *Meili) Search(ctx context.Context, q Query) (Result, error) {
 			first = append(first, hitOf(d, p, 0))
 		}
 	}
-	req := &meilisearch.SearchRequest{
-		Filter: filters, Offset: int64((page - 1) * per), Limit: int64(per),
-		AttributesToRetrieve: []string{"src"}, Facets: []string{"type", "issuer", "year"},
-		MatchingStrategy: meilisearch.All, ShowRankingScore: true,
-	}
-	if p.Empty() {
-		req.Sort = []string{"year:desc", "slug:asc"}
-	}
-	res, err := m.index.Search(ctx, meiliText(p), req)
+	res, err := m.index.Search(ctx, text, meiliRequest(p, filters, page, per))
 	if err != nil {
 		return Result{}, fmt.Errorf("search: meilisearch: search: %w", err)
 	}
-	out := Result{Total: int(res.EstimatedTotalHits), Facets: map[string][]FacetValue{}}
-	if res.TotalHits > 0 {
-		out.Total = int(res.TotalHits)
-	}
+	out := Result{Total: int(res.TotalHits), Facets: map[string][]FacetValue{}}
 	var rest []Hit
 	for _, h := range res.Hits {
 		d, err := meiliHitDoc(h)
@@ -359,11 +398,6 @@ func (m *Meili) Search(ctx context.Context, q Query) (Result, error) {
 		var score float64
 		_ = json.Unmarshal(h["_rankingScore"], &score)
 		rest = append(rest, hitOf(d, p, score))
-	}
-	for _, h := range first {
-		if !containsSlugs(res.Hits, h.Slug) {
-			out.Total++
-		}
 	}
 	if !p.Empty() {
 		exactRerank(rest, p)
@@ -388,17 +422,6 @@ func (m *Meili) Search(ctx context.Context, q Query) (Result, error) {
 	}
 	out.Took = time.Since(start)
 	return out, nil
-}
-
-// containsSlugs reports whether Meilisearch hits hold slug (by its id).
-func containsSlugs(hits meilisearch.Hits, slug string) bool {
-	for _, h := range hits {
-		var src string
-		if json.Unmarshal(h["src"], &src) == nil && strings.Contains(src, `"Slug":`+strconv.Quote(slug)) {
-			return true
-		}
-	}
-	return false
 }
 
 // meiliHitDoc decodes the stored Doc of a hit.

@@ -44,8 +44,16 @@ func TestMeiliDocAndQuery(t *testing.T) {
 	if got := meiliText(Parse(`cai nghiện "giảm tác hại" title:x`)); got != `cai nghien title x "giam tac hai"` {
 		t.Errorf("meiliText %q", got)
 	}
-	if got := meiliQuote(`a"b\c`); got != `"a\"b\\c"` {
-		t.Errorf("meiliQuote %q", got)
+	// Meilisearch unescapes only \" inside quotes: a backslash cannot be
+	// written, so a filter holding one matches nothing.
+	if got, ok := meiliQuote(`Bộ "A"`); !ok || got != `"Bộ \"A\""` {
+		t.Errorf("meiliQuote %q %v", got, ok)
+	}
+	if got, ok := meiliQuote(`a\b`); ok {
+		t.Errorf("meiliQuote of a backslash: %q, want not expressible", got)
+	}
+	if _, ok := meiliFilters(Query{Issuer: `x\" OR type = "Luật`}); ok {
+		t.Error("filter with a backslash accepted")
 	}
 	if got := numberFilter(Parse("quyết định 424")); got != `(type_fold = "quyet dinh" AND number_num = "424")` {
 		t.Errorf("numberFilter %q", got)
@@ -53,7 +61,21 @@ func TestMeiliDocAndQuery(t *testing.T) {
 	if got := numberFilter(Parse("424/QĐ-TTg")); !strings.HasPrefix(got, `number_key = "424-qd-ttg"`) {
 		t.Errorf("numberFilter %q", got)
 	}
-	if got := meiliFilters(Query{Type: "Quyết định", Year: 2017}); strings.Join(got, " AND ") != `type = "Quyết định" AND year = "2017"` {
+	if got, ok := meiliFilters(Query{Type: "Quyết định", Year: 2017}); !ok || strings.Join(got, " AND ") != `type = "Quyết định" AND year = "2017"` {
 		t.Errorf("filters %v", got)
+	}
+	// Pages by page and hitsPerPage: Meilisearch then counts totalHits
+	// exhaustively (offset and limit give only estimatedTotalHits).
+	b, err := json.Marshal(meiliRequest(Parse("ma tuy"), nil, 3, 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"page":3`, `"hitsPerPage":10`, `"matchingStrategy":"all"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("request lacks %s: %s", want, b)
+		}
+	}
+	if strings.Contains(string(b), `"offset"`) || strings.Contains(string(b), `"filter"`) {
+		t.Errorf("request has offset or an empty filter: %s", b)
 	}
 }
