@@ -24,6 +24,11 @@ const (
 // every field do.
 const honeypotField = "website"
 
+// nonceField is the hidden field holding the form's one-time submission
+// nonce (intake.NewNonce): a second POST of the same form (double click,
+// refresh) stores nothing and shows that it was already sent.
+const nonceField = "_nonce"
+
 // Messages of the intake pages that are not about one field.
 const (
 	msgIntakeDown     = "Chức năng tiếp nhận đang tạm dừng. Vui lòng thử lại sau; trường hợp khẩn cấp hãy gọi 113."
@@ -154,6 +159,9 @@ type intakeForm struct {
 	Agency   string
 	Province string
 	Min, Max map[string]int
+	// Nonce is the one-time submission nonce of the form shown: the one
+	// posted when the form comes back (nothing was stored), else fresh.
+	Nonce string
 }
 
 // Val returns what the person typed in field.
@@ -194,6 +202,10 @@ func (s *Server) newIntakeForm(kind string, values map[string]string, fe intake.
 	if f.Values == nil {
 		f.Values = map[string]string{}
 	}
+	f.Nonce = f.Values[nonceField]
+	if !intake.ValidNonce(f.Nonce) {
+		f.Nonce, _ = intake.NewNonce() // on failure "": the form still works, without the double-send check
+	}
 	for _, name := range fields {
 		if m := fe[name]; m != "" {
 			f.Summary = append(f.Summary, formError{Field: name, Message: m})
@@ -217,8 +229,10 @@ func formValues(c *fiber.Ctx, names ...string) map[string]string {
 // honeypotFilled reports whether the hidden field was filled.
 func honeypotFilled(c *fiber.Ctx) bool { return strings.TrimSpace(c.FormValue(honeypotField)) != "" }
 
-// receiptView is the Data of the page shown once after a submission.
+// receiptView is the Data of the page shown once after a submission, or,
+// with Duplicate, when the same form was sent again.
 type receiptView struct {
+	Duplicate   bool
 	Receipt     string // grouped in fours
 	Kind        string
 	KindLabel   string
@@ -233,6 +247,16 @@ func (s *Server) renderReceipt(c *fiber.Ctx, kind string, r intake.Receipt) erro
 			Receipt: intake.FormatReceipt(r.Code), Kind: kind, KindLabel: intake.KindLabels[kind],
 			StatusLabel: intake.StatusLabels[r.Status], Agency: r.Agency,
 		},
+	})
+}
+
+// renderAlreadySent shows that this form was already sent (its receipt was
+// shown the first time); status 409, nothing stored.
+func (s *Server) renderAlreadySent(c *fiber.Ctx, kind string) error {
+	return s.render(c, fiber.StatusConflict, "tiep-nhan", View{
+		Title: "Biểu mẫu này đã được gửi",
+		Data: receiptView{Duplicate: true, Kind: kind, KindLabel: intake.KindLabels[kind],
+			Agency: s.Intake.Catalog().Routes[kind].Agency},
 	})
 }
 

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"errors"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/thaibinh-pcmt/portal/intake"
@@ -11,6 +13,10 @@ var enquiryFields = []string{
 	intake.FieldRelationship, intake.FieldSubstance, intake.FieldPreferredForm, intake.FieldArea,
 	intake.FieldContactName, intake.FieldPhone, intake.FieldMessage, intake.FieldConsent,
 }
+
+// enquiryPosted are the posted fields the form shows again: its fields and
+// the nonce.
+var enquiryPosted = append(append([]string{}, enquiryFields...), nonceField)
 
 // rehabGuide shows the guidance on the forms of rehab.
 func (s *Server) rehabGuide(c *fiber.Ctx) error {
@@ -52,7 +58,7 @@ func (s *Server) enquiryAgain(c *fiber.Ctx, status int, msg string) error {
 	if err := s.intakeAvailable(); err != nil {
 		return err
 	}
-	v := formValues(c, enquiryFields...)
+	v := formValues(c, enquiryPosted...)
 	return s.renderEnquiryForm(c, status, v, v[intake.FieldConsent] != "", nil, msg)
 }
 
@@ -63,7 +69,7 @@ func (s *Server) enquirySubmit(c *fiber.Ctx) error {
 	if err := s.intakeAvailable(); err != nil {
 		return err
 	}
-	v := formValues(c, enquiryFields...)
+	v := formValues(c, enquiryPosted...)
 	consent := v[intake.FieldConsent] != ""
 	if honeypotFilled(c) {
 		if stop, err := s.charge(c, false); stop {
@@ -86,7 +92,10 @@ func (s *Server) enquirySubmit(c *fiber.Ctx) error {
 	if stop, err := s.charge(c, false); stop {
 		return err
 	}
-	r, err := s.Intake.SubmitEnquiry(c.UserContext(), e)
+	r, err := s.Intake.SubmitEnquiry(c.UserContext(), e, intake.WithNonce(v[nonceField]))
+	if errors.Is(err, intake.ErrAlreadySubmitted) {
+		return s.renderAlreadySent(c, intake.KindRehabEnquiry)
+	}
 	if err != nil {
 		return err
 	}

@@ -1,11 +1,14 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -288,5 +291,103 @@ func TestFormKeepsTextOnCSRFFailure(t *testing.T) {
 	resp, doc = e.postFormWith(t, "/cai-nghien/dang-ky", url.Values{"contact_name": {"Trần Văn An"}, "consent": {"on"}}, nil, "x")
 	if got, _ := doc.Find("#f-contact_name").Attr("value"); resp.StatusCode != 403 || got != "Trần Văn An" || doc.Find(`input[name="consent"][checked]`).Length() != 1 {
 		t.Errorf("enquiry CSRF failure: %d %q", resp.StatusCode, got)
+	}
+}
+
+// TestFormSentTwice: a double click or a refresh sends the same form (same
+// one-time nonce) twice; the second stores nothing and says the form was
+// already sent. Never a second queue entry.
+func TestFormSentTwice(t *testing.T) {
+	e := newIntakeEnv(t, intakeOpts{})
+	ctx := context.Background()
+	formWithNonce := func(path string) (*http.Cookie, string, string) {
+		resp, body := e.do(t, httptest.NewRequest(http.MethodGet, path, nil))
+		doc, _ := goquery.NewDocumentFromReader(strings.NewReader(body))
+		token, _ := doc.Find(`input[name="_csrf"]`).Attr("value")
+		nonce, _ := doc.Find(`input[name="_nonce"]`).Attr("value")
+		var cookie *http.Cookie
+		for _, c := range resp.Cookies() {
+			if c.Name == csrfCookie {
+				cookie = c
+			}
+		}
+		if cookie == nil || token == "" || !intake.ValidNonce(nonce) {
+			t.Fatalf("GET %s: cookie %v token %q nonce %q", path, cookie, token, nonce)
+		}
+		return cookie, token, nonce
+	}
+	tip := func(nonce string) url.Values {
+		return url.Values{"category": {"mua-ban"}, "area": {"khac"}, "_nonce": {nonce},
+			"description": {"Có người bán ma túy ở đầu ngõ mỗi tối, giao tận nơi."}}
+	}
+
+	cookie, token, nonce := formWithNonce("/tin-bao")
+	resp, doc := e.postFormWith(t, "/tin-bao", tip(nonce), cookie, token)
+	if resp.StatusCode != 200 || !receiptRE.MatchString(strings.TrimSpace(doc.Find(".receipt").Text())) {
+		t.Fatalf("first send: %d %q", resp.StatusCode, doc.Find(".receipt").Text())
+	}
+	resp, doc = e.postFormWith(t, "/tin-bao", tip(nonce), cookie, token)
+	if resp.StatusCode != 409 || doc.Find(".receipt").Length() != 0 || !strings.Contains(doc.Find("main").Text(), "đã được gửi trước đó") {
+		t.Fatalf("second send: %d %q", resp.StatusCode, doc.Find("h1").Text())
+	}
+	if n, _ := e.db.CountPendingSubmissions(ctx); n != 1 {
+		t.Fatalf("outbox holds %d, want 1", n)
+	}
+
+	// A double click: two parallel posts of one form, exactly one stored.
+	cookie, token, nonce = formWithNonce("/tin-bao")
+	codes := make(chan int, 2)
+	for i := 0; i < 2; i++ {
+		go func() {
+			v := tip(nonce)
+			v.Set("_csrf", token)
+			req := httptest.NewRequest(http.MethodPost, "/tin-bao", strings.NewReader(v.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.AddCookie(cookie)
+			resp, err := e.app.Test(req, -1)
+			if err != nil {
+				codes <- 0
+				return
+			}
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		}()
+	}
+	if a, b := <-codes, <-codes; a+b != 200+409 {
+		t.Errorf("double click answered %d and %d, want 200 and 409", a, b)
+	}
+
+	// A form that came back with an error keeps its nonce, and sending it
+	// corrected works once.
+	cookie, token, nonce = formWithNonce("/cai-nghien/dang-ky")
+	enq := url.Values{"relationship": {"ban-than"}, "substance": {"heroin"}, "preferred_form": {"methadone"}, "area": {"khac"},
+		"contact_name": {"Nguyễn Thị Hoa"}, "phone": {"0912"}, "consent": {"on"}, "_nonce": {nonce}}
+	resp, doc = e.postFormWith(t, "/cai-nghien/dang-ky", enq, cookie, token)
+	if got, _ := doc.Find(`input[name="_nonce"]`).Attr("value"); resp.StatusCode != 422 || got != nonce {
+		t.Fatalf("invalid enquiry: %d, nonce %q want %q", resp.StatusCode, got, nonce)
+	}
+	enq.Set("phone", "0912 345 678")
+	if resp, _ = e.postFormWith(t, "/cai-nghien/dang-ky", enq, cookie, token); resp.StatusCode != 200 {
+		t.Fatalf("corrected enquiry: %d", resp.StatusCode)
+	}
+	if resp, _ = e.postFormWith(t, "/cai-nghien/dang-ky", enq, cookie, token); resp.StatusCode != 409 {
+		t.Fatalf("enquiry sent again: %d", resp.StatusCode)
+	}
+
+	if n, _ := e.db.CountPendingSubmissions(ctx); n != 3 {
+		t.Errorf("outbox holds %d, want 3", n)
+	}
+	police := e.forwardToLocalQueue(t, "portal:queue:police")
+	if len(police) != 2 {
+		t.Errorf("police queue holds %d entries, want 2", len(police))
+	}
+	// The database keeps a keyed hash of the nonce, never the nonce.
+	b, err := os.ReadFile(filepath.Join(e.dataDir, "portal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wal, _ := os.ReadFile(filepath.Join(e.dataDir, "portal.db-wal"))
+	if bytes.Contains(append(b, wal...), []byte(nonce)) {
+		t.Error("the nonce itself is in the database")
 	}
 }

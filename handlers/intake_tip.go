@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"errors"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/thaibinh-pcmt/portal/intake"
@@ -8,6 +10,10 @@ import (
 
 // tipFields are the fields of the tip-off form, in page order.
 var tipFields = []string{intake.FieldCategory, intake.FieldArea, intake.FieldDescription, intake.FieldOccurredAt, intake.FieldLocationDetail}
+
+// tipPosted are the posted fields the form shows again: its fields and the
+// nonce.
+var tipPosted = append(append([]string{}, tipFields...), nonceField)
 
 const tipTitle = "Gửi tin báo về ma túy"
 
@@ -37,7 +43,7 @@ func (s *Server) tipAgain(c *fiber.Ctx, status int, msg string) error {
 	if err := s.intakeAvailable(); err != nil {
 		return err
 	}
-	return s.renderTipForm(c, status, formValues(c, tipFields...), nil, msg)
+	return s.renderTipForm(c, status, formValues(c, tipPosted...), nil, msg)
 }
 
 // tipSubmit validates the posted form; on error it shows the form again
@@ -47,7 +53,7 @@ func (s *Server) tipSubmit(c *fiber.Ctx) error {
 	if err := s.intakeAvailable(); err != nil {
 		return err
 	}
-	v := formValues(c, tipFields...)
+	v := formValues(c, tipPosted...)
 	if honeypotFilled(c) {
 		if stop, err := s.charge(c, false); stop {
 			return err
@@ -67,7 +73,10 @@ func (s *Server) tipSubmit(c *fiber.Ctx) error {
 	if stop, err := s.charge(c, false); stop {
 		return err
 	}
-	r, err := s.Intake.SubmitTip(c.UserContext(), tip)
+	r, err := s.Intake.SubmitTip(c.UserContext(), tip, intake.WithNonce(v[nonceField]))
+	if errors.Is(err, intake.ErrAlreadySubmitted) {
+		return s.renderAlreadySent(c, intake.KindTip)
+	}
 	if err != nil {
 		return err
 	}

@@ -157,17 +157,24 @@ func (s *Service) Close() {
 
 // SubmitTip writes a validated tip (Catalog.ValidateTip) to the outbox and
 // returns its receipt once the commit is on disk.
-func (s *Service) SubmitTip(ctx context.Context, t Tip) (Receipt, error) {
-	return s.submit(ctx, KindTip, t)
+// With WithNonce, a second submission of the same form returns
+// ErrAlreadySubmitted and stores nothing.
+func (s *Service) SubmitTip(ctx context.Context, t Tip, opts ...SubmitOption) (Receipt, error) {
+	return s.submit(ctx, KindTip, t, opts)
 }
 
 // SubmitEnquiry writes a validated rehab enquiry to the outbox and returns
 // its receipt once the commit is on disk.
-func (s *Service) SubmitEnquiry(ctx context.Context, e Enquiry) (Receipt, error) {
-	return s.submit(ctx, KindRehabEnquiry, e)
+// WithNonce works as for SubmitTip.
+func (s *Service) SubmitEnquiry(ctx context.Context, e Enquiry, opts ...SubmitOption) (Receipt, error) {
+	return s.submit(ctx, KindRehabEnquiry, e, opts)
 }
 
-func (s *Service) submit(ctx context.Context, kind string, v any) (Receipt, error) {
+func (s *Service) submit(ctx context.Context, kind string, v any, opts []SubmitOption) (Receipt, error) {
+	var o submitOptions
+	for _, f := range opts {
+		f(&o)
+	}
 	data, err := json.Marshal(v)
 	if err != nil {
 		return Receipt{}, fmt.Errorf("intake: encode %s: %w", kind, err)
@@ -192,6 +199,9 @@ func (s *Service) submit(ctx context.Context, kind string, v any) (Receipt, erro
 		},
 		done: make(chan error, 1),
 	}
+	if o.nonce != "" {
+		req.sub.NonceHash = s.hasher.hashNonce(o.nonce)
+	}
 	select {
 	case s.reqs <- req:
 	case <-s.stop:
@@ -202,6 +212,9 @@ func (s *Service) submit(ctx context.Context, kind string, v any) (Receipt, erro
 	// Once handed over, the commit happens whatever ctx does: wait for it,
 	// so a receipt is returned only for a committed row.
 	if err := <-req.done; err != nil {
+		if errors.Is(err, store.ErrDuplicateNonce) {
+			return Receipt{}, ErrAlreadySubmitted
+		}
 		return Receipt{}, err
 	}
 	return Receipt{Code: code, Status: StatusReceived, Agency: s.catalog.Routes[kind].Agency}, nil

@@ -35,7 +35,16 @@ type Submission struct {
 	ReceiptHash string
 	// ReceivedOn is the day of receipt shown by /tra-cuu, "YYYY-MM-DD".
 	ReceivedOn string
+	// NonceHash, when not empty, is the keyed hash (hex) of the form's
+	// one-time submission nonce; a second submission with the same hash
+	// is refused with ErrDuplicateNonce (migration 010_intake_submission_nonce).
+	NonceHash string
 }
+
+// ErrDuplicateNonce is returned by InsertSubmissions and WriteOutbox when a
+// submission's NonceHash is already recorded: the same form was sent
+// before (double click, refresh). Nothing of the batch is written.
+var ErrDuplicateNonce = errors.New("store: submission nonce already used")
 
 // OutboxEntry is a submission still waiting in the outbox.
 type OutboxEntry struct {
@@ -99,6 +108,15 @@ func (db *DB) WriteOutbox(ctx context.Context, subs []Submission, forwarded []st
 			}
 			if _, err := status.ExecContext(ctx, s.ReceiptHash, s.ID, s.Kind, StatusReceived, s.ReceivedOn); err != nil {
 				return 0, fmt.Errorf("store: insert status of submission %s: %w", s.ID, err)
+			}
+			if s.NonceHash != "" {
+				res, err := tx.ExecContext(ctx, `INSERT INTO intake_nonce (nonce_hash, received_on) VALUES (?, ?) ON CONFLICT DO NOTHING`, s.NonceHash, s.ReceivedOn)
+				if err != nil {
+					return 0, fmt.Errorf("store: record nonce of submission %s: %w", s.ID, err)
+				}
+				if n, err := res.RowsAffected(); err != nil || n != 1 {
+					return 0, fmt.Errorf("store: insert submission %s: %w", s.ID, ErrDuplicateNonce)
+				}
 			}
 		}
 	}
