@@ -391,3 +391,39 @@ func TestFormSentTwice(t *testing.T) {
 		t.Error("the nonce itself is in the database")
 	}
 }
+
+// TestStatusPageDate: /tra-cuu writes the day of receipt the Vietnamese
+// way, 29/11/2026, while the JSON API keeps ISO 2026-11-29. The day is
+// the day in Vietnam (UTC+7): 29/11 17:30 UTC is already 30/11 there.
+func TestStatusPageDate(t *testing.T) {
+	e := newIntakeEnv(t, intakeOpts{})
+	for _, tc := range []struct {
+		at        time.Time
+		page, api string
+	}{
+		{time.Date(2026, 11, 29, 3, 0, 0, 0, time.UTC), "29/11/2026", "2026-11-29"},
+		{time.Date(2026, 11, 29, 17, 30, 0, 0, time.UTC), "30/11/2026", "2026-11-30"},
+	} {
+		svc, err := intake.NewService(intake.Config{DB: e.db, Catalog: e.svc.Catalog(),
+			Secret: []byte("test-secret-0123456789abcdef"), Now: func() time.Time { return tc.at }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tip, fe := svc.Catalog().ValidateTip(intake.TipInput{Category: "mua-ban", Area: "khac", Description: "Có người bán ma túy ở đầu ngõ mỗi tối."})
+		if fe != nil {
+			t.Fatal(fe)
+		}
+		r, err := svc.SubmitTip(context.Background(), tip)
+		svc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, doc, _ := e.postForm(t, "/tra-cuu", url.Values{"receipt": {r.Code}})
+		if got := doc.Find(".notice-ok dd").Eq(1).Text(); got != tc.page {
+			t.Errorf("page day of receipt = %q, want %q", got, tc.page)
+		}
+		if _, m := e.postJSON(t, "/api/v1/status", `{"receipt":"`+r.Code+`"}`); m["received_on"] != tc.api {
+			t.Errorf("API received_on = %v, want %q", m["received_on"], tc.api)
+		}
+	}
+}
