@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/thaibinh-pcmt/portal/intake"
 	"github.com/thaibinh-pcmt/portal/queue"
 )
 
@@ -54,10 +56,12 @@ func runQueue(ctx context.Context, args []string, getenv func(string) string, st
 
 const queueUsage = `usage:
   portal queue consume --queue NAME [--group G] [--consumer C] [--max N] [--wait D]
-                       [--claim-idle D] [--max-deliveries N]
+                       [--claim-idle D] [--max-deliveries N] [--any-stream]
   portal queue stats [--queue NAME[,NAME…]] [--json]
   portal queue trim [--queue NAME[,NAME…]]   remove entries every group has acknowledged
-NAME is police, social-affairs, police:dead … or a full stream name (portal:queue:police).
+NAME is police, social-affairs, police:dead … or a full stream name (portal:queue:police);
+consume reads only these and the queues of routing.yaml unless --any-stream is given.
+With the embedded queue (no REDIS_URL) the data dir must exist.
 `
 
 // consumeOptions are the flags of "portal queue consume".
@@ -86,7 +90,9 @@ func runQueueConsume(ctx context.Context, args []string, getenv func(string) str
 		name string
 		o    consumeOptions
 	)
-	fset.StringVar(&name, "queue", "", "queue: police, social-affairs or a full stream name (required)")
+	var anyStream bool
+	fset.StringVar(&name, "queue", "", "queue: police, social-affairs, police:dead, social-affairs:dead or a full stream name (required)")
+	fset.BoolVar(&anyStream, "any-stream", false, "allow a stream that is not a known agency queue")
 	fset.StringVar(&o.group, "group", defaultConsumeGroup, "consumer group")
 	fset.StringVar(&o.consumer, "consumer", defaultConsumerName(), "consumer name within the group")
 	fset.IntVar(&o.max, "max", 0, "stop after this many messages (0: no limit)")
@@ -105,6 +111,17 @@ func runQueueConsume(ctx context.Context, args []string, getenv func(string) str
 	}
 	if o.stream, err = queue.StreamName(name); err != nil {
 		return fmt.Errorf("queue consume: --queue: %w", err)
+	}
+	if !anyStream {
+		known, err := knownStreams()
+		if err != nil {
+			return err
+		}
+		if !known[o.stream] {
+			// A typo would otherwise create an empty stream and a group
+			// on it, and wait there for ever.
+			return fmt.Errorf("queue consume: --queue %q: không phải hàng đợi đã biết (police, social-affairs, police:dead, social-affairs:dead, tên đầy đủ %s… hoặc hàng đợi trong routing.yaml); thêm --any-stream nếu đúng là muốn đọc stream này", name, queue.StreamPrefix)
+		}
 	}
 	switch {
 	case o.max < 0:
@@ -342,10 +359,40 @@ func writeStatsTable(w io.Writer, all []queue.StreamStats) error {
 	return tw.Flush()
 }
 
+// knownStreams are the streams "portal queue consume" reads without
+// --any-stream: the police and social-affairs queues, the queues named in
+// routing.yaml, and the dead-letter stream of each.
+func knownStreams() (map[string]bool, error) {
+	cat, err := intake.LoadCatalog()
+	if err != nil {
+		return nil, err
+	}
+	known := map[string]bool{}
+	add := func(s string) { known[s], known[queue.DeadLetterStream(s)] = true, true }
+	add(queue.StreamPolice)
+	add(queue.StreamSocialAffairs)
+	for _, r := range cat.Routes {
+		add(r.Queue)
+	}
+	return known, nil
+}
+
 // openQueue opens the engine cfg selects: Redis Streams at REDIS_URL, or the
-// embedded queue in the data dir. The returned function closes it.
+// embedded queue in the data dir, which must exist: a mistyped --data-dir
+// must not be created and reported as an empty queue. The returned
+// function closes it.
 func openQueue(ctx context.Context, cfg Config) (queue.Queue, func(), error) {
 	if cfg.RedisURL == "" {
+		fi, err := os.Stat(cfg.DataDir)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, fmt.Errorf("queue: thư mục dữ liệu %q không tồn tại; kiểm tra --data-dir hoặc PORTAL_DATA_DIR (thư mục mà \"portal serve\" dùng)", cfg.DataDir)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("queue: thư mục dữ liệu %q: %w", cfg.DataDir, err)
+		}
+		if !fi.IsDir() {
+			return nil, nil, fmt.Errorf("queue: %q không phải là thư mục; kiểm tra --data-dir hoặc PORTAL_DATA_DIR", cfg.DataDir)
+		}
 		l, err := queue.OpenLocal(cfg.DataDir)
 		if err != nil {
 			return nil, nil, err

@@ -168,7 +168,7 @@ func testConsumeWhilePublishing(t *testing.T, bin string, e queueEngine, short, 
 	// more while it waits (--wait 90s, --max 4): as "portal serve" would.
 	cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(cctx, bin, "queue", "consume", "--queue", short, "--group", "desk",
+	cmd := exec.CommandContext(cctx, bin, "queue", "consume", "--any-stream", "--queue", short, "--group", "desk",
 		"--consumer", "cli", "--max", "4", "--wait", "90s")
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, e.env...)
 	var stderr bytes.Buffer
@@ -211,7 +211,7 @@ func testConsumeWhilePublishing(t *testing.T, bin string, e queueEngine, short, 
 		t.Fatalf("after consume: %+v %+v, want length 4, 0 pending, lag 0, the exited consumer removed", st, g)
 	}
 	// Nothing left: with --wait 0 it exits at once and prints nothing.
-	o, s, err := runQueueBinary(t, bin, e.env, "queue", "consume", "--queue", stream, "--group", "desk")
+	o, s, err := runQueueBinary(t, bin, e.env, "queue", "consume", "--any-stream", "--queue", stream, "--group", "desk")
 	if err != nil || o != "" {
 		t.Fatalf("second consume = %q, %v\n%s", o, err, s)
 	}
@@ -284,7 +284,7 @@ func testConsumeClaimsAndDeadLetters(t *testing.T, bin string, e queueEngine, sh
 	e.q.Read(ctx, stream, "desk", "crashed", 1, 0) // entry 2: delivered once, never acked
 	// The consumer claims both (--claim-idle 0): entry 2 is printed with 2
 	// deliveries; entry 1 (6th delivery > 5) goes to the dead-letter stream.
-	o, s, err := runQueueBinary(t, bin, e.env, "queue", "consume", "--queue", short, "--group", "desk",
+	o, s, err := runQueueBinary(t, bin, e.env, "queue", "consume", "--any-stream", "--queue", short, "--group", "desk",
 		"--consumer", "cli", "--claim-idle", "0s", "--max-deliveries", "5")
 	if err != nil {
 		t.Fatalf("consume: %v\n%s", err, s)
@@ -302,7 +302,7 @@ func testConsumeClaimsAndDeadLetters(t *testing.T, bin string, e queueEngine, sh
 		t.Fatalf("after consume: %+v, want 0 pending, 1 dead letter", st)
 	}
 	// The dead-letter stream is a queue like the others.
-	o, s, err = runQueueBinary(t, bin, e.env, "queue", "consume", "--queue", short+":dead", "--group", "review")
+	o, s, err = runQueueBinary(t, bin, e.env, "queue", "consume", "--any-stream", "--queue", short+":dead", "--group", "review")
 	if err != nil {
 		t.Fatalf("consume dead: %v\n%s", err, s)
 	}
@@ -329,7 +329,7 @@ func testTwoConsumerProcesses(t *testing.T, bin string, e queueEngine, short, st
 	outs := make(chan string, 2)
 	for _, name := range []string{"one", "two"} {
 		go func() {
-			o, s, err := runQueueBinary(t, bin, e.env, "queue", "consume", "--queue", short, "--group", "desk",
+			o, s, err := runQueueBinary(t, bin, e.env, "queue", "consume", "--any-stream", "--queue", short, "--group", "desk",
 				"--consumer", name, "--wait", "1s")
 			if err != nil {
 				t.Errorf("consumer %s: %v\n%s", name, err, s)
