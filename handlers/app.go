@@ -43,6 +43,10 @@ type Deps struct {
 	DataDir string
 	// ReadyChecks are extra named checks run by /readyz (e.g. "redis").
 	ReadyChecks map[string]func(context.Context) error
+	// DegradedChecks are named checks /readyz reports without failing: a
+	// failure shows as "degraded" in the body, status still 200 (e.g.
+	// "redis": intake keeps accepting through the outbox meanwhile).
+	DegradedChecks map[string]func(context.Context) error
 	// HomeCampaigns returns the campaigns shown on the home page (newest
 	// first); nil shows none. Set by the press office's wiring.
 	HomeCampaigns func(context.Context) any

@@ -137,7 +137,8 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 }
 
 // readyz checks every configured backend with a short timeout and answers
-// 200 with {"status":"ok","checks":{...}} or 503 naming what failed.
+// 200 with {"status":"ok","checks":{...}} or 503 naming what failed;
+// DegradedChecks that fail give 200 with {"status":"degraded"}.
 func (s *Server) readyz(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 	defer cancel()
@@ -161,10 +162,26 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 		}
 		results[name] = "ok"
 	}
+	// Degraded checks inform without failing, each with its own timeout
+	// so a hanging backend cannot eat the time of the others.
+	degraded := false
+	for name, check := range s.DegradedChecks {
+		dctx, dcancel := context.WithTimeout(c.UserContext(), time.Second)
+		err := check(dctx)
+		dcancel()
+		if err != nil {
+			results[name] = "degraded: " + err.Error()
+			degraded = true
+			continue
+		}
+		results[name] = "ok"
+	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	overall := "ok"
 	if status != fiber.StatusOK {
 		overall = "unavailable"
+	} else if degraded {
+		overall = "degraded"
 	}
 	return c.Status(status).JSON(fiber.Map{"status": overall, "checks": results})
 }

@@ -63,11 +63,15 @@ func startIntake(ctx context.Context, cfg Config, deps *handlers.Deps, db *store
 		pub = queue.NewRedis(rdb)
 		limiter = ratelimit.NewFallback(ratelimit.NewRedis(rdb, rateLimitPrefix), mem, ratelimit.DefaultPrimaryTimeout, log)
 		closeQueue = rdb.Close
-		// No /readyz check on Redis: while Redis is down the portal still
-		// accepts submissions (they wait in the outbox) and limits with
-		// the in-process limiter, so taking every instance out of a load
-		// balancer then would stop intake for nothing. The forwarder and
-		// the limiter log the outage.
+		// /readyz reports Redis without failing on it: while Redis is down
+		// the portal still accepts submissions (they wait in the outbox)
+		// and limits with the in-process limiter, so taking every
+		// instance out of a load balancer then would stop intake for
+		// nothing. Readiness is the database; Redis shows "degraded".
+		if deps.DegradedChecks == nil {
+			deps.DegradedChecks = map[string]func(context.Context) error{}
+		}
+		deps.DegradedChecks["redis"] = func(ctx context.Context) error { return rdb.Ping(ctx).Err() }
 	} else {
 		q, err := queue.OpenLocal(cfg.DataDir)
 		if err != nil {
