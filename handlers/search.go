@@ -385,11 +385,16 @@ type apiSearch struct {
 	// FacetsUncounted: too many matches to count (search.FacetCountLimit);
 	// facets list the values the index holds, without counts.
 	FacetsUncounted bool `json:"facets_uncounted,omitempty"`
+	// Partial: no document had every word; the hits have some of them.
+	Partial bool `json:"partial,omitempty"`
 }
 
 // searchAPI answers GET /api/v1/search?q=&type=&issuer=&year=&page=&per_page=
 // with {query, total, took_ms, page, hits: [{slug, type, number, title, url,
-// heading, snippet_html}], facets: {type|issuer|year: [{value, count}]}}.
+// heading, snippet_html}], facets: {type|issuer|year: [{value, count}]},
+// facets_uncounted, partial}: count absent and facets_uncounted true above
+// search.FacetCountLimit matches; partial true when no document had every
+// word and the hits have some of them.
 // A hit's url carries the matched section's anchor.
 func (s *Server) searchAPI(c *fiber.Ctx) error {
 	p, err := parseSearchParams(c)
@@ -405,7 +410,7 @@ func (s *Server) searchAPI(c *fiber.Ctx) error {
 		s.log.Error("search failed", "err", err)
 		return &Problem{Status: fiber.StatusServiceUnavailable, Message: msgSearchDown}
 	}
-	out.Page = p.Page
+	out.Page, out.Partial = p.Page, res.Partial
 	out.Total, out.TookMS, out.FacetsUncounted = res.Total, res.Took.Milliseconds(), res.FacetsUncounted
 	labelSections(res.Hits)
 	for _, h := range res.Hits {

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -109,5 +110,27 @@ func TestSearchPagePastTheEnd(t *testing.T) {
 		if resp.StatusCode != http.StatusBadRequest || strings.Count(body, msgPageInvalid) != 1 || !strings.Contains(body, `value="ma tuy"`) {
 			t.Errorf("page %s: %d", page, resp.StatusCode)
 		}
+	}
+}
+
+// TestSearchPartialMatches: when no document has every word, the page and
+// the API show those with some of them and say so.
+func TestSearchPartialMatches(t *testing.T) {
+	app := newSearchApp(t)
+	doc := getDoc(t, app, "/tim-kiem?q=methadone+xyzzy", http.StatusOK)
+	if doc.Find("ol.hits li.hit").Length() == 0 || !strings.Contains(doc.Find(".results .notice").Text(), "chứa một phần") {
+		t.Errorf("partial results not shown or not explained: %q", doc.Find(".results").Text())
+	}
+	var r struct {
+		Partial bool `json:"partial"`
+		Total   int  `json:"total"`
+	}
+	_, body := get(t, app, "/api/v1/search?q=methadone+xyzzy")
+	if err := json.Unmarshal([]byte(body), &r); err != nil || !r.Partial || r.Total == 0 {
+		t.Errorf("API: %s", body)
+	}
+	_, body = get(t, app, "/api/v1/search?q=methadone")
+	if strings.Contains(body, `"partial"`) {
+		t.Errorf("partial on a full match: %s", body)
 	}
 }

@@ -440,7 +440,10 @@ func phraseAnyQ(ph []Term) query.Query {
 // standing together was measured at 2–4× the cost of the whole query on a
 // 10,000-document corpus and left out: quote the words to ask for them
 // together.)
-func bleveQuery(p Parsed) *query.BooleanQuery {
+//
+// With anyWord set, the same parts are optional and one of them must match:
+// the fallback when requiring every word found nothing.
+func bleveQuery(p Parsed, anyWord bool) *query.BooleanQuery {
 	var must []query.Query
 	for _, t := range p.Terms {
 		if t.InNumber {
@@ -479,6 +482,11 @@ func bleveQuery(p Parsed) *query.BooleanQuery {
 			termQ(fTypeFold, tn.TypeFold, boostTypeNumber), termQ(fNumberNum, tn.Digits, boostTypeNumber)))
 	}
 	bq := bleve.NewBooleanQuery()
+	if anyWord {
+		bq.AddShould(append(must, should...)...)
+		bq.SetMinShould(1)
+		return bq
+	}
 	bq.AddMust(must...)
 	if len(should) > 0 {
 		bq.AddShould(should...)
@@ -521,12 +529,13 @@ const facetSep = "\x1f"
 // (Result.FacetsUncounted), and the filters still narrow the results.
 const FacetCountLimit = 2000
 
-// root returns the Bleve query for p and filter.
-func root(p Parsed, filter query.Query) query.Query {
+// root returns the Bleve query for p and filter (see bleveQuery for
+// anyWord).
+func root(p Parsed, filter query.Query, anyWord bool) query.Query {
 	if p.Empty() {
 		return filter
 	}
-	bq := bleveQuery(p)
+	bq := bleveQuery(p, anyWord)
 	if filter != nil {
 		bq.AddFilter(filter)
 	}
@@ -639,17 +648,27 @@ func (b *Bleve) Search(ctx context.Context, q Query) (Result, error) {
 	if err := b.markTypos(&p); err != nil {
 		return Result{}, fmt.Errorf("search: bleve: dictionary: %w", err)
 	}
-	rq := root(p, filter)
+	rq := root(p, filter, false)
 	req := bleve.NewSearchRequestOptions(rq, per, (page-1)*per, false)
 	req.Fields = []string{fSrc}
 	if p.Empty() {
 		req.SortBy([]string{"-" + fYear, fSlug})
 	}
 	res, err := b.idx.SearchInContext(ctx, req)
+	partial := false
+	if err == nil && res.Total == 0 && p.units() >= 2 {
+		// No document has every word: show those with some of them, most
+		// first (cheap: it runs only when the first search found nothing).
+		partial = true
+		rq = root(p, filter, true)
+		req = bleve.NewSearchRequestOptions(rq, per, (page-1)*per, false)
+		req.Fields = []string{fSrc}
+		res, err = b.idx.SearchInContext(ctx, req)
+	}
 	if err != nil {
 		return Result{}, fmt.Errorf("search: bleve: search: %w", err)
 	}
-	out := Result{Total: int(res.Total)}
+	out := Result{Total: int(res.Total), Partial: partial && res.Total > 0}
 	switch {
 	case res.Total == 0:
 		out.Facets = map[string][]FacetValue{}

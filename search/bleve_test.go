@@ -31,23 +31,25 @@ func TestBleveTyposOnlyForUnknownWords(t *testing.T) {
 	)
 	ctx := context.Background()
 	cases := []struct {
-		q    string
-		want []string
+		q       string
+		want    []string
+		partial bool // no document has every word: some of them
 	}{
-		{"methadone", []string{"a"}},        // known word: no near words
-		{"methadonx", []string{"a", "b"}},   // unknown: both one edit away
-		{"methadone nghiên", nil},           // known words only, nothing has both
-		{"methadonx nghien", []string{"b"}}, // the typo forgiven, the other word as typed
-		{"phong chongg", []string{"c"}},     // a short word as typed, a long one forgiven
-		{"tacc hai", nil},                   // a short word is never fuzzy
+		{"methadone", []string{"a"}, false},            // known word: no near words
+		{"methadonx", []string{"a", "b"}, false},       // unknown: both one edit away
+		{"methadone nghiên", []string{"a", "b"}, true}, // known words only, nothing has both
+		{"methadonx nghien", []string{"b"}, false},     // the typo forgiven, the other word as typed
+		{"phong chongg", []string{"c"}, false},         // a short word as typed, a long one forgiven
+		{"tacc hai", []string{"c"}, true},              // a short word is never fuzzy
+		{"xyzzy plugh", nil, false},                    // nothing at all
 	}
 	for _, c := range cases {
 		r, err := b.Search(ctx, Query{Text: c.q})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := slugs(r); !sameSet(got, c.want) {
-			t.Errorf("%q: got %v, want %v", c.q, got, c.want)
+		if got := slugs(r); !sameSet(got, c.want) || r.Partial != c.partial {
+			t.Errorf("%q: got %v partial %v, want %v partial %v", c.q, got, r.Partial, c.want, c.partial)
 		}
 	}
 }

@@ -84,7 +84,11 @@ type Result struct {
 	// the index holds, each with Count 0, ordered as counted ones would be
 	// (years newest first, others by value).
 	FacetsUncounted bool
-	Took            time.Duration
+	// Partial says no document had every word, so these results have some
+	// of them (the best first); engines fall back to this only when the
+	// query has two words or more and requiring all found nothing.
+	Partial bool
+	Took    time.Duration
 }
 
 // Index is a full-text index of Docs. Implementations are safe for

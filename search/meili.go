@@ -382,10 +382,19 @@ func (m *Meili) Search(ctx context.Context, q Query) (Result, error) {
 		}
 	}
 	res, err := m.index.Search(ctx, text, meiliRequest(p, filters, page, per))
+	partial := false
+	if err == nil && res.TotalHits == 0 && len(first) == 0 && p.units() >= 2 {
+		// No document has every word: let Meilisearch drop the most
+		// frequent words until something matches.
+		partial = true
+		req := meiliRequest(p, filters, page, per)
+		req.MatchingStrategy = meilisearch.Frequency
+		res, err = m.index.Search(ctx, text, req)
+	}
 	if err != nil {
 		return Result{}, fmt.Errorf("search: meilisearch: search: %w", err)
 	}
-	out := Result{Total: int(res.TotalHits), Facets: map[string][]FacetValue{}}
+	out := Result{Total: int(res.TotalHits), Partial: partial && res.TotalHits > 0, Facets: map[string][]FacetValue{}}
 	var rest []Hit
 	for _, h := range res.Hits {
 		d, err := meiliHitDoc(h)

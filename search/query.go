@@ -100,6 +100,10 @@ func (p Parsed) Empty() bool {
 	return len(p.Terms) == 0 && len(p.Phrases) == 0 && len(p.Synonyms) == 0
 }
 
+// units is the number of separately required parts of p: free words,
+// synonym groups and phrases.
+func (p Parsed) units() int { return len(p.Terms) + len(p.Synonyms) + len(p.Phrases) }
+
 // typoMarked reports whether an engine marked single words as typos (see
 // Term.Typo); when none is marked, Typos applies to every fuzzy word.
 func (p Parsed) typoMarked() bool {
