@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"sort"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/registry"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
 // Names of the Bleve analysis components registered by this package.
@@ -542,50 +544,62 @@ func root(p Parsed, filter query.Query, anyWord bool) query.Query {
 	return bq
 }
 
-// markTypos marks the free words of FuzzyMinRunes letters or more that no
-// folded text field holds (Term.Typo): only those are searched with one
-// typo forgiven. Looking a word up in the term dictionary costs
-// microseconds; a fuzzy term reads every word one edit away and matches
-// whatever they match, so forgiving typos in words the index holds made
-// broad queries slower and less precise.
-func (b *Bleve) markTypos(p *Parsed) error {
+// plan looks the query's words up in the term dictionary (one index
+// reader for all lookups) and marks the free words of FuzzyMinRunes
+// letters or more that no folded text field holds (Term.Typo): only those
+// are searched with one typo forgiven. A lookup costs microseconds; a fuzzy
+// term reads every word one edit away and matches whatever they match, so
+// forgiving typos in words the index holds made broad queries slower and
+// less precise. It returns an upper bound of the matches (the fewest
+// documents any required word is in), or math.MaxUint64 when unknown.
+func (b *Bleve) plan(p *Parsed) (uint64, error) {
+	ix, err := b.idx.Advanced()
+	if err != nil {
+		return 0, err
+	}
+	r, err := ix.Reader()
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	bound := uint64(math.MaxUint64)
 	for i, t := range p.Terms {
-		if t.InNumber || !t.Fuzzy() {
-			continue
+		var n uint64
+		for _, f := range []string{fTitleF, fMetaF, fBodyF} {
+			c, err := dictCount(r, f, t.Fold)
+			if err != nil {
+				return 0, err
+			}
+			n += c
 		}
-		known, err := b.inDictionary(t.Fold)
-		if err != nil {
-			return err
-		}
-		if !known {
+		if n == 0 && !t.InNumber && t.Fuzzy() {
 			p.Terms[i].Typo = true
 			p.Typos = true
+			continue // matches what its neighbours match: no bound
 		}
+		bound = min(bound, n)
 	}
-	return nil
+	return bound, nil
 }
 
-// inDictionary reports whether the folded key is a term of the folded
-// title, catalogue or body field.
-func (b *Bleve) inDictionary(fold string) (bool, error) {
-	for _, f := range []string{fTitleF, fMetaF, fBodyF} {
-		d, err := b.idx.FieldDictRange(f, []byte(fold), []byte(fold))
-		if err != nil {
-			return false, err
-		}
-		e, err := d.Next()
-		cerr := d.Close()
-		if err != nil {
-			return false, err
-		}
-		if cerr != nil {
-			return false, cerr
-		}
-		if e != nil && e.Term == fold {
-			return true, nil
-		}
+// dictCount returns the number of documents whose field holds term.
+func dictCount(r index.IndexReader, field, term string) (uint64, error) {
+	d, err := r.FieldDictRange(field, []byte(term), []byte(term))
+	if err != nil {
+		return 0, err
 	}
-	return false, nil
+	e, err := d.Next()
+	cerr := d.Close()
+	if err != nil {
+		return 0, err
+	}
+	if cerr != nil {
+		return 0, cerr
+	}
+	if e != nil && e.Term == term {
+		return e.Count, nil
+	}
+	return 0, nil
 }
 
 // facetValues lists every value of the facet field the index holds, with
@@ -622,6 +636,11 @@ func (b *Bleve) facetCounts(ctx context.Context, rq query.Query) (map[string][]F
 	if err != nil {
 		return nil, err
 	}
+	return facetsOf(res), nil
+}
+
+// facetsOf returns the counted facet values of res.
+func facetsOf(res *bleve.SearchResult) map[string][]FacetValue {
 	out := map[string][]FacetValue{}
 	if fr := res.Facets[fFacets]; fr != nil {
 		for _, tf := range fr.Terms.Terms() {
@@ -631,7 +650,7 @@ func (b *Bleve) facetCounts(ctx context.Context, rq query.Query) (map[string][]F
 			}
 		}
 	}
-	return out, nil
+	return out
 }
 
 // Search runs q; see Index.Search. One scored request fetches the page;
@@ -645,7 +664,8 @@ func (b *Bleve) Search(ctx context.Context, q Query) (Result, error) {
 	if p.Empty() && filter == nil {
 		return Result{Facets: map[string][]FacetValue{}, Took: time.Since(start)}, nil
 	}
-	if err := b.markTypos(&p); err != nil {
+	bound, err := b.plan(&p)
+	if err != nil {
 		return Result{}, fmt.Errorf("search: bleve: dictionary: %w", err)
 	}
 	rq := root(p, filter, false)
@@ -653,6 +673,12 @@ func (b *Bleve) Search(ctx context.Context, q Query) (Result, error) {
 	req.Fields = []string{fSrc}
 	if p.Empty() {
 		req.SortBy([]string{"-" + fYear, fSlug})
+	}
+	// When the dictionary shows that few documents can match, the facets
+	// are counted in the same request (no second request).
+	oneRequest := bound <= uint64(b.facetLimit)
+	if oneRequest {
+		req.AddFacet(fFacets, bleve.NewFacetRequest(fFacets, 3*facetSize+100))
 	}
 	res, err := b.idx.SearchInContext(ctx, req)
 	partial := false
@@ -672,6 +698,8 @@ func (b *Bleve) Search(ctx context.Context, q Query) (Result, error) {
 	switch {
 	case res.Total == 0:
 		out.Facets = map[string][]FacetValue{}
+	case oneRequest && !partial:
+		out.Facets = facetsOf(res)
 	case res.Total <= uint64(b.facetLimit):
 		out.Facets, err = b.facetCounts(ctx, rq)
 	default:
