@@ -146,9 +146,6 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	if s.Store != nil {
 		checks["database"] = s.Store.Ping
 	}
-	if s.Index != nil {
-		checks["search"] = s.Index.Ping
-	}
 	for name, f := range s.ReadyChecks {
 		checks[name] = f
 	}
@@ -165,7 +162,16 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	// Degraded checks inform without failing, each with its own timeout
 	// so a hanging backend cannot eat the time of the others.
 	degraded := false
-	for name, check := range s.DegradedChecks {
+	// Search down means searching fails, not that the portal cannot take
+	// submissions or serve documents: it degrades, it does not fail.
+	degradedChecks := map[string]func(context.Context) error{}
+	if s.Index != nil {
+		degradedChecks["search"] = s.Index.Ping
+	}
+	for name, f := range s.DegradedChecks {
+		degradedChecks[name] = f
+	}
+	for name, check := range degradedChecks {
 		dctx, dcancel := context.WithTimeout(c.UserContext(), time.Second)
 		err := check(dctx)
 		dcancel()

@@ -166,8 +166,11 @@ func TestServeAndShutdown(t *testing.T) {
 	if !strings.Contains(p.Logs(), "stopped") {
 		t.Errorf("no orderly shutdown in logs:\n%s", p.Logs())
 	}
-	if _, err := os.Stat(filepath.Join(dataDir, "secret")); err != nil {
-		t.Errorf("secret not generated in the data dir: %v", err)
+	if fi, err := os.Stat(filepath.Join(dataDir, "secret")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("secret not generated owner-only in the data dir: %v %v", fi, err)
+	}
+	if fi, err := os.Stat(dataDir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("data dir not owner-only: %v %v", fi.Mode(), err)
 	}
 }
 

@@ -42,6 +42,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
+	// Owner only, also for a data dir an older version created 0755: it
+	// holds submissions waiting to be forwarded and the secret.
+	if err := os.Chmod(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("restrict data dir: %w", err)
+	}
 	secret, err := loadSecret(cfg)
 	if err != nil {
 		return err

@@ -59,6 +59,9 @@ func startIntake(ctx context.Context, cfg Config, deps *handlers.Deps, db *store
 		opt.DialTimeout = 2 * time.Second
 		opt.ReadTimeout = 2 * time.Second
 		opt.WriteTimeout = 2 * time.Second
+		// Honour the caller's context deadline on socket reads too (off by
+		// default in go-redis), so the forwarder's timeouts hold.
+		opt.ContextTimeoutEnabled = true
 		rdb := redis.NewClient(opt)
 		pub = queue.NewRedis(rdb)
 		limiter = ratelimit.NewFallback(ratelimit.NewRedis(rdb, rateLimitPrefix), mem, ratelimit.DefaultPrimaryTimeout, log)
