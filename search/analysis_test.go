@@ -223,7 +223,8 @@ func TestDescribe(t *testing.T) {
 // return valid UTF-8; keys are stable (analysing a key gives the key).
 func FuzzAnalysis(f *testing.F) {
 	for _, s := range []string{"cai nghiện", "424/QĐ-TTg", `"giảm tác hại"`, "hoà nhập", norm.NFD.String("thuỷ"),
-		"\xff\xfe", "ma\x00tuy", "“", "quyết định số 424", "\u0301\u0301a", "ĐĐĐ", strings.Repeat("á", 300)} {
+		"\xff\xfe", "ma\x00tuy", "“", "quyết định số 424", "\u0301\u0301a", "ĐĐĐ", strings.Repeat("á", 300),
+		"metadon", "ma túy đá hê-rô-in", "25/CT", "methadone xyzzy"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -255,8 +256,15 @@ func FuzzAnalysis(f *testing.F) {
 				t.Fatalf("invalid term %+v", tm)
 			}
 		}
-		if len(p.Terms) > maxTerms {
-			t.Fatalf("%d terms", len(p.Terms))
+		words := len(p.Terms)
+		for _, g := range p.Synonyms {
+			if len(g.Alts) < 2 || len(g.Alts[0]) == 0 {
+				t.Fatalf("synonym group %+v", g)
+			}
+			words += len(g.Alts[0])
+		}
+		if words > maxTerms {
+			t.Fatalf("%d words searched", words)
 		}
 		d, err := prepare(Doc{Slug: "s", Title: s, Sections: []Section{{Anchor: "a", Text: s}}})
 		if err != nil {

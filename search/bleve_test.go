@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -163,4 +164,34 @@ func TestSynonymList(t *testing.T) {
 	if m := meiliSynonyms(); !slices.Contains(m["metadon"], "methadone") || !slices.Contains(m["methadone"], "me ta don") {
 		t.Errorf("meilisearch synonyms: %v", m)
 	}
+}
+
+// FuzzBleveSearch: any query text and filter gives an answer, never an
+// error or a panic, with hits within the page and a consistent total.
+func FuzzBleveSearch(f *testing.F) {
+	for _, s := range []string{"cai nghiện", "25/CT", "metadon xyzzy", `"giảm tác hại" ma`, "methadonx nghien",
+		"\xff", "ma túy đá", `title:x +y -z ^2 \"`, "quyết định số 424", strings.Repeat("ma ", 40)} {
+		f.Add(s, "")
+		f.Add(s, "Bài viết")
+	}
+	b, err := OpenBleve("")
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.Put(context.Background(), append(fixtures(), catalogue()...)...); err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, text, typ string) {
+		r, err := b.Search(context.Background(), Query{Text: text, Type: typ, PerPage: 5})
+		if err != nil {
+			t.Fatalf("Search(%q, %q): %v", text, typ, err)
+		}
+		if len(r.Hits) > 5 || len(r.Hits) > r.Total {
+			t.Fatalf("Search(%q): %d hits, total %d", text, len(r.Hits), r.Total)
+		}
+		if r.Partial && r.Total == 0 {
+			t.Fatalf("partial without results")
+		}
+	})
 }
