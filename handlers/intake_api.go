@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 
 	"github.com/gofiber/fiber/v2"
@@ -55,44 +56,37 @@ func (s *Server) apiTip(c *fiber.Ctx) error {
 	if err := s.intakeAvailable(); err != nil {
 		return err
 	}
-	in, err := intake.DecodeTip(c.Body())
-	if err != nil {
-		if stop, cerr := s.charge(c, false); stop { // malformed bodies count
-			return cerr
-		}
-		return decodeProblem(err)
-	}
-	tip, fe := s.Intake.Catalog().ValidateTip(in)
-	if fe != nil {
-		if stop, err := s.charge(c, true); stop {
-			return err
-		}
-		return &Problem{Status: fiber.StatusUnprocessableEntity, Message: msgInvalidInput, Fields: fe}
-	}
-	if stop, err := s.charge(c, false); stop {
-		return err
-	}
-	r, err := s.Intake.SubmitTip(c.UserContext(), tip)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusAccepted).JSON(accepted(r))
+	return apiSubmit(s, c, intake.DecodeTip, s.Intake.Catalog().ValidateTip,
+		func(ctx context.Context, t intake.Tip) (intake.Receipt, error) { return s.Intake.SubmitTip(ctx, t) })
 }
 
 // apiEnquiry accepts a rehab enquiry as JSON {relationship, substance,
-// preferred_form, area, contact_name, phone, message?, consent}.
+// preferred_form, area, contact_name, phone, message?, consent}, answered
+// like apiTip.
 func (s *Server) apiEnquiry(c *fiber.Ctx) error {
 	if err := s.intakeAvailable(); err != nil {
 		return err
 	}
-	in, err := intake.DecodeEnquiry(c.Body())
+	return apiSubmit(s, c, intake.DecodeEnquiry, s.Intake.Catalog().ValidateEnquiry,
+		func(ctx context.Context, e intake.Enquiry) (intake.Receipt, error) {
+			return s.Intake.SubmitEnquiry(ctx, e)
+		})
+}
+
+// apiSubmit is the one flow of both JSON submissions: decode (a malformed
+// body is charged to the client's budget and answered 400), validate (an
+// invalid one draws on the allowance for mistakes and is answered 422),
+// charge an accepted one, commit it to the outbox, answer 202.
+func apiSubmit[In, V any](s *Server, c *fiber.Ctx, decode func([]byte) (In, error),
+	validate func(In) (V, intake.FieldErrors), submit func(context.Context, V) (intake.Receipt, error)) error {
+	in, err := decode(c.Body())
 	if err != nil {
-		if stop, cerr := s.charge(c, false); stop { // malformed bodies count
+		if stop, cerr := s.charge(c, false); stop {
 			return cerr
 		}
 		return decodeProblem(err)
 	}
-	e, fe := s.Intake.Catalog().ValidateEnquiry(in)
+	v, fe := validate(in)
 	if fe != nil {
 		if stop, err := s.charge(c, true); stop {
 			return err
@@ -102,7 +96,7 @@ func (s *Server) apiEnquiry(c *fiber.Ctx) error {
 	if stop, err := s.charge(c, false); stop {
 		return err
 	}
-	r, err := s.Intake.SubmitEnquiry(c.UserContext(), e)
+	r, err := submit(c.UserContext(), v)
 	if err != nil {
 		return err
 	}
