@@ -11,7 +11,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -39,10 +38,7 @@ type queueEngine struct {
 // while the test process publishes into the same storage (as "portal serve"
 // would).
 func TestQueueCommand(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "portal")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := portalBinary(t)
 	var engines []queueEngine
 
 	dir := t.TempDir()

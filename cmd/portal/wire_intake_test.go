@@ -171,9 +171,11 @@ func TestServeTrimsAcknowledgedSubmissionsOffTheDisk(t *testing.T) {
 // TestTrimAckedRedis is one tick of serve's trimmer on Redis Streams:
 // what every group acknowledged leaves the stream; pending and undelivered
 // entries, and streams without a group, stay.
+// It uses DB 13, which no other test touches: trimAcked walks every
+// portal stream of its database.
 func TestTrimAckedRedis(t *testing.T) {
 	ctx := context.Background()
-	opt, err := redis.ParseURL("redis://127.0.0.1:6379/12")
+	opt, err := redis.ParseURL("redis://127.0.0.1:6379/13")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +262,7 @@ func TestReadyzWithRedisDown(t *testing.T) {
 		url, status, redis string
 	}{
 		{"redis://127.0.0.1:1/12", "degraded", "degraded: "}, // nothing listens on port 1
-		{"redis://127.0.0.1:6379/12", "ok", "ok"},
+		{"redis://127.0.0.1:6379/13", "ok", "ok"},
 	} {
 		dataDir := t.TempDir()
 		db, err := store.Open(ctx, filepath.Join(dataDir, "portal.db"))
