@@ -213,3 +213,19 @@ func TestImportThenServe(t *testing.T) {
 	}
 	p.stop(t)
 }
+
+// A Meilisearch that does not answer at start must not keep the portal
+// (and its tip forms) down: search falls back to the embedded index.
+func TestServeWithMeilisearchDown(t *testing.T) {
+	p := startPortal(t, "PORTAL_DATA_DIR="+t.TempDir(), "MEILI_URL=http://127.0.0.1:1")
+	if status, body := httpGet(t, p.URL+"/api/v1/search?q=424%2FQD-TTg"); status != 200 || !strings.Contains(body, "424-qd-ttg-2017") {
+		t.Errorf("search on the fallback index: %d %s", status, body)
+	}
+	if status, _ := httpGet(t, p.URL+"/tin-bao"); status != 200 {
+		t.Errorf("/tin-bao: %d", status)
+	}
+	if !strings.Contains(p.Logs(), "Meilisearch unavailable") {
+		t.Errorf("fallback not logged:\n%s", p.Logs())
+	}
+	p.stop(t)
+}

@@ -103,7 +103,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	log.Info("portal listening", "url", "http://"+ln.Addr().String(), "data_dir", cfg.DataDir,
-		"search", searchEngineName(cfg), "queue", queueEngineName(cfg))
+		"queue", queueEngineName(cfg))
 
 	served := make(chan error, 1)
 	go func() { served <- app.Listener(ln) }()
@@ -148,13 +148,6 @@ func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
 
 // importDir is where "portal import" leaves documents for "serve" to load.
 func importDir(cfg Config) string { return filepath.Join(cfg.DataDir, "van-ban") }
-
-func searchEngineName(cfg Config) string {
-	if cfg.MeiliURL != "" {
-		return "meilisearch"
-	}
-	return "bleve"
-}
 
 func queueEngineName(cfg Config) string {
 	if cfg.RedisURL != "" {

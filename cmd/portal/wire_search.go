@@ -26,23 +26,30 @@ const campaignSlugPrefix = "chien-dich/"
 // in lib deleted, unchanged ones skipped; an index built by another
 // analyser version is rebuilt. It logs what it did (counts, engine, time).
 func openIndex(ctx context.Context, cfg Config, lib *content.Library, log *slog.Logger) (search.Index, error) {
-	start := time.Now()
-	var idx search.Index
-	engine := "bleve"
 	if cfg.MeiliURL != "" {
-		engine = "meilisearch"
-		m, err := search.OpenMeili(cfg.MeiliURL, cfg.MeiliAPIKey, meiliIndexName)
-		if err != nil {
-			return nil, err
+		idx, err := openAndSync(ctx, "meilisearch", lib, log, func() (search.Index, error) {
+			return search.OpenMeili(cfg.MeiliURL, cfg.MeiliAPIKey, meiliIndexName)
+		})
+		if err == nil {
+			return idx, nil
 		}
-		idx = m
-	} else {
-		dir := filepath.Join(cfg.DataDir, "search", "bleve")
-		b, err := search.OpenBleve(dir)
-		if err != nil {
-			return nil, err
-		}
-		idx = b
+		// A search engine that is down (or slow to boot) must not keep the
+		// portal, and with it the tip forms, from starting: search falls
+		// back to the embedded index until the next start.
+		log.Error("Meilisearch unavailable: using the embedded Bleve index until the next start", "err", err)
+	}
+	return openAndSync(ctx, "bleve", lib, log, func() (search.Index, error) {
+		return search.OpenBleve(filepath.Join(cfg.DataDir, "search", "bleve"))
+	})
+}
+
+// openAndSync opens one engine and brings it up to date with lib, keeping
+// the campaigns the press office indexed itself.
+func openAndSync(ctx context.Context, engine string, lib *content.Library, log *slog.Logger, open func() (search.Index, error)) (search.Index, error) {
+	start := time.Now()
+	idx, err := open()
+	if err != nil {
+		return nil, err
 	}
 	st, err := search.SyncKeeping(ctx, idx, handlers.SearchDocs(lib), func(slug string) bool {
 		return strings.HasPrefix(slug, campaignSlugPrefix)
