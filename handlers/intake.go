@@ -17,7 +17,7 @@ import (
 // about 45 KB; the form fields carry maxlength, so only scripts hit these.
 const (
 	intakeFormBodyLimit = 128 << 10
-	intakeAPIBodyLimit  = 64 << 10
+	intakeAPIBodyLimit  = 256 << 10 // 5,000 characters as \u escapes of NFD text reach ~90 KiB
 )
 
 // honeypotField is the form field people never see or fill; bots that fill

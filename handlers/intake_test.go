@@ -400,8 +400,16 @@ func TestIntakeAPI(t *testing.T) {
 	if resp.StatusCode != 413 {
 		t.Errorf("large: %d", resp.StatusCode)
 	}
-	if c, _ := e.db.CountPendingSubmissions(context.Background()); c != 2 {
-		t.Errorf("outbox holds %d, want 2", c)
+	// The longest valid text, 5,000 characters of NFD "ệ" (e + two marks)
+	// written as \u escapes, is ~90 KiB of JSON: it must not be refused as
+	// too large.
+	longest := `{"category":"mua-ban","area":"khac","description":"` + strings.Repeat(`e\u0323\u0302`, 5000) + `"}`
+	resp, m = e.postJSON(t, "/api/v1/tips", longest)
+	if resp.StatusCode != 202 {
+		t.Errorf("5,000 escaped NFD characters (%d bytes): %d %v", len(longest), resp.StatusCode, m)
+	}
+	if c, _ := e.db.CountPendingSubmissions(context.Background()); c != 3 {
+		t.Errorf("outbox holds %d, want 3", c)
 	}
 }
 

@@ -146,7 +146,10 @@ func (f *Forwarder) Run(ctx context.Context) error {
 	poll := time.NewTicker(f.PollInterval)
 	defer poll.Stop()
 	failures := 0
-	dirty := false // rows forwarded since the last checkpoint
+	// Rows forwarded since the last checkpoint. True at start: a process
+	// killed after forwarding may have left their text in the WAL, and a
+	// quiet portal would otherwise keep it there until the next tip.
+	dirty := true
 	var lastCheckpoint time.Time
 	for {
 		n, err := f.ForwardPending(ctx)

@@ -41,7 +41,8 @@ func TestSubmitAndStatus(t *testing.T) {
 	ctx := context.Background()
 	svc, db, _ := newTestService(t)
 	fixed := time.Date(2026, 11, 29, 18, 30, 0, 0, time.UTC) // 01:30 on 30/11 in Vietnam
-	svc.now = func() time.Time { return fixed }
+	// Received 41.5 s past the minute; stored and queued to the minute.
+	svc.now = func() time.Time { return fixed.Add(41*time.Second + 500*time.Millisecond) }
 	tip, fe := svc.Catalog().ValidateTip(validTip())
 	if fe != nil {
 		t.Fatal(fe)
