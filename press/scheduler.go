@@ -8,7 +8,7 @@ import (
 // DefaultSchedulerInterval is how often the scheduler looks for campaigns
 // whose time has come. The public pages do not wait for it (a campaign is
 // public from its PublishedAt on); only the search index does.
-const DefaultSchedulerInterval = 30 * time.Second
+const DefaultSchedulerInterval = 5 * time.Second
 
 // RunScheduler calls SyncDue once at start and then on every tick until
 // ctx ends; on the first pass and then at most once an hour (by the
