@@ -30,7 +30,7 @@ const (
 
 func (s *Server) csrfMiddleware() fiber.Handler {
 	st := &csrfStore{secret: s.Secret, now: s.Now}
-	return csrf.New(csrf.Config{
+	check := csrf.New(csrf.Config{
 		// The JSON API is authorised by nothing a browser sends on its own
 		// (no cookies), so it needs no token.
 		Next:           isAPI,
@@ -54,6 +54,19 @@ func (s *Server) csrfMiddleware() fiber.Handler {
 				"Vui lòng quay lại trang trước, sao chép nội dung bạn đã viết, tải lại trang rồi dán và gửi lại."}
 		},
 	})
+	return func(c *fiber.Ctx) error {
+		// Over HTTPS the middleware also wants a same-host Referer on a
+		// POST. Privacy tools and some browser settings strip Referer —
+		// exactly what careful informants use — but browsers still send
+		// Origin on every POST (Fetch standard), so a same-site Origin
+		// stands in for it; a foreign one still fails the check.
+		if c.Method() == fiber.MethodPost && c.Get(fiber.HeaderReferer) == "" {
+			if o := c.Get(fiber.HeaderOrigin); o != "" && o != "null" {
+				c.Request().Header.Set(fiber.HeaderReferer, o+"/")
+			}
+		}
+		return check(c)
+	}
 }
 
 // csrfToken returns the token the middleware put on this request.
