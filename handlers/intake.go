@@ -58,14 +58,14 @@ func (s *Server) registerIntake(app *fiber.App) {
 
 	// The forms: a 429 or a failed CSRF check shows the same form again
 	// with what was typed (submissionLimit, intakeCSRF).
-	app.Get("/tin-bao", s.csrf, s.tipPage)
+	app.Get("/tin-bao", intakeNoStore, s.csrf, s.tipPage)
 	app.Post("/tin-bao", intakeNoStore, form,
 		s.submissionLimit(scopeTips, s.Limits.Tips, s.tipAgain), s.intakeCSRF(s.tipAgain, "Gửi tin báo"), s.tipSubmit)
 	app.Get("/cai-nghien", s.rehabGuide)
-	app.Get("/cai-nghien/dang-ky", s.csrf, s.enquiryPage)
+	app.Get("/cai-nghien/dang-ky", intakeNoStore, s.csrf, s.enquiryPage)
 	app.Post("/cai-nghien/dang-ky", intakeNoStore, form,
 		s.submissionLimit(scopeEnquiries, s.Limits.Enquiries, s.enquiryAgain), s.intakeCSRF(s.enquiryAgain, "Gửi đăng ký"), s.enquirySubmit)
-	app.Get("/tra-cuu", s.csrf, s.statusPage)
+	app.Get("/tra-cuu", intakeNoStore, s.csrf, s.statusPage)
 	app.Post("/tra-cuu", intakeNoStore, form,
 		s.limitEach(scopeStatus, s.Limits.Status, s.statusAgain), s.intakeCSRF(s.statusAgain, "Tra cứu"), s.statusSubmit)
 
@@ -125,7 +125,8 @@ func hostPort(u *url.URL) string {
 	return net.JoinHostPort(u.Hostname(), port)
 }
 
-// intakeNoStore keeps receipts and statuses out of every cache.
+// intakeNoStore keeps receipts, statuses and the form pages (each carries
+// its own CSRF token and one-time nonce) out of every cache.
 func intakeNoStore(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Next()

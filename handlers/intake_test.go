@@ -101,6 +101,9 @@ func (e *intakeEnv) formSession(t testing.TB, path string) (*http.Cookie, string
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s: %d\n%s", path, resp.StatusCode, body)
 	}
+	if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("GET %s: Cache-Control %q; a shared cache would hand one nonce to many", path, cc)
+	}
 	var cookie *http.Cookie
 	for _, c := range resp.Cookies() {
 		if c.Name == csrfCookie {
