@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
@@ -91,6 +92,14 @@ func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (Co
 		errs = append(errs, errors.New("PORTAL_DATA_DIR: must not be empty"))
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.BaseURL != "" {
+		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("PORTAL_BASE_URL: %q is not an http(s) URL such as https://phongchongmatuy.example.gov.vn", c.BaseURL))
+		}
+	}
+	if c.Secret != "" && strings.TrimSpace(c.Secret) == "" {
+		errs = append(errs, errors.New("PORTAL_SECRET: must not be blank"))
+	}
 	return c, errors.Join(errs...)
 }
 

@@ -69,6 +69,8 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"PORTAL_TRUSTED_PROXIES": "0.0.0.0/0"}, "trusts every address"},
 		{map[string]string{"PORTAL_TRUSTED_PROXIES": "::/0"}, "trusts every address"},
 		{map[string]string{"PORTAL_SHUTDOWN_GRACE": "-1s"}, "PORTAL_SHUTDOWN_GRACE"},
+		{map[string]string{"PORTAL_BASE_URL": "javascript:alert(1)//"}, "PORTAL_BASE_URL"},
+		{map[string]string{"PORTAL_BASE_URL": "ftp://x"}, "PORTAL_BASE_URL"},
 	}
 	for _, c := range cases {
 		_, err := parseConfig(c.env)
