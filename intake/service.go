@@ -190,8 +190,8 @@ func (s *Service) submit(ctx context.Context, kind string, v any, opts []SubmitO
 	now := s.now()
 	req := &insertReq{
 		sub: store.Submission{
-			ID:          id,
-			Kind:        kind,
+			ID:   id,
+			Kind: kind,
 			// To the minute: a time to the nanosecond would help match a
 			// tip against network or proxy logs; the desks need no more.
 			ReceivedAt:  now.UTC().Truncate(time.Minute),
