@@ -38,10 +38,17 @@ const (
 	msgMalformedJSON  = "Dữ liệu JSON không hợp lệ: cần đúng một đối tượng JSON."
 	msgInvalidInput   = "Dữ liệu chưa hợp lệ."
 	msgReceiptUnknown = "Không tìm thấy tin nào với mã tiếp nhận này. Hãy kiểm tra lại 16 chữ số."
-	msgReceiptFormat  = "Mã tiếp nhận phải gồm đúng 16 chữ số, ví dụ 1234 5678 9012 3456."
-	msgCSRFRetry      = "Chưa gửi được vì phiên làm việc của biểu mẫu đã hết hạn hoặc không hợp lệ. Những gì bạn đã nhập vẫn còn dưới đây: hãy kiểm tra lại rồi bấm “%s” lần nữa."
-	msgNotJSON        = "Dữ liệu phải được gửi dưới dạng JSON, với tiêu đề Content-Type: application/json."
-	msgCrossSite      = "Không nhận yêu cầu gửi từ trang web khác. Vui lòng gửi trực tiếp trên cổng thông tin."
+	// A form sent a second time (double click, refresh, back and send):
+	// nothing is stored, and what was posted comes back with a fresh nonce
+	// so that an edited or added text is not lost.
+	msgAlreadySentTip = "Biểu mẫu này đã được gửi trước đó (có thể do bấm nút gửi hai lần hoặc tải lại trang), nên lần này cổng thông tin không lưu thêm bản nào; mã tiếp nhận đã hiện ở lần gửi đầu. " +
+		"Nội dung bạn vừa gửi vẫn ở dưới đây: nếu đó là thông tin mới hoặc đã sửa, hãy bấm “Gửi tin báo” để gửi thành một tin báo mới."
+	msgAlreadySentEnquiry = "Biểu mẫu này đã được gửi trước đó (có thể do bấm nút gửi hai lần hoặc tải lại trang), nên lần này cổng thông tin không lưu thêm bản nào; mã tiếp nhận đã hiện ở lần gửi đầu. " +
+		"Thông tin bạn vừa gửi vẫn ở dưới đây: nếu muốn gửi thành một đăng ký mới, hãy bấm “Gửi đăng ký”."
+	msgReceiptFormat = "Mã tiếp nhận phải gồm đúng 16 chữ số, ví dụ 1234 5678 9012 3456."
+	msgCSRFRetry     = "Chưa gửi được vì phiên làm việc của biểu mẫu đã hết hạn hoặc không hợp lệ. Những gì bạn đã nhập vẫn còn dưới đây: hãy kiểm tra lại rồi bấm “%s” lần nữa."
+	msgNotJSON       = "Dữ liệu phải được gửi dưới dạng JSON, với tiêu đề Content-Type: application/json."
+	msgCrossSite     = "Không nhận yêu cầu gửi từ trang web khác. Vui lòng gửi trực tiếp trên cổng thông tin."
 )
 
 // registerIntake registers the tip-off form (/tin-bao), the rehab guidance
@@ -230,10 +237,8 @@ func formValues(c *fiber.Ctx, names ...string) map[string]string {
 // honeypotFilled reports whether the hidden field was filled.
 func honeypotFilled(c *fiber.Ctx) bool { return strings.TrimSpace(c.FormValue(honeypotField)) != "" }
 
-// receiptView is the Data of the page shown once after a submission, or,
-// with Duplicate, when the same form was sent again.
+// receiptView is the Data of the page shown once after a submission.
 type receiptView struct {
-	Duplicate   bool
 	Receipt     string // grouped in fours
 	Kind        string
 	KindLabel   string
@@ -248,16 +253,6 @@ func (s *Server) renderReceipt(c *fiber.Ctx, kind string, r intake.Receipt) erro
 			Receipt: intake.FormatReceipt(r.Code), Kind: kind, KindLabel: intake.KindLabels[kind],
 			StatusLabel: intake.StatusLabels[r.Status], Agency: r.Agency,
 		},
-	})
-}
-
-// renderAlreadySent shows that this form was already sent (its receipt was
-// shown the first time); status 409, nothing stored.
-func (s *Server) renderAlreadySent(c *fiber.Ctx, kind string) error {
-	return s.render(c, fiber.StatusConflict, "tiep-nhan", View{
-		Title: "Biểu mẫu này đã được gửi",
-		Data: receiptView{Duplicate: true, Kind: kind, KindLabel: intake.KindLabels[kind],
-			Agency: s.Intake.Catalog().Routes[kind].Agency},
 	})
 }
 

@@ -94,7 +94,8 @@ func (s *Server) enquirySubmit(c *fiber.Ctx) error {
 	}
 	r, err := s.Intake.SubmitEnquiry(c.UserContext(), e, intake.WithNonce(v[nonceField]))
 	if errors.Is(err, intake.ErrAlreadySubmitted) {
-		return s.renderAlreadySent(c, intake.KindRehabEnquiry)
+		delete(v, nonceField) // a fresh nonce: what is shown again may be sent as a new enquiry
+		return s.renderEnquiryForm(c, fiber.StatusConflict, v, consent, nil, msgAlreadySentEnquiry)
 	}
 	if err != nil {
 		return err

@@ -326,12 +326,31 @@ func TestFormSentTwice(t *testing.T) {
 	if resp.StatusCode != 200 || !receiptRE.MatchString(strings.TrimSpace(doc.Find(".receipt").Text())) {
 		t.Fatalf("first send: %d %q", resp.StatusCode, doc.Find(".receipt").Text())
 	}
-	resp, doc = e.postFormWith(t, "/tin-bao", tip(nonce), cookie, token)
+	// Sent again with the text edited (back button, reload): nothing stored,
+	// and the edited text comes back with a fresh nonce, so it is not lost
+	// and may be sent as a new tip.
+	edited := tip(nonce)
+	edited.Set("description", "Có người bán ma túy ở đầu ngõ mỗi tối, giao tận nơi. Bổ sung: xe máy biển 17B1.")
+	resp, doc = e.postFormWith(t, "/tin-bao", edited, cookie, token)
 	if resp.StatusCode != 409 || doc.Find(".receipt").Length() != 0 || !strings.Contains(doc.Find("main").Text(), "đã được gửi trước đó") {
 		t.Fatalf("second send: %d %q", resp.StatusCode, doc.Find("h1").Text())
 	}
+	if got := doc.Find("#f-description").Text(); got != edited.Get("description") {
+		t.Errorf("edited text not shown again: %q", got)
+	}
+	fresh, _ := doc.Find(`input[name="_nonce"]`).Attr("value")
+	if !intake.ValidNonce(fresh) || fresh == nonce {
+		t.Errorf("second send: nonce %q, want a fresh one", fresh)
+	}
 	if n, _ := e.db.CountPendingSubmissions(ctx); n != 1 {
 		t.Fatalf("outbox holds %d, want 1", n)
+	}
+	resp, doc = e.postFormWith(t, "/tin-bao", func() url.Values { edited.Set("_nonce", fresh); return edited }(), cookie, token)
+	if resp.StatusCode != 200 || doc.Find(".receipt").Length() != 1 {
+		t.Fatalf("sending the edited text as a new tip: %d", resp.StatusCode)
+	}
+	if n, _ := e.db.CountPendingSubmissions(ctx); n != 2 {
+		t.Fatalf("outbox holds %d, want 2", n)
 	}
 
 	// A double click: two parallel posts of one form, exactly one stored.
@@ -374,12 +393,14 @@ func TestFormSentTwice(t *testing.T) {
 		t.Fatalf("enquiry sent again: %d", resp.StatusCode)
 	}
 
-	if n, _ := e.db.CountPendingSubmissions(ctx); n != 3 {
-		t.Errorf("outbox holds %d, want 3", n)
+	// Three tips (first send, the edited one sent as new, one double click)
+	// and one enquiry.
+	if n, _ := e.db.CountPendingSubmissions(ctx); n != 4 {
+		t.Errorf("outbox holds %d, want 4", n)
 	}
 	police := e.forwardToLocalQueue(t, "portal:queue:police")
-	if len(police) != 2 {
-		t.Errorf("police queue holds %d entries, want 2", len(police))
+	if len(police) != 3 {
+		t.Errorf("police queue holds %d entries, want 3", len(police))
 	}
 	// The database keeps a keyed hash of the nonce, never the nonce.
 	b, err := os.ReadFile(filepath.Join(e.dataDir, "portal.db"))

@@ -75,7 +75,8 @@ func (s *Server) tipSubmit(c *fiber.Ctx) error {
 	}
 	r, err := s.Intake.SubmitTip(c.UserContext(), tip, intake.WithNonce(v[nonceField]))
 	if errors.Is(err, intake.ErrAlreadySubmitted) {
-		return s.renderAlreadySent(c, intake.KindTip)
+		delete(v, nonceField) // a fresh nonce: what is shown again may be sent as a new tip
+		return s.renderTipForm(c, fiber.StatusConflict, v, nil, msgAlreadySentTip)
 	}
 	if err != nil {
 		return err
