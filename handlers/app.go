@@ -114,7 +114,11 @@ func New(d Deps) (*fiber.App, error) {
 		IdleTimeout:           idleTimeout,
 		BodyLimit:             bodyLimit,
 		ReadBufferSize:        16 << 10,
-		ErrorHandler:          s.handleError,
+		// Multipart bodies are parsed when a handler asks (the cover
+		// upload), not by fasthttp while reading: a malformed one then
+		// gets our Vietnamese answer (JSON on the API), not fasthttp's.
+		DisablePreParseMultipartForm: true,
+		ErrorHandler:                 s.handleError,
 		// X-Forwarded-Proto and -Host are believed only from trusted
 		// proxies. No ProxyHeader is set: c.IP() is the socket peer, and
 		// clientAddr alone reads X-Forwarded-For.

@@ -588,3 +588,15 @@ func TestNoClientAddressAnywhere(t *testing.T) {
 		}
 	}
 }
+
+// A malformed multipart body on the JSON API gets the API's own JSON answer
+// (415), not fasthttp's bare HTML error from parsing it while reading.
+func TestAPIMalformedMultipart(t *testing.T) {
+	e := newIntakeEnv(t, intakeOpts{})
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/tips", strings.NewReader(`{"a":1}`))
+	req.Header.Set("Content-Type", "multipart/form-data; boundary=x")
+	resp, body := e.do(t, req)
+	if resp.StatusCode != http.StatusUnsupportedMediaType || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		t.Errorf("malformed multipart: %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+}
