@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // MaxQueryRunes is the longest query accepted, in characters (runes). A
@@ -175,7 +177,10 @@ func isQuote(r rune) bool {
 // ("424 qd ttg") and by type and number ("quyết định 424"); the word "số"
 // before a number is not required.
 func Parse(text string) Parsed {
-	text = NFC(text)
+	// NFKC, for queries only: full-width letters and digits from some
+	// phone keyboards ("ｍａ ｔｕｙ", "４２４") become plain ones. It leaves
+	// Vietnamese letters as NFC has them.
+	text = norm.NFKC.String(NFC(text))
 	if utf8.RuneCountInString(text) > MaxQueryRunes {
 		text = string([]rune(text)[:MaxQueryRunes])
 	}
