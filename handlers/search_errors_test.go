@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/thaibinh-pcmt/portal/content"
 	"github.com/thaibinh-pcmt/portal/ratelimit"
 	"github.com/thaibinh-pcmt/portal/search"
 )
@@ -21,24 +19,10 @@ import (
 // rate searches a minute.
 func newLimitedSearchApp(t *testing.T, rate int) *fiber.App {
 	t.Helper()
-	lib, err := content.Load(content.Corpus, t.TempDir())
-	if err != nil {
-		t.Fatalf("load corpus: %v", err)
-	}
-	idx, err := search.OpenBleve(t.TempDir() + "/bleve")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { idx.Close() })
-	if _, err := search.Sync(context.Background(), idx, SearchDocs(lib)); err != nil {
-		t.Fatal(err)
-	}
-	app, err := New(Deps{Library: lib, Index: idx, Secret: []byte("test-secret-0123456789abcdef"),
-		Limiter: ratelimit.NewMemory(), Limits: Limits{Search: ratelimit.Limit{Rate: rate, Period: time.Minute}}})
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return app
+	return newSearchApp(t, func(d *Deps) {
+		d.Limiter = ratelimit.NewMemory()
+		d.Limits = Limits{Search: ratelimit.Limit{Rate: rate, Period: time.Minute}}
+	})
 }
 
 // TestSearchProblemShowsTheForm: a too-long query and a 429 answer with the

@@ -17,8 +17,9 @@ import (
 )
 
 // newSearchApp builds the real app over the shipped corpus with a real
-// Bleve index on disk, brought up to date by Sync as the portal does on start.
-func newSearchApp(t *testing.T) *fiber.App {
+// Bleve index on disk, brought up to date by Sync as the portal does on
+// start; tweaks adjust the dependencies first (a limiter, say).
+func newSearchApp(t *testing.T, tweaks ...func(*Deps)) *fiber.App {
 	t.Helper()
 	lib, err := content.Load(content.Corpus, t.TempDir())
 	if err != nil {
@@ -32,7 +33,11 @@ func newSearchApp(t *testing.T) *fiber.App {
 	if _, err := search.Sync(context.Background(), idx, SearchDocs(lib)); err != nil {
 		t.Fatal(err)
 	}
-	app, err := New(Deps{Library: lib, Index: idx, Secret: []byte("test-secret-0123456789abcdef")})
+	d := Deps{Library: lib, Index: idx, Secret: []byte("test-secret-0123456789abcdef")}
+	for _, tweak := range tweaks {
+		tweak(&d)
+	}
+	app, err := New(d)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
