@@ -194,6 +194,20 @@ func (f *intakeForm) Describe(field string, hint string) string {
 // Selected reports whether code is the value typed in field.
 func (f *intakeForm) Selected(field, code string) bool { return f.Values[field] == code }
 
+// radioGroup is one required choice of a form, rendered by the partial
+// "intake-radio" as a fieldset of radio buttons.
+type radioGroup struct {
+	Form    *intakeForm
+	Field   string
+	Legend  string
+	Options []intake.Option
+}
+
+// Choice describes the radio group of field, for {{template "intake-radio"}}.
+func (f *intakeForm) Choice(field, legend string, options []intake.Option) radioGroup {
+	return radioGroup{Form: f, Field: field, Legend: legend, Options: options}
+}
+
 // newIntakeForm builds the form data; fields lists the form's fields in
 // page order, for the error summary.
 func (s *Server) newIntakeForm(kind string, values map[string]string, fe intake.FieldErrors, fields []string) *intakeForm {
