@@ -70,7 +70,7 @@ func newPressEnv(t testing.TB, opts ...func(*Deps)) *pressEnv {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := store.Open(ctx, filepath.Join(dir, "portal.db"))
+	db, err := store.OpenSQLite(ctx, filepath.Join(dir, "portal.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,7 +51,7 @@ func newIntakeEnv(t testing.TB, o intakeOpts) *intakeEnv {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	db, err := store.Open(context.Background(), filepath.Join(dir, "portal.db"))
+	db, err := store.OpenSQLite(context.Background(), filepath.Join(dir, "portal.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

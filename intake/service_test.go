@@ -25,7 +25,7 @@ var testSecret = []byte("test-secret-0123456789abcdef")
 func newTestService(t testing.TB) (*Service, *store.DB, string) {
 	t.Helper()
 	dir := t.TempDir()
-	db, err := store.Open(context.Background(), filepath.Join(dir, "portal.db"))
+	db, err := store.OpenSQLite(context.Background(), filepath.Join(dir, "portal.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

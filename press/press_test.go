@@ -36,7 +36,7 @@ var t0 = time.Date(2026, 6, 26, 1, 0, 0, 0, time.UTC) // 08:00 in Vietnam
 // Office over it with the in-process limiter and an injected clock.
 func newTestOffice(t testing.TB, cfg Config) (*Office, *clock) {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "portal.db"))
+	db, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "portal.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,10 +55,6 @@ func (db *DB) ListAudit(ctx context.Context, beforeID int64, limit int) ([]Audit
 	return out, nil
 }
 
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
 // insertAudit writes e through x (the DB or a transaction) unless e.Action
 // is empty, which means "nothing to record".
 func insertAudit(ctx context.Context, x execer, e AuditEntry) (sql.Result, error) {

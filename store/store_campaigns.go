@@ -101,19 +101,19 @@ func (db *DB) CreateCampaign(ctx context.Context, c Campaign, audit AuditEntry) 
 		if i > 1 {
 			slug = base + "-" + strconv.Itoa(i)
 		}
-		res, err := tx.ExecContext(ctx,
+		// ON CONFLICT … DO NOTHING rather than catching the unique
+		// violation: on PostgreSQL an error aborts the whole transaction.
+		err := tx.QueryRowContext(ctx,
 			`INSERT INTO campaigns (slug, kind, title, summary, body_md, cover, status, published_at,
 			    created_at, updated_at, created_by, updated_by, version, indexed_version)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, NULL)`,
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, NULL)
+			 ON CONFLICT (slug) DO NOTHING RETURNING id`,
 			slug, c.Kind, c.Title, c.Summary, c.BodyMD, c.Cover, c.Status, nullTime(c.PublishedAt),
-			c.CreatedAt.Unix(), c.UpdatedAt.Unix(), c.CreatedBy, c.UpdatedBy)
-		if isUniqueViolation(err) {
-			continue
+			c.CreatedAt.Unix(), c.UpdatedAt.Unix(), c.CreatedBy, c.UpdatedBy).Scan(&c.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // slug taken
 		}
 		if err != nil {
-			return Campaign{}, fmt.Errorf("store: create campaign %q: %w", slug, err)
-		}
-		if c.ID, err = res.LastInsertId(); err != nil {
 			return Campaign{}, fmt.Errorf("store: create campaign %q: %w", slug, err)
 		}
 		c.Slug = slug
@@ -217,13 +217,13 @@ func (db *DB) ListCampaigns(ctx context.Context) ([]Campaign, error) {
 // ListPublicCampaigns returns up to limit campaigns public at now, newest
 // publication first (limit <= 0: all).
 func (db *DB) ListPublicCampaigns(ctx context.Context, now time.Time, limit int) ([]Campaign, error) {
-	if limit <= 0 {
-		limit = -1 // SQLite: no limit
-	}
-	return db.queryCampaigns(ctx, "list public campaigns",
-		`SELECT `+campaignColumns+` FROM campaigns
+	q := `SELECT ` + campaignColumns + ` FROM campaigns
 		 WHERE status = 'published' AND published_at <= ?
-		 ORDER BY published_at DESC, id DESC LIMIT ?`, now.Unix(), limit)
+		 ORDER BY published_at DESC, id DESC`
+	if limit > 0 {
+		return db.queryCampaigns(ctx, "list public campaigns", q+` LIMIT ?`, now.Unix(), limit)
+	}
+	return db.queryCampaigns(ctx, "list public campaigns", q, now.Unix())
 }
 
 // CampaignsToIndex returns the campaigns whose entry in the search index is

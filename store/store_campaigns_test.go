@@ -1,28 +1,32 @@
-package store
+package store_test
 
 import (
 	"context"
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/thaibinh-pcmt/portal/store"
+	"github.com/thaibinh-pcmt/portal/store/storetest"
 )
 
-func TestCampaigns(t *testing.T) {
+func TestCampaigns(t *testing.T) { storetest.ForEach(t, testCampaigns) }
+
+func testCampaigns(t *testing.T, db *store.DB) {
 	ctx := context.Background()
-	db := openPressTestDB(t)
-	mk := func(title, status string, at time.Time) Campaign {
-		c, err := db.CreateCampaign(ctx, Campaign{Slug: "thang-hanh-dong", Kind: KindCampaign, Title: title,
+	mk := func(title, status string, at time.Time) store.Campaign {
+		c, err := db.CreateCampaign(ctx, store.Campaign{Slug: "thang-hanh-dong", Kind: store.KindCampaign, Title: title,
 			Summary: "Tóm tắt", BodyMD: "# Nội dung", Status: status, PublishedAt: at,
 			CreatedAt: t0, UpdatedAt: t0, CreatedBy: "lan", UpdatedBy: "lan"},
-			AuditEntry{At: t0, Actor: "lan", Action: "campaign.create"})
+			store.AuditEntry{At: t0, Actor: "lan", Action: "campaign.create"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return c
 	}
-	a := mk("Tháng hành động", StatusPublished, t0)
-	b := mk("Tháng hành động", StatusDraft, time.Time{})
-	c := mk("Tháng hành động", StatusPublished, t0.Add(2*time.Hour)) // scheduled
+	a := mk("Tháng hành động", store.StatusPublished, t0)
+	b := mk("Tháng hành động", store.StatusDraft, time.Time{})
+	c := mk("Tháng hành động", store.StatusPublished, t0.Add(2*time.Hour)) // scheduled
 	if a.Slug != "thang-hanh-dong" || b.Slug != "thang-hanh-dong-2" || c.Slug != "thang-hanh-dong-3" {
 		t.Fatalf("slugs %q %q %q", a.Slug, b.Slug, c.Slug)
 	}
@@ -32,8 +36,8 @@ func TestCampaigns(t *testing.T) {
 	if !a.Public(t0) || b.Public(t0) || c.Public(t0) || !c.Scheduled(t0) || !c.Public(t0.Add(2*time.Hour)) {
 		t.Fatal("Public/Scheduled wrong")
 	}
-	if _, err := db.CreateCampaign(ctx, Campaign{Slug: "x", Kind: KindCampaign, Title: "x", Status: StatusPublished,
-		CreatedAt: t0, UpdatedAt: t0, CreatedBy: "lan", UpdatedBy: "lan"}, AuditEntry{}); err == nil {
+	if _, err := db.CreateCampaign(ctx, store.Campaign{Slug: "x", Kind: store.KindCampaign, Title: "x", Status: store.StatusPublished,
+		CreatedAt: t0, UpdatedAt: t0, CreatedBy: "lan", UpdatedBy: "lan"}, store.AuditEntry{}); err == nil {
 		t.Fatal("published without a time accepted")
 	}
 
@@ -70,15 +74,15 @@ func TestCampaigns(t *testing.T) {
 	// Edit a: version goes up, so the index is stale again.
 	a.Title = "Tháng hành động phòng, chống ma túy"
 	a.UpdatedAt, a.UpdatedBy = t0.Add(time.Minute), "minh"
-	saved, err := db.UpdateCampaign(ctx, a, AuditEntry{At: t0, Actor: "minh", Action: "campaign.update"})
+	saved, err := db.UpdateCampaign(ctx, a, store.AuditEntry{At: t0, Actor: "minh", Action: "campaign.update"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if saved.Version != 2 || saved.IndexedVersion != 1 || saved.Title != a.Title || saved.Slug != "thang-hanh-dong" || saved.UpdatedBy != "minh" || saved.CreatedBy != "lan" {
 		t.Fatalf("saved %+v", saved)
 	}
-	if _, err := db.UpdateCampaign(ctx, a, AuditEntry{}); !errors.Is(err, ErrConflict) {
-		t.Fatalf("stale version: err = %v, want ErrConflict", err)
+	if _, err := db.UpdateCampaign(ctx, a, store.AuditEntry{}); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("stale version: err = %v, want store.ErrConflict", err)
 	}
 	due, _ = db.CampaignsToIndex(ctx, t0)
 	if len(due) != 1 || due[0].ID != a.ID || due[0].Version != 2 {
@@ -86,8 +90,8 @@ func TestCampaigns(t *testing.T) {
 	}
 	db.SetIndexedVersion(ctx, a.ID, 2)
 	// Unpublish: the index must drop it.
-	saved.Status, saved.PublishedAt = StatusDraft, time.Time{}
-	if saved, err = db.UpdateCampaign(ctx, saved, AuditEntry{}); err != nil {
+	saved.Status, saved.PublishedAt = store.StatusDraft, time.Time{}
+	if saved, err = db.UpdateCampaign(ctx, saved, store.AuditEntry{}); err != nil {
 		t.Fatal(err)
 	}
 	due, _ = db.CampaignsToIndex(ctx, t0)
@@ -116,13 +120,13 @@ func TestCampaigns(t *testing.T) {
 	if err != nil || got.ID != c.ID || !got.PublishedAt.Equal(t0.Add(2*time.Hour)) {
 		t.Fatalf("by slug %+v %v", got, err)
 	}
-	if _, err := db.CampaignBySlug(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+	if _, err := db.CampaignBySlug(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unknown slug: %v", err)
 	}
-	if _, err := db.CampaignByID(ctx, 999); !errors.Is(err, ErrNotFound) {
+	if _, err := db.CampaignByID(ctx, 999); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unknown id: %v", err)
 	}
-	if _, err := db.UpdateCampaign(ctx, Campaign{ID: 999, Version: 1}, AuditEntry{}); !errors.Is(err, ErrNotFound) {
+	if _, err := db.UpdateCampaign(ctx, store.Campaign{ID: 999, Version: 1}, store.AuditEntry{}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("update unknown id: %v", err)
 	}
 	all, _ := db.ListCampaigns(ctx)

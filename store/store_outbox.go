@@ -181,7 +181,7 @@ func (db *DB) MarkForwarded(ctx context.Context, ids ...string) (int, error) {
 	return db.WriteOutbox(ctx, nil, ids)
 }
 
-func markForwarded(ctx context.Context, tx *sql.Tx, ids []string) (int, error) {
+func markForwarded(ctx context.Context, tx *sqlTx, ids []string) (int, error) {
 	deleted := 0
 	for _, id := range ids {
 		res, err := tx.ExecContext(ctx, `DELETE FROM intake_outbox WHERE id = ?`, id)
@@ -200,17 +200,14 @@ func markForwarded(ctx context.Context, tx *sql.Tx, ids []string) (int, error) {
 	return deleted, nil
 }
 
-// CheckpointOutbox copies the write-ahead log into the database file and
-// truncates the log (PRAGMA wal_checkpoint(TRUNCATE)), so that the older
-// page images in the log, which still hold forwarded submissions, are gone
-// from the disk too. It is not an error when readers keep it from
-// finishing; it returns whether the log was emptied.
+// CheckpointOutbox makes forwarded submissions leave the disk where the
+// engine keeps old page images: on SQLite it copies the write-ahead log
+// into the database file and truncates the log (PRAGMA
+// wal_checkpoint(TRUNCATE)), since older page images in the log still hold
+// deleted rows. It is not an error when readers keep it from finishing; it
+// returns whether the log was emptied (always true on PostgreSQL).
 func (db *DB) CheckpointOutbox(ctx context.Context) (bool, error) {
-	var busy, logFrames, checkpointed int
-	if err := db.sql.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &checkpointed); err != nil {
-		return false, fmt.Errorf("store: checkpoint: %w", err)
-	}
-	return busy == 0, nil
+	return db.eng.checkpoint(ctx, db.sql.DB)
 }
 
 // StatusByReceiptHash returns the status of the submission whose receipt

@@ -1,4 +1,4 @@
-package store
+package store_test
 
 import (
 	"context"
@@ -8,20 +8,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/thaibinh-pcmt/portal/store"
+	"github.com/thaibinh-pcmt/portal/store/storetest"
 )
 
-func openTestDB(t testing.TB) *DB {
-	t.Helper()
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "portal.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-func testSubmission(i int, at time.Time) Submission {
-	return Submission{
+func testSubmission(i int, at time.Time) store.Submission {
+	return store.Submission{
 		ID:          fmt.Sprintf("sub-%04d", i),
 		Kind:        "tip",
 		ReceivedAt:  at,
@@ -31,12 +24,13 @@ func testSubmission(i int, at time.Time) Submission {
 	}
 }
 
-func TestOutboxLifecycle(t *testing.T) {
+func TestOutboxLifecycle(t *testing.T) { storetest.ForEach(t, testOutboxLifecycle) }
+
+func testOutboxLifecycle(t *testing.T, db *store.DB) {
 	ctx := context.Background()
-	db := openTestDB(t)
 	at := time.Date(2026, 11, 29, 1, 2, 3, 456789000, time.FixedZone("ICT", 7*3600))
 
-	var subs []Submission
+	var subs []store.Submission
 	for i := 0; i < 3; i++ {
 		subs = append(subs, testSubmission(i, at.Add(time.Duration(i)*time.Second)))
 	}
@@ -67,7 +61,7 @@ func TestOutboxLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st != (SubmissionStatus{Kind: "rehab_enquiry", Status: StatusReceived, ReceivedOn: "2026-11-29"}) {
+	if st != (store.SubmissionStatus{Kind: "rehab_enquiry", Status: store.StatusReceived, ReceivedOn: "2026-11-29"}) {
 		t.Errorf("status = %+v", st)
 	}
 
@@ -78,7 +72,7 @@ func TestOutboxLifecycle(t *testing.T) {
 		t.Errorf("second MarkForwarded = %d, %v; want 0, nil", n, err)
 	}
 	st, err = db.StatusByReceiptHash(ctx, "hash-0000")
-	if err != nil || st.Status != StatusForwarded || st.Kind != "tip" {
+	if err != nil || st.Status != store.StatusForwarded || st.Kind != "tip" {
 		t.Errorf("status after forwarding = %+v, %v", st, err)
 	}
 	pending, err = db.PendingSubmissions(ctx, 10)
@@ -86,20 +80,21 @@ func TestOutboxLifecycle(t *testing.T) {
 		t.Fatalf("pending after forwarding = %+v, %v", pending, err)
 	}
 
-	if _, err := db.StatusByReceiptHash(ctx, "no-such-hash"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("unknown receipt: %v, want ErrNotFound", err)
+	if _, err := db.StatusByReceiptHash(ctx, "no-such-hash"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown receipt: %v, want store.ErrNotFound", err)
 	}
 }
 
-func TestInsertSubmissionsIsAtomic(t *testing.T) {
+func TestInsertSubmissionsIsAtomic(t *testing.T) { storetest.ForEach(t, testInsertSubmissionsIsAtomic) }
+
+func testInsertSubmissionsIsAtomic(t *testing.T, db *store.DB) {
 	ctx := context.Background()
-	db := openTestDB(t)
 	at := time.Now()
-	if err := db.InsertSubmissions(ctx, []Submission{testSubmission(1, at)}); err != nil {
+	if err := db.InsertSubmissions(ctx, []store.Submission{testSubmission(1, at)}); err != nil {
 		t.Fatal(err)
 	}
 	// The second batch repeats id sub-0001: nothing of it may stay.
-	err := db.InsertSubmissions(ctx, []Submission{testSubmission(2, at), testSubmission(1, at)})
+	err := db.InsertSubmissions(ctx, []store.Submission{testSubmission(2, at), testSubmission(1, at)})
 	if err == nil {
 		t.Fatal("duplicate id accepted")
 	}
@@ -107,12 +102,12 @@ func TestInsertSubmissionsIsAtomic(t *testing.T) {
 	if n != 1 {
 		t.Errorf("outbox holds %d rows after a failed batch, want 1", n)
 	}
-	if _, err := db.StatusByReceiptHash(ctx, "hash-0002"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("status of the rolled-back submission: %v, want ErrNotFound", err)
+	if _, err := db.StatusByReceiptHash(ctx, "hash-0002"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("status of the rolled-back submission: %v, want store.ErrNotFound", err)
 	}
 	bad := testSubmission(3, at)
 	bad.ReceiptHash = ""
-	if err := db.InsertSubmissions(ctx, []Submission{bad}); err == nil {
+	if err := db.InsertSubmissions(ctx, []store.Submission{bad}); err == nil {
 		t.Error("submission without receipt hash accepted")
 	}
 }
@@ -120,15 +115,15 @@ func TestInsertSubmissionsIsAtomic(t *testing.T) {
 func TestOutboxSurvivesReopen(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "portal.db")
-	db, err := Open(ctx, path)
+	db, err := store.OpenSQLite(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.InsertSubmissions(ctx, []Submission{testSubmission(7, time.Now())}); err != nil {
+	if err := db.InsertSubmissions(ctx, []store.Submission{testSubmission(7, time.Now())}); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
-	db, err = Open(ctx, path)
+	db, err = store.OpenSQLite(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,15 +135,18 @@ func TestOutboxSurvivesReopen(t *testing.T) {
 }
 
 func TestInsertSubmissionsConcurrent(t *testing.T) {
+	storetest.ForEach(t, testInsertSubmissionsConcurrent)
+}
+
+func testInsertSubmissionsConcurrent(t *testing.T, db *store.DB) {
 	ctx := context.Background()
-	db := openTestDB(t)
 	var wg sync.WaitGroup
 	errs := make(chan error, 40)
 	for i := 0; i < 40; i++ {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			errs <- db.InsertSubmissions(ctx, []Submission{testSubmission(i, time.Now())})
+			errs <- db.InsertSubmissions(ctx, []store.Submission{testSubmission(i, time.Now())})
 		}(i)
 	}
 	wg.Wait()
@@ -163,44 +161,42 @@ func TestInsertSubmissionsConcurrent(t *testing.T) {
 	}
 }
 
-// BenchmarkInsertOne measures one durable (fsynced) commit per submission.
-func BenchmarkInsertOne(b *testing.B) {
+// BenchmarkInsertOne measures one durable (synced) commit per submission,
+// on each engine.
+func BenchmarkInsertOne(b *testing.B) { benchInsert(b, 1) }
+
+// BenchmarkInsertBatch32 measures group commit: 32 submissions per commit.
+func BenchmarkInsertBatch32(b *testing.B) { benchInsert(b, 32) }
+
+func benchInsert(b *testing.B, size int) {
 	ctx := context.Background()
-	db := openTestDB(b)
-	at := time.Now()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if err := db.InsertSubmissions(ctx, []Submission{testSubmission(i, at)}); err != nil {
-			b.Fatal(err)
-		}
+	for _, eng := range storetest.Engines {
+		b.Run(eng, func(b *testing.B) {
+			db := storetest.Open(b, eng)
+			at := time.Now()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				batch := make([]store.Submission, size)
+				for j := range batch {
+					batch[j] = testSubmission(i*size+j, at)
+				}
+				if err := db.InsertSubmissions(ctx, batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
-// BenchmarkInsertBatch32 measures group commit: 32 submissions per fsync.
-func BenchmarkInsertBatch32(b *testing.B) {
-	ctx := context.Background()
-	db := openTestDB(b)
-	at := time.Now()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		batch := make([]Submission, 32)
-		for j := range batch {
-			batch[j] = testSubmission(i*32+j, at)
-		}
-		if err := db.InsertSubmissions(ctx, batch); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+func TestWriteOutboxCombines(t *testing.T) { storetest.ForEach(t, testWriteOutboxCombines) }
 
-func TestWriteOutboxCombines(t *testing.T) {
+func testWriteOutboxCombines(t *testing.T, db *store.DB) {
 	ctx := context.Background()
-	db := openTestDB(t)
 	at := time.Now()
-	if err := db.InsertSubmissions(ctx, []Submission{testSubmission(1, at), testSubmission(2, at)}); err != nil {
+	if err := db.InsertSubmissions(ctx, []store.Submission{testSubmission(1, at), testSubmission(2, at)}); err != nil {
 		t.Fatal(err)
 	}
-	n, err := db.WriteOutbox(ctx, []Submission{testSubmission(3, at)}, []string{"sub-0001"})
+	n, err := db.WriteOutbox(ctx, []store.Submission{testSubmission(3, at)}, []string{"sub-0001"})
 	if err != nil || n != 1 {
 		t.Fatalf("WriteOutbox = %d, %v", n, err)
 	}
@@ -208,14 +204,14 @@ func TestWriteOutboxCombines(t *testing.T) {
 	if len(pending) != 2 || pending[0].ID != "sub-0002" || pending[1].ID != "sub-0003" {
 		t.Errorf("pending = %+v", pending)
 	}
-	if st, _ := db.StatusByReceiptHash(ctx, "hash-0001"); st.Status != StatusForwarded {
+	if st, _ := db.StatusByReceiptHash(ctx, "hash-0001"); st.Status != store.StatusForwarded {
 		t.Errorf("status of sub-0001 = %+v", st)
 	}
 	// A failing insert rolls the forwarded mark back too.
-	if _, err := db.WriteOutbox(ctx, []Submission{testSubmission(2, at)}, []string{"sub-0003"}); err == nil {
+	if _, err := db.WriteOutbox(ctx, []store.Submission{testSubmission(2, at)}, []string{"sub-0003"}); err == nil {
 		t.Fatal("duplicate accepted")
 	}
-	if st, _ := db.StatusByReceiptHash(ctx, "hash-0003"); st.Status != StatusReceived {
+	if st, _ := db.StatusByReceiptHash(ctx, "hash-0003"); st.Status != store.StatusReceived {
 		t.Errorf("status of sub-0003 after rollback = %+v", st)
 	}
 }

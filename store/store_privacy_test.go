@@ -1,4 +1,4 @@
-package store
+package store_test
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/thaibinh-pcmt/portal/store"
 )
 
 // TestOpenIsPrivate: the database and its -wal and -shm files are
@@ -19,12 +21,12 @@ func TestOpenIsPrivate(t *testing.T) {
 	if err := os.WriteFile(path, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	db, err := Open(ctx, path)
+	db, err := store.OpenSQLite(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if err := db.InsertSubmissions(ctx, []Submission{testSubmission(1, time.Now())}); err != nil {
+	if err := db.InsertSubmissions(ctx, []store.Submission{testSubmission(1, time.Now())}); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []string{path, path + "-wal", path + "-shm"} {

@@ -6,14 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 )
-
-// ErrConflict is returned when a write would break a uniqueness rule, e.g. a
-// staff username that is already taken.
-var ErrConflict = errors.New("store: conflict")
 
 // Staff is one press-office or agency account. PasswordHash is the argon2id
 // PHC string made by package press; the store never sees a password.
@@ -46,17 +39,14 @@ func (db *DB) CreateStaff(ctx context.Context, username, role, passwordHash stri
 		return Staff{}, fmt.Errorf("store: create staff %q: %w", username, err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx,
+	var id int64
+	err = tx.QueryRowContext(ctx,
 		`INSERT INTO staff (username, role, password_hash, disabled, created_at, updated_at)
-		 VALUES (?, ?, ?, 0, ?, ?)`, username, role, passwordHash, now.Unix(), now.Unix())
+		 VALUES (?, ?, ?, FALSE, ?, ?) RETURNING id`, username, role, passwordHash, now.Unix(), now.Unix()).Scan(&id)
 	if err != nil {
-		if isUniqueViolation(err) {
+		if db.eng.isUniqueViolation(err) {
 			return Staff{}, fmt.Errorf("store: create staff %q: %w", username, ErrConflict)
 		}
-		return Staff{}, fmt.Errorf("store: create staff %q: %w", username, err)
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
 		return Staff{}, fmt.Errorf("store: create staff %q: %w", username, err)
 	}
 	if _, err := insertAudit(ctx, tx, audit); err != nil {
@@ -108,7 +98,7 @@ func (db *DB) ListStaff(ctx context.Context) ([]Staff, error) {
 // out everywhere at once; audit is written in that transaction too. An
 // unknown username gives ErrNotFound.
 func (db *DB) SetStaffDisabled(ctx context.Context, username string, disabled bool, now time.Time, audit AuditEntry) error {
-	return db.updateStaff(ctx, "disable staff", username, audit, func(tx *sql.Tx, id int64) error {
+	return db.updateStaff(ctx, "disable staff", username, audit, func(tx *sqlTx, id int64) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE staff SET disabled = ?, updated_at = ? WHERE id = ?`,
 			disabled, now.Unix(), id); err != nil {
 			return err
@@ -125,7 +115,7 @@ func (db *DB) SetStaffDisabled(ctx context.Context, username string, disabled bo
 // its sessions in the same transaction, with audit. An unknown username
 // gives ErrNotFound.
 func (db *DB) SetStaffPassword(ctx context.Context, username, passwordHash string, now time.Time, audit AuditEntry) error {
-	return db.updateStaff(ctx, "set staff password", username, audit, func(tx *sql.Tx, id int64) error {
+	return db.updateStaff(ctx, "set staff password", username, audit, func(tx *sqlTx, id int64) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE staff SET password_hash = ?, updated_at = ? WHERE id = ?`,
 			passwordHash, now.Unix(), id); err != nil {
 			return err
@@ -135,7 +125,7 @@ func (db *DB) SetStaffPassword(ctx context.Context, username, passwordHash strin
 	})
 }
 
-func (db *DB) updateStaff(ctx context.Context, what, username string, audit AuditEntry, f func(tx *sql.Tx, id int64) error) error {
+func (db *DB) updateStaff(ctx context.Context, what, username string, audit AuditEntry, f func(tx *sqlTx, id int64) error) error {
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: %s %q: %w", what, username, err)
@@ -159,11 +149,4 @@ func (db *DB) updateStaff(ctx context.Context, what, username string, audit Audi
 		return fmt.Errorf("store: %s %q: %w", what, username, err)
 	}
 	return nil
-}
-
-// isUniqueViolation reports whether err is SQLite's UNIQUE constraint error
-// (extended result code SQLITE_CONSTRAINT_UNIQUE).
-func isUniqueViolation(err error) bool {
-	var se *sqlite.Error
-	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
 }

@@ -1,81 +1,73 @@
-package store
+package store_test
 
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
-)
 
-// openPressTestDB opens a fresh database in a temporary directory.
-func openPressTestDB(t *testing.T) *DB {
-	t.Helper()
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "portal.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
+	"github.com/thaibinh-pcmt/portal/store"
+	"github.com/thaibinh-pcmt/portal/store/storetest"
+)
 
 var t0 = time.Date(2026, 6, 26, 8, 0, 0, 0, time.UTC)
 
-func TestStaffLifecycle(t *testing.T) {
+func TestStaffLifecycle(t *testing.T) { storetest.ForEach(t, testStaffLifecycle) }
+
+func testStaffLifecycle(t *testing.T, db *store.DB) {
 	ctx := context.Background()
-	db := openPressTestDB(t)
-	s, err := db.CreateStaff(ctx, "lan", "press", "$argon2id$x", t0, AuditEntry{At: t0, Actor: "dòng lệnh", Action: "staff.add", Target: "lan"})
+	s, err := db.CreateStaff(ctx, "lan", "press", "$argon2id$x", t0, store.AuditEntry{At: t0, Actor: "dòng lệnh", Action: "staff.add", Target: "lan"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.ID == 0 || s.Username != "lan" || s.Role != "press" || s.Disabled {
 		t.Fatalf("created %+v", s)
 	}
-	if _, err := db.CreateStaff(ctx, "lan", "admin", "h", t0, AuditEntry{}); !errors.Is(err, ErrConflict) {
-		t.Fatalf("duplicate username: err = %v, want ErrConflict", err)
+	if _, err := db.CreateStaff(ctx, "lan", "admin", "h", t0, store.AuditEntry{}); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("duplicate username: err = %v, want store.ErrConflict", err)
 	}
-	if _, err := db.CreateStaff(ctx, "x", "mayor", "h", t0, AuditEntry{}); err == nil {
+	if _, err := db.CreateStaff(ctx, "x", "mayor", "h", t0, store.AuditEntry{}); err == nil {
 		t.Fatal("unknown role accepted by the schema")
 	}
 	got, err := db.StaffByUsername(ctx, "lan")
 	if err != nil || got.PasswordHash != "$argon2id$x" || !got.CreatedAt.Equal(t0) {
 		t.Fatalf("StaffByUsername = %+v, %v", got, err)
 	}
-	if _, err := db.StaffByUsername(ctx, "nobody"); !errors.Is(err, ErrNotFound) {
+	if _, err := db.StaffByUsername(ctx, "nobody"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unknown user: err = %v", err)
 	}
 
 	// A session exists; disabling the account removes it.
 	hash := make([]byte, 32)
 	hash[0] = 7
-	if err := db.CreateSession(ctx, Session{TokenHash: hash, StaffID: s.ID, CreatedAt: t0, LastSeenAt: t0, ExpiresAt: t0.Add(time.Hour)}, nil, AuditEntry{}); err != nil {
+	if err := db.CreateSession(ctx, store.Session{TokenHash: hash, StaffID: s.ID, CreatedAt: t0, LastSeenAt: t0, ExpiresAt: t0.Add(time.Hour)}, nil, store.AuditEntry{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SetStaffDisabled(ctx, "lan", true, t0, AuditEntry{At: t0, Actor: "dòng lệnh", Action: "staff.disable", Target: "lan"}); err != nil {
+	if err := db.SetStaffDisabled(ctx, "lan", true, t0, store.AuditEntry{At: t0, Actor: "dòng lệnh", Action: "staff.disable", Target: "lan"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.SessionByHash(ctx, hash); !errors.Is(err, ErrNotFound) {
+	if _, err := db.SessionByHash(ctx, hash); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("session of a disabled account still there: %v", err)
 	}
 	got, _ = db.StaffByUsername(ctx, "lan")
 	if !got.Disabled {
 		t.Fatal("not disabled")
 	}
-	if err := db.SetStaffDisabled(ctx, "nobody", true, t0, AuditEntry{Action: "staff.disable"}); !errors.Is(err, ErrNotFound) {
+	if err := db.SetStaffDisabled(ctx, "nobody", true, t0, store.AuditEntry{Action: "staff.disable"}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("disable unknown: %v", err)
 	}
 
 	// A new password also ends every session.
-	if err := db.SetStaffDisabled(ctx, "lan", false, t0, AuditEntry{}); err != nil {
+	if err := db.SetStaffDisabled(ctx, "lan", false, t0, store.AuditEntry{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.CreateSession(ctx, Session{TokenHash: hash, StaffID: s.ID, CreatedAt: t0, LastSeenAt: t0, ExpiresAt: t0.Add(time.Hour)}, nil, AuditEntry{}); err != nil {
+	if err := db.CreateSession(ctx, store.Session{TokenHash: hash, StaffID: s.ID, CreatedAt: t0, LastSeenAt: t0, ExpiresAt: t0.Add(time.Hour)}, nil, store.AuditEntry{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SetStaffPassword(ctx, "lan", "$argon2id$y", t0.Add(time.Minute), AuditEntry{At: t0, Actor: "dòng lệnh", Action: "staff.passwd", Target: "lan"}); err != nil {
+	if err := db.SetStaffPassword(ctx, "lan", "$argon2id$y", t0.Add(time.Minute), store.AuditEntry{At: t0, Actor: "dòng lệnh", Action: "staff.passwd", Target: "lan"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.SessionByHash(ctx, hash); !errors.Is(err, ErrNotFound) {
+	if _, err := db.SessionByHash(ctx, hash); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("session survived a password change: %v", err)
 	}
 	got, _ = db.StaffByUsername(ctx, "lan")
@@ -83,7 +75,7 @@ func TestStaffLifecycle(t *testing.T) {
 		t.Fatalf("after passwd: %+v", got)
 	}
 
-	if _, err := db.CreateStaff(ctx, "an", "admin", "h", t0, AuditEntry{}); err != nil {
+	if _, err := db.CreateStaff(ctx, "an", "admin", "h", t0, store.AuditEntry{}); err != nil {
 		t.Fatal(err)
 	}
 	list, err := db.ListStaff(ctx)
@@ -113,22 +105,23 @@ func TestStaffLifecycle(t *testing.T) {
 	}
 }
 
-func TestSessions(t *testing.T) {
+func TestSessions(t *testing.T) { storetest.ForEach(t, testSessions) }
+
+func testSessions(t *testing.T, db *store.DB) {
 	ctx := context.Background()
-	db := openPressTestDB(t)
-	s, err := db.CreateStaff(ctx, "lan", "press", "h", t0, AuditEntry{})
+	s, err := db.CreateStaff(ctx, "lan", "press", "h", t0, store.AuditEntry{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h1, h2, old := []byte("11111111111111111111111111111111"), []byte("22222222222222222222222222222222"), []byte("00000000000000000000000000000000")
 	// An already expired session, swept by the next CreateSession.
-	if err := db.CreateSession(ctx, Session{TokenHash: old, StaffID: s.ID, CreatedAt: t0.Add(-2 * time.Hour), LastSeenAt: t0.Add(-2 * time.Hour), ExpiresAt: t0.Add(-time.Hour)}, nil, AuditEntry{}); err != nil {
+	if err := db.CreateSession(ctx, store.Session{TokenHash: old, StaffID: s.ID, CreatedAt: t0.Add(-2 * time.Hour), LastSeenAt: t0.Add(-2 * time.Hour), ExpiresAt: t0.Add(-time.Hour)}, nil, store.AuditEntry{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.CreateSession(ctx, Session{TokenHash: h1, StaffID: s.ID, CreatedAt: t0, LastSeenAt: t0, ExpiresAt: t0.Add(8 * time.Hour)}, nil, AuditEntry{At: t0, Actor: "lan", Action: "staff.login"}); err != nil {
+	if err := db.CreateSession(ctx, store.Session{TokenHash: h1, StaffID: s.ID, CreatedAt: t0, LastSeenAt: t0, ExpiresAt: t0.Add(8 * time.Hour)}, nil, store.AuditEntry{At: t0, Actor: "lan", Action: "staff.login"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.SessionByHash(ctx, old); !errors.Is(err, ErrNotFound) {
+	if _, err := db.SessionByHash(ctx, old); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("expired session not swept: %v", err)
 	}
 	got, err := db.SessionByHash(ctx, h1)
@@ -143,22 +136,22 @@ func TestSessions(t *testing.T) {
 		t.Fatalf("LastSeenAt = %v", got.LastSeenAt)
 	}
 	// Rotation: the new session replaces the old one in one transaction.
-	if err := db.CreateSession(ctx, Session{TokenHash: h2, StaffID: s.ID, CreatedAt: t0, LastSeenAt: t0, ExpiresAt: t0.Add(8 * time.Hour)}, h1, AuditEntry{}); err != nil {
+	if err := db.CreateSession(ctx, store.Session{TokenHash: h2, StaffID: s.ID, CreatedAt: t0, LastSeenAt: t0, ExpiresAt: t0.Add(8 * time.Hour)}, h1, store.AuditEntry{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.SessionByHash(ctx, h1); !errors.Is(err, ErrNotFound) {
+	if _, err := db.SessionByHash(ctx, h1); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("rotated session still valid: %v", err)
 	}
-	if err := db.DeleteSession(ctx, h2, AuditEntry{At: t0, Actor: "lan", Action: "staff.logout"}); err != nil {
+	if err := db.DeleteSession(ctx, h2, store.AuditEntry{At: t0, Actor: "lan", Action: "staff.logout"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.SessionByHash(ctx, h2); !errors.Is(err, ErrNotFound) {
+	if _, err := db.SessionByHash(ctx, h2); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("deleted session still valid: %v", err)
 	}
-	if err := db.TouchSession(ctx, h2, t0); !errors.Is(err, ErrNotFound) {
+	if err := db.TouchSession(ctx, h2, t0); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("touch deleted: %v", err)
 	}
-	if err := db.DeleteSession(ctx, h2, AuditEntry{}); err != nil {
+	if err := db.DeleteSession(ctx, h2, store.AuditEntry{}); err != nil {
 		t.Fatalf("second delete: %v", err)
 	}
 	audit, _ := db.ListAudit(ctx, 0, 10)

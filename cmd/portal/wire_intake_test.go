@@ -76,7 +76,7 @@ func TestServeTrimsAcknowledgedSubmissionsOffTheDisk(t *testing.T) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil { // as serve does
 		t.Fatal(err)
 	}
-	db, err := store.Open(ctx, filepath.Join(dataDir, "portal.db"))
+	db, err := store.OpenSQLite(ctx, filepath.Join(dataDir, "portal.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +265,7 @@ func TestReadyzWithRedisDown(t *testing.T) {
 		{"redis://127.0.0.1:6379/13", "ok", "ok"},
 	} {
 		dataDir := t.TempDir()
-		db, err := store.Open(ctx, filepath.Join(dataDir, "portal.db"))
+		db, err := store.OpenSQLite(ctx, filepath.Join(dataDir, "portal.db"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,5 @@
--- 010: intake outbox and submission status (intake package, store/store_outbox.go).
+-- +goose Up
+-- 00002: intake outbox and submission status (intake package, store/store_outbox.go).
 --
 -- intake_outbox holds every accepted tip or rehab enquiry until the agency
 -- queue has it; the forwarder deletes a row only after the queue accepted it.
@@ -7,7 +8,7 @@ CREATE TABLE IF NOT EXISTS intake_outbox (
     seq         INTEGER PRIMARY KEY AUTOINCREMENT, -- insertion order, oldest first
     id          TEXT    NOT NULL UNIQUE,           -- submission id, the queue entry id
     kind        TEXT    NOT NULL,                  -- "tip" or "rehab_enquiry"
-    received_at TEXT    NOT NULL,                  -- RFC 3339 UTC with nanoseconds
+    received_at TEXT    NOT NULL,                  -- RFC 3339 UTC
     data        BLOB    NOT NULL                   -- the sanitised submission as JSON
 );
 

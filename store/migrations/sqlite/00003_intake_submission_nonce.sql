@@ -1,4 +1,5 @@
--- 010 (second file): one-time submission nonces of the intake forms
+-- +goose Up
+-- 00003: one-time submission nonces of the intake forms
 -- (intake package, store/store_outbox.go). A form carries a random nonce;
 -- the outbox records its HMAC-SHA256 under the portal secret (hex) with the
 -- submission, so a second POST of the same form (double click, refresh)
