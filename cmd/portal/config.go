@@ -17,6 +17,7 @@ import (
 type Config struct {
 	Addr           string         // PORTAL_ADDR, host:port to listen on
 	DataDir        string         // PORTAL_DATA_DIR, where the database, index, queue and secret live
+	DatabaseURL    string         // DATABASE_URL, postgres://…; empty: SQLite in DataDir
 	RedisURL       string         // REDIS_URL; empty: embedded queue and in-process limiter
 	MeiliURL       string         // MEILI_URL; empty: embedded Bleve index
 	MeiliAPIKey    string         // MEILI_API_KEY; optional
@@ -56,6 +57,7 @@ func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (Co
 	var limits [5]string
 	fs.StringVar(&c.Addr, "addr", env("PORTAL_ADDR", "127.0.0.1:8080"), "listen address (PORTAL_ADDR)")
 	fs.StringVar(&c.DataDir, "data-dir", env("PORTAL_DATA_DIR", "./data"), "data directory (PORTAL_DATA_DIR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL; empty for SQLite in the data dir (DATABASE_URL)")
 	fs.StringVar(&c.RedisURL, "redis-url", env("REDIS_URL", ""), "Redis URL; empty for the embedded queue (REDIS_URL)")
 	fs.StringVar(&c.MeiliURL, "meili-url", env("MEILI_URL", ""), "Meilisearch URL; empty for Bleve (MEILI_URL)")
 	fs.StringVar(&c.MeiliAPIKey, "meili-api-key", env("MEILI_API_KEY", ""), "Meilisearch API key (MEILI_API_KEY)")
@@ -90,6 +92,9 @@ func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (Co
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("PORTAL_DATA_DIR: must not be empty"))
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, errors.New("DATABASE_URL: use a PostgreSQL URL such as postgres://portal@127.0.0.1:5432/portal (unset: SQLite in the data dir)"))
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if c.BaseURL != "" {

@@ -20,7 +20,6 @@ import (
 
 	"github.com/thaibinh-pcmt/portal/content"
 	"github.com/thaibinh-pcmt/portal/handlers"
-	"github.com/thaibinh-pcmt/portal/store"
 )
 
 // runServe starts the portal and blocks until ctx is cancelled (SIGINT or
@@ -58,7 +57,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	for _, w := range lib.Warnings {
 		log.Warn("document skipped", "err", w)
 	}
-	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, "portal.db"))
+	db, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -7,13 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/thaibinh-pcmt/portal/press"
 	"github.com/thaibinh-pcmt/portal/ratelimit"
-	"github.com/thaibinh-pcmt/portal/store"
 )
 
 const userUsage = `usage:
@@ -66,7 +64,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		}
 	}
 
-	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, "portal.db"))
+	db, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
