@@ -19,20 +19,20 @@ var updateGolden = flag.Bool("update", false, "rewrite testdata/golden/*.json fr
 // (its field), or every fact, the body, the signature, the citations and
 // the text ImportFile would store.
 type goldenResult struct {
-	Error     string            `json:"error,omitempty"`
-	Slug      string            `json:"slug,omitempty"`
-	Type      string            `json:"type,omitempty"`
-	Number    string            `json:"number,omitempty"`
-	Issuer    string            `json:"issuer,omitempty"`
-	Place     string            `json:"place,omitempty"`
-	IssuedOn  string            `json:"issued_on,omitempty"`
-	Title     string            `json:"title,omitempty"`
-	Preamble  []string          `json:"preamble,omitempty"`
-	Sections  []Section         `json:"sections,omitempty"`
-	Signature *Signature        `json:"signature,omitempty"`
-	Citations []goldenCitation  `json:"citations,omitempty"`
-	Text      string            `json:"text,omitempty"`
-	Stored    string            `json:"stored,omitempty"`
+	Error     string           `json:"error,omitempty"`
+	Slug      string           `json:"slug,omitempty"`
+	Type      string           `json:"type,omitempty"`
+	Number    string           `json:"number,omitempty"`
+	Issuer    string           `json:"issuer,omitempty"`
+	Place     string           `json:"place,omitempty"`
+	IssuedOn  string           `json:"issued_on,omitempty"`
+	Title     string           `json:"title,omitempty"`
+	Preamble  []string         `json:"preamble,omitempty"`
+	Sections  []Section        `json:"sections,omitempty"`
+	Signature *Signature       `json:"signature,omitempty"`
+	Citations []goldenCitation `json:"citations,omitempty"`
+	Text      string           `json:"text,omitempty"`
+	Stored    string           `json:"stored,omitempty"`
 }
 
 type goldenCitation struct {
