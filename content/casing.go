@@ -56,6 +56,7 @@ var properPhrases = [][2]string{
 	{"bộ công thương", "Bộ Công Thương"},
 	{"sở công thương", "Sở Công Thương"},
 	{"ban bí thư", "Ban Bí thư"},
+	{"ban chỉ đạo", "Ban Chỉ đạo"},
 	{"bộ chính trị", "Bộ Chính trị"},
 	{"chính phủ", "Chính phủ"},
 	{"quốc hội", "Quốc hội"},
@@ -160,7 +161,10 @@ func properCaseOrgan(s string) string {
 				toks[i].core = titleWord(c)
 			}
 		}
-		if (c == "bộ" || c == "sở") && i+1 < len(toks) {
+		// The name of a ministry, department, bureau or division is
+		// capitalised: "Bộ Y tế", "Sở Công Thương", and at the start of an
+		// organ's name "Cục Cảnh sát …", "Phòng Tư pháp".
+		if (c == "bộ" || c == "sở" || ((c == "cục" || c == "phòng") && i == 0 && toks[i].post == "")) && i+1 < len(toks) {
 			inMinistry = true
 			toks[i+1].core = titleWord(toks[i+1].core)
 			fixed[i+1] = true

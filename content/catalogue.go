@@ -11,24 +11,27 @@ import (
 
 // catalogueEntry is one record of corpus/catalogue.yaml.
 type catalogueEntry struct {
-	Number    string `yaml:"number"`
-	Type      string `yaml:"type"`
-	Issuer    string `yaml:"issuer"`
-	IssuedOn  string `yaml:"issued_on"`
-	Title     string `yaml:"title"`
-	SourceURL string `yaml:"source_url"`
+	Number    string            `yaml:"number"`
+	Type      string            `yaml:"type"`
+	Issuer    string            `yaml:"issuer"`
+	IssuedOn  string            `yaml:"issued_on"`
+	Title     string            `yaml:"title"`
+	SourceURL string            `yaml:"source_url"`
+	InForce   *catalogueInForce `yaml:"in_force"`
 }
 
 // parseCatalogue reads the catalogue of known documents (facts only, no
 // full text) into Documents with HasFullText false. Every record needs a
 // valid number, a known type and a date YYYY-MM-DD; source_url, when given,
-// must be an absolute http(s) URL. Errors name the record and the field.
+// must be an absolute http(s) URL; in_force, when given, a known status,
+// its source and, for a replaced text, the number of the text replacing it
+// (see parseInForce). Errors name the record and the field.
 func parseCatalogue(b []byte) ([]*Document, error) {
 	var entries []catalogueEntry
 	if err := yaml.Unmarshal(b, &entries); err != nil {
 		return nil, fmt.Errorf("catalogue.yaml không đọc được: %w", err)
 	}
-	known := map[string]bool{}
+	known := map[string]bool{TypeOfficialLetter: true}
 	for _, t := range docTypes {
 		known[t.name] = true
 	}
@@ -55,7 +58,12 @@ func parseCatalogue(b []byte) ([]*Document, error) {
 				return nil, fmt.Errorf("%s: trường source_url phải là địa chỉ http(s) đầy đủ", where)
 			}
 		}
+		inForce, err := parseInForce(e.InForce, where)
+		if err != nil {
+			return nil, err
+		}
 		d := &Document{
+			InForce:   inForce,
 			Slug:      Slug(number, on.Year()),
 			Type:      typ,
 			Number:    number,
@@ -87,5 +95,8 @@ func enrich(full, cat *Document) {
 	}
 	if full.IssuedOn.IsZero() {
 		full.IssuedOn = cat.IssuedOn
+	}
+	if !full.InForce.Known() {
+		full.InForce = cat.InForce
 	}
 }

@@ -19,8 +19,13 @@ const (
 	TypeLaw        = "Luật"
 	TypeDecree     = "Nghị định"
 	TypeCircular   = "Thông tư"
-	TypeArticle    = "Bài viết"
-	TypeCampaign   = "Chiến dịch"
+	TypeCode       = "Bộ luật"
+	// TypeOfficialLetter is the công văn, the commonest text an authority
+	// sends: it carries no type word, only a "V/v …" subject under its
+	// number and "Kính gửi:" recipients (Nghị định 30/2020/NĐ-CP, phụ lục I).
+	TypeOfficialLetter = "Công văn"
+	TypeArticle        = "Bài viết"
+	TypeCampaign       = "Chiến dịch"
 )
 
 // Document is one legal or administrative text, whether the portal holds its
@@ -63,6 +68,16 @@ type Document struct {
 	Text string `json:"-"`
 	// HasFullText says whether Sections holds the document's text.
 	HasFullText bool `json:"has_full_text"`
+	// Recipients are the addressees after "Kính gửi:" of a công văn, one
+	// string each, without list marks; empty for other texts.
+	Recipients []string `json:"recipients,omitempty"`
+	// InForce is whether the text is in force (catalogue data, see
+	// InForce); Status is StatusUnknown when the portal does not know.
+	InForce InForce `json:"-"`
+	// Warnings are what the importer could not read but imported anyway,
+	// in Vietnamese (a document without a readable số hiệu); the import
+	// command prints them and Load reports them in Library.Warnings.
+	Warnings []string `json:"-"`
 }
 
 // Section is one numbered part of a document body: "I." (level 1),

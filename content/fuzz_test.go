@@ -36,7 +36,8 @@ func addCorpusSeeds(f *testing.F) {
 }
 
 // FuzzParse: Parse never panics; on success every string is valid UTF-8
-// and NFC, anchors are unique and the document has a number, type and slug.
+// and NFC, anchors are unique and the document has a type and a slug, and a
+// number unless it carries a warning that it has none.
 func FuzzParse(f *testing.F) {
 	addCorpusSeeds(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -48,8 +49,8 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		assertClean(t, d)
-		if d.Number == "" || d.Type == "" || d.Slug == "" {
-			t.Fatalf("incomplete document: %q %q %q", d.Number, d.Type, d.Slug)
+		if d.Type == "" || d.Slug == "" || (d.Number == "") != (len(d.Warnings) > 0) {
+			t.Fatalf("incomplete document: %q %q %q, warnings %q", d.Number, d.Type, d.Slug, d.Warnings)
 		}
 		seen := map[string]bool{}
 		walkSections(d.Sections, func(s *Section) {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 )
 
 // PlanNumber is the số hiệu of the plan the portal is built around (Plan
@@ -54,6 +55,12 @@ type Library struct {
 // article that does not parse, an article citing an unknown document) are
 // returned, as they are bugs of the release.
 func Load(corpus fs.FS, importDir string) (*Library, error) {
+	return load(corpus, importDir, time.Now())
+}
+
+// load is Load at the time now (the in-force status of a text whose own
+// term has passed depends on it).
+func load(corpus fs.FS, importDir string, now time.Time) (*Library, error) {
 	root, err := corpusRoot(corpus)
 	if err != nil {
 		return nil, err
@@ -108,6 +115,9 @@ func Load(corpus fs.FS, importDir string) (*Library, error) {
 			if err == nil {
 				var d *Document
 				if d, err = Parse(b); err == nil {
+					for _, w := range d.Warnings {
+						l.Warnings = append(l.Warnings, fmt.Errorf("văn bản nhập %s: %s", e.Name(), w))
+					}
 					l.addFullText(d, p)
 					continue
 				}
@@ -117,6 +127,9 @@ func Load(corpus fs.FS, importDir string) (*Library, error) {
 	}
 
 	l.link()
+	if err := l.linkInForce(now); err != nil {
+		return nil, err
+	}
 	l.planSlug = corpusPlan
 	l.assignments = assignmentsOf(l.bySlug[corpusPlan])
 
@@ -159,7 +172,9 @@ func (l *Library) addFullText(d *Document, source string) {
 func (l *Library) link() {
 	byNumber := map[string][]*Document{}
 	for _, d := range l.bySlug {
-		byNumber[numberKey(d.Number)] = append(byNumber[numberKey(d.Number)], d)
+		if d.Number != "" {
+			byNumber[numberKey(d.Number)] = append(byNumber[numberKey(d.Number)], d)
+		}
 	}
 	citers := make([]*Document, 0, len(l.bySlug))
 	for _, d := range l.bySlug {
@@ -218,6 +233,36 @@ func (l *Library) link() {
 		}
 		return a.Slug < b.Slug
 	})
+}
+
+// linkInForce resolves the catalogue's replaced_by numbers to slugs and
+// links both ways (ReplacedBy, Replaces), then derives the status of texts
+// without one from their own term (deriveInForce). A replaced_by that names
+// no document of the library is an error of the shipped catalogue.
+func (l *Library) linkInForce(now time.Time) error {
+	for _, d := range l.docs {
+		n := d.InForce.replacedByNumber
+		if n == "" {
+			continue
+		}
+		var target *Document
+		for _, c := range l.docs {
+			if c != d && c.Number != "" && numberKey(c.Number) == numberKey(n) {
+				target = c
+				break
+			}
+		}
+		if target == nil {
+			return fmt.Errorf("catalogue.yaml, văn bản %s: trường in_force.replaced_by nhắc văn bản %s không có trong thư viện", d.Number, n)
+		}
+		d.InForce.ReplacedBy = target.Slug
+		target.InForce.Replaces = appendUnique(target.InForce.Replaces, d.Slug)
+		sort.Strings(target.InForce.Replaces)
+	}
+	for _, d := range l.docs {
+		deriveInForce(d, now)
+	}
+	return nil
 }
 
 // resolve finds the document a citation points to: by slug, else by

@@ -45,8 +45,8 @@ func TestLoadCorpus(t *testing.T) {
 		t.Errorf("plan.CitedBy = %q", plan.CitedBy)
 	}
 	docs := l.Documents()
-	if len(docs) != 11 {
-		t.Fatalf("Documents() has %d, want 11 (plan + 10 cited)", len(docs))
+	if len(docs) != 17 {
+		t.Fatalf("Documents() has %d, want 17 (plan + 10 cited + 6 laws and decrees of the catalogue)", len(docs))
 	}
 	for _, s := range citedSlugs {
 		d, ok := l.Document(s)
@@ -70,7 +70,7 @@ func TestLoadCorpus(t *testing.T) {
 			t.Errorf("Documents not sorted: %s before %s", docs[i-1].Slug, docs[i].Slug)
 		}
 	}
-	if docs[0].Slug != "53-kh-ubnd-2017" || docs[len(docs)-1].Slug != "21-ct-tw-2008" {
+	if docs[0].Slug != "116-2021-nd-cp" || docs[len(docs)-1].Slug != "23-2000-qh10" {
 		t.Errorf("first %s last %s", docs[0].Slug, docs[len(docs)-1].Slug)
 	}
 	// The catalogue's facts, where the plan says nothing of the issuer.
@@ -182,8 +182,12 @@ func TestLoadImportDir(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "ignored.md"), []byte("not a text"), 0o600)
 
 	l := loadCorpus(t, dir)
-	if len(l.Warnings) != 1 || !errors.Is(l.Warnings[0], ErrNoNumber) || !strings.Contains(l.Warnings[0].Error(), "no-number.txt") {
-		t.Fatalf("Warnings = %v, want one ErrNoNumber for no-number.txt", l.Warnings)
+	// no-number.txt goes in without a number, with a warning naming it.
+	if len(l.Warnings) != 1 || !strings.Contains(l.Warnings[0].Error(), "no-number.txt") || !strings.Contains(l.Warnings[0].Error(), "không đọc được số hiệu") {
+		t.Fatalf("Warnings = %v, want one for no-number.txt", l.Warnings)
+	}
+	if d, ok := l.Document("ke-hoach-2017-09-14-tep-kiem-thu-thieu-so-hieu"); !ok || d.Number != "" || !d.HasFullText {
+		t.Errorf("numberless plan not loaded: %+v", d)
 	}
 	// The full text replaces the catalogue record and keeps its links.
 	qd, _ := l.Document("424-qd-ttg-2017")
@@ -311,11 +315,20 @@ func TestImportFile(t *testing.T) {
 		t.Error("imported decree not in library")
 	}
 
-	for name, want := range map[string]error{"no-number.txt": ErrNoNumber, "no-type.txt": ErrNoType} {
+	for name, want := range map[string]error{"no-type.txt": ErrNoType} {
 		_, err := ImportFile(filepath.Join("testdata", name), dir)
 		if !errors.Is(err, want) || !strings.Contains(err.Error(), "không nhập được tệp "+name) {
 			t.Errorf("ImportFile(%s) = %v, want %v", name, err, want)
 		}
+	}
+	// Without a number: imported under a slug of type, date and title,
+	// with the warning for the person importing.
+	nn, err := ImportFile(filepath.Join("testdata", "no-number.txt"), dir)
+	if err != nil || nn.Number != "" || len(nn.Warnings) != 1 {
+		t.Fatalf("ImportFile(no-number.txt) = %+v, %v", nn, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, nn.Slug+".txt")); err != nil {
+		t.Errorf("numberless document not stored: %v", err)
 	}
 	if _, err := ImportFile(filepath.Join(dir, "khong-co.txt"), dir); err == nil || !strings.Contains(err.Error(), "không đọc được tệp") {
 		t.Errorf("missing file: %v", err)

@@ -10,8 +10,11 @@ import (
 
 // normalizeText turns raw input into the form every parser step works on:
 // valid UTF-8 (invalid bytes become U+FFFD), no byte-order mark, LF line
-// ends, NFC, no zero-width or control characters, non-breaking spaces and
-// tabs as plain spaces, and runs of spaces collapsed inside each line.
+// ends, NFC, no zero-width or control characters, non-breaking spaces as
+// plain spaces, and runs of spaces collapsed inside each line. A run of
+// blanks holding a tab becomes one tab: text copied from a Word table or a
+// web page separates its columns with tabs ("Nơi nhận:<TAB>KT. CHỦ TỊCH"),
+// and splitCells reads a tab as a cell border like "|".
 // Leading and trailing blank space is trimmed from each line; blank lines are
 // kept so that the line count of the source is preserved.
 func normalizeText(b []byte) string {
@@ -31,25 +34,33 @@ func normalizeText(b []byte) string {
 }
 
 // cleanLine maps blank-like runes to a space, drops invisible ones and
-// collapses runs of spaces.
+// collapses runs of spaces; a run holding a tab becomes one tab. Blanks at
+// either end are dropped.
 func cleanLine(l string) string {
 	var sb strings.Builder
 	sb.Grow(len(l))
-	space := false
+	space, tab := false, false
 	for _, r := range l {
 		switch {
 		case r == '\u200B' || r == '\u200C' || r == '\u200D' || r == '\u2060' || r == '\uFEFF' || r == '\u00AD':
 			continue // zero-width and soft hyphen: invisible debris of web pages
-		case r == '\t' || r == '\u00A0' || r == '\u202F' || r == '\u2007' || unicode.IsSpace(r):
+		case r == '\t':
+			space, tab = true, true
+			continue
+		case r == '\u00A0' || r == '\u202F' || r == '\u2007' || unicode.IsSpace(r):
 			space = true
 			continue
 		case unicode.IsControl(r):
 			continue
 		}
 		if space && sb.Len() > 0 {
-			sb.WriteByte(' ')
+			if tab {
+				sb.WriteByte('\t')
+			} else {
+				sb.WriteByte(' ')
+			}
 		}
-		space = false
+		space, tab = false, false
 		sb.WriteRune(r)
 	}
 	return sb.String()

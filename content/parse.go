@@ -30,10 +30,14 @@ var (
 	ErrEmpty = &ParseError{"nội dung", "văn bản trống: không có nội dung để nhập"}
 	// ErrTooLarge means the input is over MaxDocumentBytes.
 	ErrTooLarge = &ParseError{"nội dung", "văn bản quá lớn: tối đa 4 MiB"}
-	// ErrNoNumber means the header has no số hiệu ("Số: 53/KH-UBND").
-	ErrNoNumber = &ParseError{"số hiệu", "thiếu số hiệu văn bản: phần đầu không có dòng “Số: …” (ví dụ “Số: 53/KH-UBND”)"}
-	// ErrNoType means no heading names the type (KẾ HOẠCH, CHỈ THỊ, …).
-	ErrNoType = &ParseError{"tên loại văn bản", "thiếu tên loại văn bản: không có dòng KẾ HOẠCH, CHỈ THỊ, QUYẾT ĐỊNH, NGHỊ QUYẾT, KẾT LUẬN, THÔNG BÁO, LUẬT, NGHỊ ĐỊNH hoặc THÔNG TƯ"}
+	// ErrNoNumber means the text has neither a heading naming its type nor
+	// a số hiệu in its first lines: it does not look like an administrative
+	// document at all. (A document with a heading but no readable number
+	// is imported without one, with a warning: see Document.Warnings.)
+	ErrNoNumber = &ParseError{"số hiệu", "thiếu số hiệu văn bản: phần đầu không có dòng “Số: …” (ví dụ “Số: 53/KH-UBND”) và cũng không có tên loại văn bản, nên không nhận ra đây là văn bản hành chính"}
+	// ErrNoType means no heading names the type (KẾ HOẠCH, CHỈ THỊ, …) and
+	// the text is not a công văn (no "V/v …" line).
+	ErrNoType = &ParseError{"tên loại văn bản", "thiếu tên loại văn bản: không có dòng KẾ HOẠCH, CHỈ THỊ, QUYẾT ĐỊNH, NGHỊ QUYẾT, KẾT LUẬN, THÔNG BÁO, LUẬT, BỘ LUẬT, NGHỊ ĐỊNH hoặc THÔNG TƯ, và không phải công văn (công văn có dòng trích yếu “V/v …” dưới số hiệu)"}
 )
 
 // docTypes maps the heading word of a document to its type name; longer
@@ -50,6 +54,7 @@ var docTypes = []struct{ upper, name string }{
 	{"NGHỊ ĐỊNH", TypeDecree},
 	{"THÔNG TƯ LIÊN TỊCH", TypeCircular},
 	{"THÔNG TƯ", TypeCircular},
+	{"BỘ LUẬT", TypeCode},
 	{"LUẬT", TypeLaw},
 }
 
@@ -57,12 +62,19 @@ var (
 	// numberRE is a số hiệu: digits, then groups joined by "/" or "-"
 	// ("53/KH-UBND", "95-KL/TW", "94/2010/NĐ-CP", "23/2000/QH10"). It must
 	// hold a letter (see looksLikeNumber) so that dates are not numbers.
-	numberRE = regexp.MustCompile(`\d{1,6}(?:[/\-][\p{L}\p{N}]+)+`)
+	// The digits may end in one letter: a number given to a text issued
+	// between two others ("17b/KH-UBND", "5a/QĐ-CAT", "08A/TB-BCĐ").
+	numberRE = regexp.MustCompile(`\d{1,6}[A-Za-z]?(?:[/\-][\p{L}\p{N}]+)+`)
 	// numberCellRE finds "Số: …" / "Số …" / "Luật số: …" in a header cell.
-	numberCellRE = regexp.MustCompile(`(?i)(?:^|\s)số\s*[:.]?\s*(\d[^\s,;|]*)`)
-	// decorationRE matches the rules printed under header cells ("-------",
-	// "---o0o---", "*").
-	decorationRE = regexp.MustCompile(`^[\s\-_=*~.•oO0]*$`)
+	// "Số" is written with a capital: a lower-case "số" is a text the
+	// document cites ("Kế hoạch số 77/KH-BCĐ"), never its own number.
+	numberCellRE = regexp.MustCompile(`(?:^|\s)(?:Số|SỐ|Luật số|LUẬT SỐ|Luật Số)\s*[:.]?\s*(\d[^\s,;|]*)`)
+	// ownNumberLineRE is a line that is only a number cell, as some layouts
+	// print under the heading ("Số: 12/KH-UBND").
+	ownNumberLineRE = regexp.MustCompile(`^(?:Số|SỐ|Luật số|LUẬT SỐ)\s*[:.]?\s*(\d[^\s,;|]*)$`)
+	// decorationRE matches the rules printed under header cells and titles
+	// ("-------", "———", "_____", "---o0o---", "*", "***").
+	decorationRE = regexp.MustCompile(`^[\s\-_=*~.•oO0—–―─━═]*$`)
 )
 
 // looksLikeNumber reports whether s is shaped like a số hiệu.
@@ -79,8 +91,16 @@ func looksLikeNumber(s string) bool {
 // separated by "|" and web-page debris after the signature block, which is
 // dropped. All strings of the result are NFC.
 //
-// Errors: ErrEmpty, ErrTooLarge, ErrNoType (no heading such as "KẾ HOẠCH"),
-// ErrNoNumber (no "Số: …" in the header). Parse never panics.
+// A công văn (no type word; "V/v …" under the number, "Kính gửi: …" above
+// the body) has Type TypeOfficialLetter, its subject as Title ("Về việc …")
+// and its addressees as Recipients. The số hiệu is read from the header
+// only; a document whose header has none readable is returned without a
+// Number, with a Slug made from its type, date and title (numberlessSlug)
+// and a warning in Warnings.
+//
+// Errors: ErrEmpty, ErrTooLarge, ErrNoType (no heading such as "KẾ HOẠCH"
+// and no "V/v"), ErrNoNumber (neither a heading nor a "Số: …": not an
+// administrative document). Parse never panics.
 func Parse(text []byte) (*Document, error) {
 	d, _, err := parse(text)
 	return d, err
@@ -98,18 +118,31 @@ func parse(text []byte) (*Document, string, error) {
 	}
 	lines := strings.Split(s, "\n")
 	h, typ, headRest := findHeading(lines)
-	if h < 0 {
+	var (
+		hdr        header
+		titleRaw   string
+		bodyStart  int
+		recipients []string
+	)
+	if lt, ok := findLetter(lines); ok && (h < 0 || lt.subjectAt < h) {
+		// A công văn: no type word, "V/v …" under the number.
+		typ, headRest = TypeOfficialLetter, ""
+		hdr = parseHeader(lt.header)
+		titleRaw, bodyStart, recipients = lt.subject, lt.bodyStart, lt.recipients
+	} else if h < 0 {
 		if headerNumber(lines[:min(len(lines), 20)]) == "" {
 			return nil, "", ErrNoNumber
 		}
 		return nil, "", ErrNoType
+	} else {
+		hdr = parseHeader(lines[:h])
+		titleRaw, bodyStart = collectTitle(lines, h, headRest, hdr)
 	}
-	hdr := parseHeader(lines[:h])
-	titleRaw, bodyStart := collectTitle(lines, h, headRest, hdr)
-	if hdr.number == "" {
-		// Some layouts print "Số: …" just under the heading.
+	if hdr.number == "" && typ != TypeOfficialLetter {
+		// Some layouts print "Số: …" just under the heading, alone on its
+		// line; a "số …" in a sentence there is a text the body cites.
 		for i := h + 1; i < min(len(lines), h+4); i++ {
-			if n := headerNumber(lines[i : i+1]); n != "" {
+			if n := lineNumber(lines[i]); n != "" {
 				hdr.number = n
 				if bodyStart == i {
 					bodyStart++
@@ -117,9 +150,6 @@ func parse(text []byte) (*Document, string, error) {
 				break
 			}
 		}
-	}
-	if hdr.number == "" {
-		return nil, "", ErrNoNumber
 	}
 	b := parseBody(lines[bodyStart:])
 	d := &Document{
@@ -131,6 +161,7 @@ func parse(text []byte) (*Document, string, error) {
 		Sections:    b.sections,
 		Signature:   b.signature,
 		HasFullText: true,
+		Recipients:  recipients,
 	}
 	d.Text = documentText(d)
 	if d.IssuedOn.IsZero() {
@@ -151,14 +182,26 @@ func parse(text []byte) (*Document, string, error) {
 	if d.Place != "" && !isUpperText(d.Place) {
 		names = append(names, strings.TrimPrefix(d.Place, "TP. "))
 	}
-	d.Title = sentenceCase(titleRaw, d.Text, numbers, names...)
-	d.Slug = Slug(d.Number, d.IssuedOn.Year())
-	if d.IssuedOn.IsZero() {
+	if typ == TypeOfficialLetter {
+		d.Title = letterTitle(titleRaw, d.Text, numbers, names)
+	} else {
+		d.Title = sentenceCase(titleRaw, d.Text, numbers, names...)
+	}
+	switch {
+	case d.Number == "":
+		// Only the header names the document's own number: without one the
+		// document goes in unnumbered rather than under a number its body
+		// cites.
+		d.Slug = numberlessSlug(d.Type, d.IssuedOn, d.Title)
+		d.Warnings = append(d.Warnings, "không đọc được số hiệu ở phần đầu văn bản (dòng “Số: …” trống, mờ hoặc thiếu): văn bản được nhập không có số hiệu, với địa chỉ /van-ban/"+d.Slug+"; nếu văn bản có số hiệu, hãy sửa dòng “Số: …” rồi nhập lại")
+	case d.IssuedOn.IsZero():
 		d.Slug = Slug(d.Number, 0)
+	default:
+		d.Slug = Slug(d.Number, d.IssuedOn.Year())
 	}
 	d.Citations = documentCitations(d, mentions)
 	finalize(d)
-	cleaned := strings.Join(lines[:bodyStart+b.end], "\n")
+	cleaned := strings.Join(lines[hdr.start:bodyStart+b.end], "\n")
 	cleaned = strings.TrimRight(cleaned, "\n ") + "\n"
 	return d, cleaned, nil
 }
@@ -174,12 +217,28 @@ func documentCitations(d *Document, bodyMentions []Citation) []Citation {
 		if numberKey(c.Number) == numberKey(d.Number) {
 			continue
 		}
-		if c.Issuer != "" && d.Issuer != c.Issuer && strings.HasPrefix(d.Issuer, c.Issuer+" ") && isBareLocalOrgan(c.Issuer) {
-			c.Issuer = d.Issuer
+		if c.Issuer != "" && d.Issuer != c.Issuer && isBareLocalOrgan(c.Issuer) {
+			c.Issuer = completeLocalOrgan(c.Issuer, d.Issuer)
 		}
 		out = append(out, c)
 	}
 	return out
+}
+
+// completeLocalOrgan completes a local organ named by its level only
+// ("Ủy ban nhân dân tỉnh") with the place the citing document's issuer
+// names at that level ("Sở Y tế tỉnh Thái Bình" → "Ủy ban nhân dân tỉnh
+// Thái Bình"); it returns bare unchanged when the issuer names none.
+func completeLocalOrgan(bare, issuer string) string {
+	toks := tokenize(bare)
+	unit := toks[len(toks)-1].core
+	it := tokenize(issuer)
+	for i := range it {
+		if strings.EqualFold(it[i].core, unit) && i+1 < len(it) && adminUnitAt(it, i) > 0 {
+			return bare + " " + joinTokens(it[i+1:])
+		}
+	}
+	return bare
 }
 
 // isBareLocalOrgan reports whether issuer names a local organ by level only
@@ -229,10 +288,10 @@ func findHeading(lines []string) (int, string, string) {
 	return -1, "", ""
 }
 
-// splitCells splits a row of a plain-text table ("A | B |") into its
-// non-empty trimmed cells.
+// splitCells splits a row of a plain-text table ("A | B |", or columns
+// separated by tabs) into its non-empty trimmed cells.
 func splitCells(l string) []string {
-	parts := strings.Split(l, "|")
+	parts := strings.FieldsFunc(l, func(r rune) bool { return r == '|' || r == '\t' })
 	out := parts[:0]
 	for _, p := range parts {
 		if p = strings.TrimSpace(p); p != "" {
@@ -247,7 +306,8 @@ type header struct {
 	number  string
 	place   string
 	date    time.Time
-	issuers []string // upper-case cells naming the issuing organ, in order
+	issuers []string // cells naming the issuing organ, in order, a name over two lines joined
+	start   int      // index of the header's first line (web-page lines above it are not the document)
 }
 
 // mottoes are the header cells that are not the issuer (folded, letters only).
@@ -266,6 +326,21 @@ func lettersOnly(s string) string {
 	}, fold(s))
 }
 
+// lineNumber returns the số hiệu of a line that holds nothing but a number
+// cell ("Số: 12/KH-UBND"), or "".
+func lineNumber(l string) string {
+	cells := splitCells(l)
+	if len(cells) != 1 {
+		return ""
+	}
+	if m := ownNumberLineRE.FindStringSubmatch(cells[0]); m != nil {
+		if n := strings.TrimRight(m[1], ".,;:)"); looksLikeNumber(n) {
+			return n
+		}
+	}
+	return ""
+}
+
 // headerNumber returns the first số hiệu of a "Số: …" cell in lines.
 func headerNumber(lines []string) string {
 	for _, l := range lines {
@@ -280,17 +355,23 @@ func headerNumber(lines []string) string {
 	return ""
 }
 
-// parseHeader classifies every cell above the heading: national motto and
-// rules (ignored), "Số: …" (number), "<place>, ngày … tháng … năm …" (place
-// and date), and upper-case cells naming the issuer, in whatever order the
-// layout put them.
+// parseHeader classifies every cell above the heading: national motto,
+// rules, a "DỰ THẢO" mark and web-page labels (ignored), "Số: …" (number),
+// "<place>, ngày … tháng … năm …" (place and date), and cells naming the
+// issuer (in capitals, or an organ's name in ordinary case), in whatever
+// order the layout put them.
 func parseHeader(lines []string) header {
 	var h header
 	// Web pages put menus and dates above the document: the header starts
-	// at most two lines (rules and blank lines not counted) above its first
-	// line with the motto, a "Số: …" or a date of issue.
+	// at its first line with the motto, a "Số: …" or a date of issue, or
+	// at most two lines (rules, blank lines and web-page labels not counted)
+	// above it when that line holds nothing else (the issuer printed above
+	// the motto or the number).
 	first := -1
 	for i, l := range lines {
+		if isDebris(l) {
+			continue
+		}
 		if mottoRE.MatchString(l) || numberCellRE.MatchString(l) || longDateRE.MatchString(l) || mottoes[lettersOnly(l)] {
 			first = i
 			break
@@ -298,12 +379,20 @@ func parseHeader(lines []string) header {
 	}
 	if first >= 0 {
 		start, above := first, 0
-		for start > 0 && above < 2 {
-			start--
-			if l := strings.TrimSpace(lines[start]); l != "" && !decorationRE.MatchString(l) {
+		if !hasIssuerBeside(lines[first]) {
+			for j := first - 1; j >= 0 && above < 2; j-- {
+				l := strings.TrimSpace(lines[j])
+				if l == "" || decorationRE.MatchString(l) || isDebris(l) {
+					continue
+				}
+				start = j
+				if u := strings.ToUpper(l); strings.HasPrefix(u, "VÀ ") || strings.HasPrefix(u, "VỀ ") {
+					continue // the end of a name broken over two lines
+				}
 				above++
 			}
 		}
+		h.start = start
 		lines = lines[start:]
 	}
 	longDate := false
@@ -312,7 +401,7 @@ func parseHeader(lines []string) header {
 			// Layouts that lose the table put the motto in the same cell
 			// as the issuer or the date: cut it out wherever it is.
 			c = strings.TrimSpace(mottoRE.ReplaceAllString(c, " "))
-			if c == "" || decorationRE.MatchString(c) || mottoes[lettersOnly(c)] {
+			if c == "" || decorationRE.MatchString(c) || mottoes[lettersOnly(c)] || isDebris(c) || isDraftMark(c) {
 				continue
 			}
 			if h.number == "" {
@@ -333,7 +422,7 @@ func parseHeader(lines []string) header {
 					// "ỦY BAN NHÂN DÂN Thái Bình, ngày …": the issuer in
 					// capitals, then the place.
 					if caps, rest := leadingCaps(before); caps != "" {
-						h.issuers = append(h.issuers, caps)
+						h.addIssuer(caps)
 						before = rest
 					}
 					place := strings.TrimSuffix(strings.TrimSpace(before), "ngày")
@@ -344,17 +433,93 @@ func parseHeader(lines []string) header {
 				}
 				continue
 			}
-			if strings.IndexFunc(c, unicode.IsDigit) >= 0 {
+			if m := placeOnlyRE.FindStringSubmatch(c); m != nil {
+				// "Thái Bình, ngày    tháng 3 năm 2020": a draft or a form
+				// with the day left blank still names the place.
+				if h.place == "" {
+					h.place = strings.TrimSpace(m[1])
+				}
 				continue
 			}
 			if isUpperText(c) {
-				h.issuers = append(h.issuers, c)
+				// An organ's name may hold digits ("BAN CHỈ ĐẠO 389"); a
+				// cell holding a number or a date does not name it.
+				if strings.ContainsRune(c, '/') || strings.HasPrefix(c, "SỐ") {
+					continue
+				}
+				h.addIssuer(c)
+			} else if strings.IndexFunc(c, unicode.IsDigit) >= 0 {
+				continue
 			} else if caps, _ := leadingCaps(c); caps != "" {
-				h.issuers = append(h.issuers, caps)
+				h.addIssuer(caps)
+			} else if isOrganName(c) {
+				h.addIssuer(c)
 			}
 		}
 	}
 	return h
+}
+
+// addIssuer appends a cell naming the issuer, joining a name broken over
+// two lines ("BỘ VĂN HÓA, THỂ THAO" / "VÀ DU LỊCH", "SỞ LAO ĐỘNG -
+// THƯƠNG BINH" / "VÀ XÃ HỘI").
+func (h *header) addIssuer(c string) {
+	if n := len(h.issuers); n > 0 {
+		prev := h.issuers[n-1]
+		u := strings.ToUpper(c)
+		if strings.HasPrefix(u, "VÀ ") || strings.HasPrefix(u, "VỀ ") || strings.HasPrefix(u, "& ") ||
+			strings.HasSuffix(prev, ",") || strings.HasSuffix(prev, "-") || strings.HasSuffix(strings.ToUpper(prev), " VÀ") {
+			h.issuers[n-1] = prev + " " + c
+			return
+		}
+	}
+	h.issuers = append(h.issuers, c)
+}
+
+// hasIssuerBeside reports whether a header line with the motto also holds
+// other text (the issuer in the next cell, or run together with the
+// motto): the header then starts on that line.
+func hasIssuerBeside(l string) bool {
+	if !mottoRE.MatchString(l) {
+		return false
+	}
+	rest := strings.TrimSpace(mottoRE.ReplaceAllString(l, " "))
+	for _, c := range splitCells(rest) {
+		if !decorationRE.MatchString(c) && isUpperText(c) || isOrganName(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// placeOnlyRE is a place of issue before a date whose day is left blank.
+var placeOnlyRE = regexp.MustCompile(`^([^,\d|]{2,40}),\s*ngày\b`)
+
+// isDraftMark reports whether a header cell marks a draft ("DỰ THẢO",
+// "Dự thảo lần 2", "(Dự thảo)").
+func isDraftMark(c string) bool {
+	f := lettersOnly(c)
+	return strings.HasPrefix(f, "duthao") && utf8.RuneCountInString(c) <= 30
+}
+
+// organStarts open the name of an issuing organ written in ordinary case
+// in a header ("Ủy ban nhân dân huyện Thái Thụy"), folded.
+var organStarts = []string{"uy ban ", "ubnd ", "hoi dong nhan dan", "hdnd ", "so ", "bo ", "ban ", "cong an ", "phong ",
+	"van phong ", "chinh phu", "thu tuong ", "quoc hoi", "cuc ", "chi cuc ", "trung tam ", "tinh uy ", "huyen uy ", "thanh uy ", "dang uy "}
+
+// isOrganName reports whether a header cell in ordinary case names an
+// organ: it starts like one and is a short name, not a sentence.
+func isOrganName(c string) bool {
+	if strings.IndexFunc(c, unicode.IsDigit) >= 0 || strings.ContainsAny(c, ".:;") || len(strings.Fields(c)) > 14 {
+		return false
+	}
+	f := fold(c) + " "
+	for _, p := range organStarts {
+		if strings.HasPrefix(f, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // mottoRE matches the national motto and the Party's name as printed in
@@ -379,6 +544,17 @@ func leadingCaps(s string) (string, string) {
 // subOrganWords open the name of an organ placed under a parent in the
 // header ("UBND TỈNH THÁI BÌNH" / "SỞ Y TẾ"): the issuer is the sub-organ.
 var subOrganWords = []string{"SỞ ", "BAN ", "VĂN PHÒNG", "PHÒNG ", "CÔNG AN ", "CỤC ", "CHI CỤC", "TRUNG TÂM", "BỘ CHỈ HUY", "THANH TRA", "HỘI ĐỒNG"}
+
+// startsSubOrgan reports whether an upper-case header part opens the name
+// of an organ placed under a parent.
+func startsSubOrgan(p string) bool {
+	for _, w := range subOrganWords {
+		if strings.HasPrefix(p, w) {
+			return true
+		}
+	}
+	return false
+}
 
 // centralCities are the centrally-run cities (thành phố trực thuộc trung
 // ương) whose People's Committee is "… thành phố X", not "… tỉnh X".
@@ -409,22 +585,30 @@ func resolveIssuer(h header, typ, headRest string, sig *Signature) string {
 			}
 		}
 	}
-	if len(parts) >= 2 {
-		last := parts[len(parts)-1]
-		for _, w := range subOrganWords {
-			if strings.HasPrefix(last, w) {
-				issuer := properCaseOrgan(last)
-				parent := properCaseOrgan(strings.Join(parts[:len(parts)-1], " "))
-				toks := tokenize(parent)
-				for i := range toks {
-					if adminUnitAt(toks, i) > 0 {
-						issuer += " " + joinTokens(toks[i:])
-						break
-					}
-				}
-				return issuer
+	// The last part that opens a sub-organ's name is the issuer, with the
+	// parts after it (the rest of its name over more lines); the parts
+	// before it are its parent.
+	for k := len(parts) - 1; k >= 1; k-- {
+		if !startsSubOrgan(parts[k]) {
+			continue
+		}
+		sub := strings.Join(parts[k:], " ")
+		issuer := properCaseOrgan(sub)
+		parentUpper := strings.Join(parts[:k], " ")
+		parent := properCaseOrgan(parentUpper)
+		if strings.HasPrefix(sub, "VĂN PHÒNG") || (strings.HasPrefix(sub, "PHÒNG ") && strings.HasPrefix(parentUpper, "CÔNG AN ")) {
+			// "Văn phòng Ủy ban nhân dân tỉnh …", "Phòng … Công an tỉnh …":
+			// named after the whole parent.
+			return issuer + " " + parent
+		}
+		toks := tokenize(parent)
+		for i := range toks {
+			if adminUnitAt(toks, i) > 0 {
+				issuer += " " + joinTokens(toks[i:])
+				break
 			}
 		}
+		return issuer
 	}
 	if joined == "" {
 		return ""
@@ -459,6 +643,8 @@ var positions = map[string]bool{
 	"BỘ TRƯỞNG": true, "THỨ TRƯỞNG": true, "CHỦ TỊCH QUỐC HỘI": true, "PHÓ CHỦ TỊCH QUỐC HỘI": true,
 	"GIÁM ĐỐC": true, "PHÓ GIÁM ĐỐC": true, "TRƯỞNG BAN": true, "PHÓ TRƯỞNG BAN": true,
 	"BÍ THƯ": true, "CHÁNH VĂN PHÒNG": true, "CHỦ NHIỆM": true, "CHỦ TỊCH NƯỚC": true,
+	"TRƯỞNG PHÒNG": true, "PHÓ TRƯỞNG PHÒNG": true, "CỤC TRƯỞNG": true, "PHÓ CỤC TRƯỞNG": true,
+	"CHÁNH THANH TRA": true, "TRƯỞNG CÔNG AN": true,
 }
 
 // debris are the labels of web pages that follow a document copied from a
@@ -471,13 +657,35 @@ var debris = map[string]bool{
 	"facebook": true, "zalo": true, "twitter": true, "tweet": true, "email": true,
 	"dangnhap": true, "hovaten": true, "mabaomat": true, "taive": true, "tepdinhkem": true,
 	"quaylai": true, "lentrendau": true, "tinkhac": true, "cactinkhac": true,
+	"tincungchuyenmuc": true, "inbai": true, "guichobanbe": true, "chiasebaiviet": true,
 }
 
 var debrisPrefixes = []string{"nhapvaonut", "manhinhhienlen", "ykienbandoc", "chiasebaiviet", "binhluancua", "gioithieuchobanbe"}
 
+// debrisLabelRE is a web page's label with a count or a posting time
+// ("Số lượt truy cập: 3.402", "Chia sẻ (12)", "Ngày cập nhật: 04/7/2019 -
+// 10:20", "Lượt xem: 1.205"), folded. A posting date is never the date of
+// issue.
+var debrisLabelRE = regexp.MustCompile(`^(?:ngay cap nhat|cap nhat luc|cap nhat|ngay dang tai|ngay dang|dang ngay|dang luc|thoi gian dang|so luot xem|luot xem|so luot truy cap|luot truy cap|so nguoi dang xem|dang truc tuyen|luot thich|thich|luot chia se|chia se(?: bai viet)?|binh luan|in bai|in trang|gui cho ban be|gui email|tai ve)\s*(?:[:(]\s*)?(?:facebook|zalo|twitter|email)?[\d.,:/ \-]*\)?$`)
+
+// isDebris reports whether a line (or a row of cells) is web-page debris:
+// every cell is a known label.
 func isDebris(l string) bool {
-	f := lettersOnly(l)
-	if f == "" || utf8.RuneCountInString(l) > 120 {
+	cells := strings.FieldsFunc(l, func(r rune) bool { return r == '|' || r == '\t' })
+	if len(cells) == 0 {
+		return false
+	}
+	for _, c := range cells {
+		if !isDebrisCell(strings.TrimSpace(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+func isDebrisCell(c string) bool {
+	f := lettersOnly(c)
+	if f == "" || utf8.RuneCountInString(c) > 120 {
 		return false
 	}
 	if debris[f] {
@@ -488,7 +696,7 @@ func isDebris(l string) bool {
 			return true
 		}
 	}
-	return false
+	return debrisLabelRE.MatchString(fold(c))
 }
 
 // collectTitle returns the trích yếu printed under the heading and the
@@ -527,7 +735,7 @@ func collectTitle(lines []string, h int, headRest string, hdr header) (string, i
 			continue
 		}
 		if isUpperText(parts[0]) {
-			if !isUpperText(l) || lettersOnly(l) == issuerKey || enactingAuthority[lettersOnly(l)] {
+			if !isUpperText(l) || lettersOnly(l) == issuerKey || enactingAuthority[lettersOnly(l)] || namesOffice(l) {
 				break
 			}
 		} else if r, _ := utf8.DecodeRuneInString(l); !unicode.IsLower(r) {
@@ -546,6 +754,19 @@ func collectTitle(lines []string, h int, headRest string, hdr header) (string, i
 var enactingAuthority = map[string]bool{
 	"thutuongchinhphu": true, "chinhphu": true, "quochoi": true,
 	"chutichuybannhandan": true, "uybannhandan": true, "bochinhtri": true, "banbithu": true,
+}
+
+// namesOffice reports whether a line in capitals names the office that
+// enacts the text ("GIÁM ĐỐC CÔNG AN TỈNH THÁI BÌNH", "CHỦ TỊCH ỦY BAN NHÂN
+// DÂN HUYỆN …", "BỘ TRƯỞNG BỘ Y TẾ"): one of positions, then an organ.
+func namesOffice(l string) bool {
+	u := strings.ToUpper(l)
+	for p := range positions {
+		if rest, ok := strings.CutPrefix(u, p+" "); ok && isOrganName(rest) {
+			return true
+		}
+	}
+	return false
 }
 
 // passedOn finds the date of a law passed by the Quốc hội, printed at its

@@ -273,7 +273,6 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"empty", nil, ErrEmpty},
 		{"blank", []byte(" \r\n\t\n\uFEFF"), ErrEmpty},
-		{"no number", readFile(t, "testdata/no-number.txt"), ErrNoNumber},
 		{"no type", readFile(t, "testdata/no-type.txt"), ErrNoType},
 		{"prose", []byte("Đây là một đoạn văn bình thường, không phải văn bản hành chính."), ErrNoNumber},
 		{"too large", make([]byte, MaxDocumentBytes+1), ErrTooLarge},
@@ -289,6 +288,21 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("error %v is not a *ParseError with a field", err)
 			}
 		})
+	}
+}
+
+// A document whose header has no number is imported without one (issue
+// 15, point 1): slug from its type, date and title, and a warning.
+func TestParseNoNumberImportsWithWarning(t *testing.T) {
+	d, err := Parse(readFile(t, "testdata/no-number.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Number != "" || d.Slug != "ke-hoach-2017-09-14-tep-kiem-thu-thieu-so-hieu" || d.Type != TypePlan || d.Issuer != "Ủy ban nhân dân tỉnh Thái Bình" {
+		t.Errorf("got number %q slug %q type %q issuer %q", d.Number, d.Slug, d.Type, d.Issuer)
+	}
+	if len(d.Warnings) != 1 || !strings.Contains(d.Warnings[0], "không đọc được số hiệu") || !strings.Contains(d.Warnings[0], d.Slug) {
+		t.Errorf("Warnings = %q", d.Warnings)
 	}
 }
 

@@ -210,8 +210,8 @@ func TestDocumentsAPI(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &list); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("list: %d %v", resp.StatusCode, err)
 	}
-	if list.Total != 11 || len(list.Documents) != 11 {
-		t.Errorf("documents = %d, want the plan and its ten cited texts", list.Total)
+	if list.Total != 17 || len(list.Documents) != 17 {
+		t.Errorf("documents = %d, want the plan, its ten cited texts and the six laws and decrees of the catalogue", list.Total)
 	}
 }
 
