@@ -50,7 +50,8 @@ const (
 	fBodyF     = "body_f"     // sections, fold analyzer
 	fSrc       = "src"        // stored JSON of the prepared Doc
 	fHash      = "hash"       // stored fingerprint
-	fFacets    = "facets"     // keywords "type\x1fKế hoạch", "issuer\x1f…", "year\x1f2017"
+	fFacets    = "facets"     // keywords "type\x1fKế hoạch", "issuer\x1f…", "year\x1f2017", "in_force\x1fexpired"
+	fInForce   = "in_force"   // keyword "in_force", "expired"…: filter
 )
 
 // internalVersionKey is where the index records the AnalysisVersion and
@@ -58,7 +59,7 @@ const (
 var internalVersionKey = []byte("portal-analysis-version")
 
 // bleveSchema changes whenever the mapping below changes.
-const bleveSchema = "bleve-schema-8"
+const bleveSchema = "bleve-schema-8+in_force"
 
 // tokenizer is the Bleve face of Tokens: it emits the words as they appear
 // in the text; the filters below turn them into keys. Input is NFC because
@@ -217,6 +218,7 @@ func bleveMapping() (*mapping.IndexMappingImpl, error) {
 	dm.AddFieldMappingsAt(fType, kw(false))
 	dm.AddFieldMappingsAt(fIssuer, kw(false))
 	dm.AddFieldMappingsAt(fYear, kw(true))
+	dm.AddFieldMappingsAt(fInForce, kw(false))
 	dm.AddFieldMappingsAt(fTypeFold, kw(false))
 	dm.AddFieldMappingsAt(fNumberKey, kw(false))
 	dm.AddFieldMappingsAt(fNumberNum, kw(false))
@@ -270,6 +272,9 @@ func bleveDoc(d Doc) (map[string]any, error) {
 	if f.Year != "" {
 		m[fYear] = f.Year
 	}
+	if d.InForce != "" {
+		m[fInForce] = d.InForce
+	}
 	if f.NumberKey != "" {
 		m[fNumberKey] = f.NumberKey
 		m[fNumberNum] = f.NumberNum
@@ -284,7 +289,7 @@ func bleveDoc(d Doc) (map[string]any, error) {
 		m[fTitleRefs] = f.TitleRefs
 	}
 	var facets []string
-	for _, kv := range [][2]string{{"type", d.Type}, {"issuer", d.Issuer}, {"year", f.Year}} {
+	for _, kv := range [][2]string{{"type", d.Type}, {"issuer", d.Issuer}, {"year", f.Year}, {"in_force", d.InForce}} {
 		if kv[1] != "" {
 			facets = append(facets, kv[0]+facetSep+kv[1])
 		}
@@ -497,8 +502,8 @@ func bleveQuery(p Parsed, anyWord bool) *query.BooleanQuery {
 	return bq
 }
 
-// filterQuery returns the non-scoring filter for q's type, issuer and year,
-// or nil when q has none.
+// filterQuery returns the non-scoring filter for q's type, issuer, year
+// and legal status, or nil when q has none.
 func filterQuery(q Query) query.Query {
 	var fs []query.Query
 	if q.Type != "" {
@@ -509,6 +514,9 @@ func filterQuery(q Query) query.Query {
 	}
 	if q.Year > 0 {
 		fs = append(fs, termQ(fYear, strconv.Itoa(q.Year), 1))
+	}
+	if q.InForce != "" {
+		fs = append(fs, termQ(fInForce, NFC(q.InForce), 1))
 	}
 	if len(fs) == 0 {
 		return nil
@@ -726,7 +734,7 @@ func (b *Bleve) Search(ctx context.Context, q Query) (Result, error) {
 
 // hitOf builds the Hit for a stored Doc: the best section and its snippet.
 func hitOf(d Doc, p Parsed, score float64) Hit {
-	h := Hit{Slug: d.Slug, Type: d.Type, Number: d.Number, Issuer: d.Issuer, Title: d.Title, URL: d.URL, Year: d.Year, Score: score}
+	h := Hit{Slug: d.Slug, Type: d.Type, Number: d.Number, Issuer: d.Issuer, Title: d.Title, URL: d.URL, Year: d.Year, Score: score, InForce: d.InForce}
 	h.Anchor, h.Heading, h.SnippetHTML = Describe(d, p)
 	return h
 }

@@ -22,7 +22,7 @@ func prepare(d Doc) (Doc, error) {
 	}
 	out := Doc{
 		Slug: NFC(d.Slug), Type: NFC(d.Type), Number: NFC(d.Number), Issuer: NFC(d.Issuer),
-		Year: d.Year, Title: NFC(d.Title), Summary: NFC(d.Summary), URL: NFC(d.URL),
+		Year: d.Year, Title: NFC(d.Title), Summary: NFC(d.Summary), URL: NFC(d.URL), InForce: NFC(d.InForce),
 	}
 	for _, s := range d.Sections {
 		out.Sections = append(out.Sections, Section{Anchor: NFC(s.Anchor), Heading: NFC(s.Heading), Text: NFC(s.Text)})

@@ -31,6 +31,10 @@ type Doc struct {
 	URL string
 	// Sections are the body's parts, each with its anchor for deep links.
 	Sections []Section
+	// InForce is the legal status code of a legal text ("in_force",
+	// "expired", "partly_expired", "replaced", "unknown"; see
+	// content.Statuses); empty for articles and campaigns.
+	InForce string `json:",omitempty"`
 }
 
 // Section is one part of a Doc's body.
@@ -46,6 +50,7 @@ type Query struct {
 	Type    string // filter: document type as written, e.g. "Quyết định"
 	Issuer  string // filter: issuer as written
 	Year    int    // filter: year of issue
+	InForce string // filter: legal status code, e.g. "in_force" (Doc.InForce)
 	Page    int    // 1-based; 0 means 1
 	PerPage int    // 0 means DefaultPerPage; capped at MaxPerPage
 }
@@ -66,6 +71,8 @@ type Hit struct {
 	// SnippetHTML is an HTML-escaped excerpt with matches wrapped in <mark>.
 	SnippetHTML string
 	Score       float64
+	// InForce is the Doc's legal status code; empty for articles.
+	InForce string
 }
 
 // FacetValue is one value of a facet with the number of matching documents.
@@ -78,7 +85,7 @@ type FacetValue struct {
 type Result struct {
 	Total  int
 	Hits   []Hit
-	Facets map[string][]FacetValue // keys: "type", "issuer", "year"
+	Facets map[string][]FacetValue // keys: "type", "issuer", "year", "in_force"
 	// FacetsUncounted says the engine did not count the facet values over
 	// this many matches (see FacetCountLimit): Facets then lists the values
 	// the index holds, each with Count 0, ordered as counted ones would be

@@ -80,7 +80,7 @@ func meiliSettings() *meilisearch.Settings {
 		// Attribute order is ranking order: title before body, exact forms
 		// before folded ones.
 		SearchableAttributes: []string{"title_x", "title_f", "all_x", "all_f"},
-		FilterableAttributes: []string{"type", "issuer", "year", "number_key", "number_pre", "refs", "type_fold", "number_num", "slug"},
+		FilterableAttributes: []string{"type", "issuer", "year", "number_key", "number_pre", "refs", "type_fold", "number_num", "slug", "in_force"},
 		SortableAttributes:   []string{"year", "slug"},
 		Synonyms:             meiliSynonyms(),
 		DisplayedAttributes:  []string{"slug", "src", "hash"},
@@ -143,7 +143,7 @@ func meiliDoc(d Doc) (map[string]any, error) {
 	f := fieldsOf(d)
 	doc := map[string]any{
 		"id": meiliID(d.Slug), "slug": d.Slug, "src": string(src), "hash": fingerprint(d),
-		"type": d.Type, "issuer": d.Issuer, "year": f.Year, "type_fold": f.TypeFold,
+		"type": d.Type, "issuer": d.Issuer, "year": f.Year, "in_force": d.InForce, "type_fold": f.TypeFold,
 		"number_key": f.NumberKey, "number_pre": f.NumberPrefixes, "number_num": f.NumberNum, "refs": f.Refs,
 		"title_x": keysText(f.TitleText, true), "title_f": keysText(f.TitleText, false),
 		"all_x": keysText(f.AllText, true), "all_f": keysText(f.AllText, false),
@@ -278,6 +278,9 @@ func meiliFilters(q Query) (fs []string, ok bool) {
 	if q.Year > 0 {
 		add("year", strconv.Itoa(q.Year))
 	}
+	if q.InForce != "" {
+		add("in_force", NFC(q.InForce))
+	}
 	return fs, ok
 }
 
@@ -333,7 +336,7 @@ func meiliRequest(p Parsed, filters []string, page, per int) *meilisearch.Search
 	hpp := int64(per)
 	req := &meilisearch.SearchRequest{
 		Page: int64(page), HitsPerPage: &hpp,
-		AttributesToRetrieve: []string{"src"}, Facets: []string{"type", "issuer", "year"},
+		AttributesToRetrieve: []string{"src"}, Facets: []string{"type", "issuer", "year", "in_force"},
 		MatchingStrategy: meilisearch.All, ShowRankingScore: true,
 	}
 	if len(filters) > 0 {
