@@ -7,9 +7,40 @@ import (
 	"github.com/thaibinh-pcmt/portal/content"
 )
 
+// inForceJSON is the API shape of a document's legal status:
+// {status: "in_force"|"expired"|"partly_expired"|"replaced"|"unknown",
+// label (Vietnamese), since: "YYYY-MM-DD" (when known), replaced_by: slug
+// (when replaced), replaces: [slugs] (texts it replaces), note, source
+// (where the fact comes from), derived (true when read from the text's own
+// term, "đến năm 2020", rather than recorded)}.
+type inForceJSON struct {
+	Status     string   `json:"status"`
+	Label      string   `json:"label"`
+	Since      *string  `json:"since,omitempty"`
+	ReplacedBy string   `json:"replaced_by,omitempty"`
+	Replaces   []string `json:"replaces,omitempty"`
+	Note       string   `json:"note,omitempty"`
+	Source     string   `json:"source,omitempty"`
+	Derived    bool     `json:"derived,omitempty"`
+}
+
+func toInForceJSON(f content.InForce) inForceJSON {
+	j := inForceJSON{Status: f.Status, Label: f.Label(), ReplacedBy: f.ReplacedBy, Replaces: f.Replaces,
+		Note: f.Note, Source: f.Source, Derived: f.Derived}
+	if j.Status == "" {
+		j.Status = content.StatusUnknown
+	}
+	if !f.Since.IsZero() {
+		s := f.Since.Format("2006-01-02")
+		j.Since = &s
+	}
+	return j
+}
+
 // documentJSON is the API shape of a document:
-// {slug, type, number, issuer, place, issued_on: "YYYY-MM-DD" or null,
-// title, cites, cited_by, has_full_text, sections}.
+// {slug, type, number ("" for a text imported without one), issuer, place,
+// issued_on: "YYYY-MM-DD" or null, title, cites, cited_by, has_full_text,
+// in_force (see inForceJSON), recipients (of a công văn), sections}.
 type documentJSON struct {
 	Slug        string            `json:"slug"`
 	Type        string            `json:"type"`
@@ -21,6 +52,8 @@ type documentJSON struct {
 	Cites       []string          `json:"cites"`
 	CitedBy     []string          `json:"cited_by"`
 	HasFullText bool              `json:"has_full_text"`
+	InForce     inForceJSON       `json:"in_force"`
+	Recipients  []string          `json:"recipients,omitempty"`
 	Sections    []content.Section `json:"sections"`
 	SourceURL   string            `json:"source_url,omitempty"`
 	URL         string            `json:"url"`
@@ -31,7 +64,7 @@ func toDocumentJSON(d *content.Document, withSections bool) documentJSON {
 		Slug: d.Slug, Type: d.Type, Number: d.Number, Issuer: d.Issuer, Place: d.Place,
 		Title: d.Title, Cites: nonNil(d.Cites), CitedBy: nonNil(d.CitedBy),
 		HasFullText: d.HasFullText, SourceURL: d.SourceURL, URL: "/van-ban/" + d.Slug,
-		Sections: []content.Section{},
+		Sections: []content.Section{}, InForce: toInForceJSON(d.InForce), Recipients: d.Recipients,
 	}
 	if !d.IssuedOn.IsZero() {
 		s := d.IssuedOn.Format("2006-01-02")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/thaibinh-pcmt/portal/content"
 	"github.com/thaibinh-pcmt/portal/search"
 )
 
@@ -28,6 +29,7 @@ const (
 	msgPageInvalid    = "Số trang phải là một số nguyên dương."
 	msgPerPageInvalid = "Số kết quả mỗi trang phải là một số từ 1 đến 50."
 	msgYearInvalid    = "Năm phải là một số có bốn chữ số."
+	msgInForceInvalid = "Bộ lọc hiệu lực không hợp lệ: chọn còn hiệu lực, hết hiệu lực một phần, hết hiệu lực, bị thay thế hoặc chưa rõ."
 	msgSearchDown     = "Tìm kiếm đang tạm thời gián đoạn. Vui lòng thử lại sau ít phút."
 )
 
@@ -37,12 +39,14 @@ type searchParams struct {
 	Type    string
 	Issuer  string
 	Year    int
-	Page    int // ≥ 1; may be past the last page (searchPage then shows the last)
+	InForce string // legal status code (content.Statuses), "" for any
+	Page    int    // ≥ 1; may be past the last page (searchPage then shows the last)
 	PerPage int
 }
 
-// parseSearchParams reads and validates q, type, issuer, year, page and
-// per_page. Every string is copied out of Fiber's buffers. The first
+// parseSearchParams reads and validates q, type, issuer, year, in_force
+// (a legal status code: in_force, partly_expired, expired, replaced,
+// unknown), page and per_page. Every string is copied out of Fiber's buffers. The first
 // invalid parameter gives a 400 Problem naming the field in Vietnamese;
 // the params are returned filled as far as they are usable either way (a
 // too-long q cut at search.MaxQueryRunes, invalid bytes replaced), so the
@@ -75,6 +79,13 @@ func parseSearchParams(c *fiber.Ctx) (searchParams, error) {
 			continue
 		}
 		*f.dst = strings.TrimSpace(search.NFC(v))
+	}
+	if v := strings.TrimSpace(c.Query("in_force")); v != "" {
+		if content.StatusLabel(v) == "" {
+			fail("in_force", msgInForceInvalid)
+		} else {
+			p.InForce = strings.Clone(v)
+		}
 	}
 	var err error
 	if p.Year, err = intParam(c, "year", 0, 1900, 2100); err != nil {
@@ -168,8 +179,16 @@ func (s *Server) runSearch(c *fiber.Ctx, p *searchParams) (search.Result, error)
 	return res, err
 }
 
+// filtered reports whether any filter is set.
+func (p searchParams) filtered() bool {
+	return p.Type != "" || p.Issuer != "" || p.Year > 0 || p.InForce != ""
+}
+
+// clearFilters removes every filter.
+func clearFilters(q *searchParams) { q.Type, q.Issuer, q.Year, q.InForce = "", "", 0, "" }
+
 func (p searchParams) query() search.Query {
-	return search.Query{Text: p.Q, Type: p.Type, Issuer: p.Issuer, Year: p.Year, Page: p.Page, PerPage: p.PerPage}
+	return search.Query{Text: p.Q, Type: p.Type, Issuer: p.Issuer, Year: p.Year, InForce: p.InForce, Page: p.Page, PerPage: p.PerPage}
 }
 
 // url returns the /tim-kiem URL of p with the given changes applied
@@ -191,6 +210,9 @@ func (p searchParams) url(change func(*searchParams)) string {
 	if q.Year > 0 {
 		v.Set("year", strconv.Itoa(q.Year))
 	}
+	if q.InForce != "" {
+		v.Set("in_force", q.InForce)
+	}
 	if q.Page > 1 {
 		v.Set("page", strconv.Itoa(q.Page))
 	}
@@ -200,6 +222,7 @@ func (p searchParams) url(change func(*searchParams)) string {
 // facetLink is one value of a filter on the results page.
 type facetLink struct {
 	Value    string
+	Label    string // shown instead of Value when set (status codes)
 	Count    int    // 0 when the engine did not count (search.Result.FacetsUncounted)
 	URL      string // applies the filter (or removes it when Selected)
 	Selected bool
@@ -241,9 +264,9 @@ func (s *Server) searchPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err // the error handler calls searchProblemPage
 	}
-	data := searchData{Params: p, Searched: p.Q != "" || p.Type != "" || p.Issuer != "" || p.Year > 0}
-	data.Filtered = p.Type != "" || p.Issuer != "" || p.Year > 0
-	data.ClearURL = p.url(func(q *searchParams) { q.Type, q.Issuer, q.Year = "", "", 0 })
+	data := searchData{Params: p, Searched: p.Q != "" || p.filtered()}
+	data.Filtered = p.filtered()
+	data.ClearURL = p.url(clearFilters)
 	status := fiber.StatusOK
 	if data.Searched {
 		if s.Index == nil {
@@ -269,8 +292,8 @@ func (s *Server) searchPage(c *fiber.Ctx) error {
 func (s *Server) searchProblemPage(c *fiber.Ctx, prob *Problem) error {
 	p, _ := parseSearchParams(c)
 	data := searchData{Params: p, Notice: prob.Message}
-	data.Filtered = p.Type != "" || p.Issuer != "" || p.Year > 0
-	data.ClearURL = p.url(func(q *searchParams) { q.Type, q.Issuer, q.Year = "", "", 0 })
+	data.Filtered = p.filtered()
+	data.ClearURL = p.url(clearFilters)
 	return s.renderSearch(c, prob.Status, data)
 }
 
@@ -293,7 +316,7 @@ func (s *Server) renderSearch(c *fiber.Ctx, status int, data searchData) error {
 
 // facetNames are the Vietnamese labels of the facets, in display order.
 var facetNames = []struct{ key, label string }{
-	{"type", "Loại văn bản"}, {"issuer", "Cơ quan ban hành"}, {"year", "Năm"},
+	{"type", "Loại văn bản"}, {"issuer", "Cơ quan ban hành"}, {"year", "Năm"}, {"in_force", "Hiệu lực"},
 }
 
 // fillSearchNav builds the filter links and the pager of d.
@@ -311,6 +334,10 @@ func (s *Server) fillSearchNav(d *searchData) {
 			case "issuer":
 				l.Selected = p.Issuer == value
 				l.URL = p.url(func(q *searchParams) { q.Issuer = toggle(q.Issuer, value) })
+			case "in_force":
+				l.Label = content.StatusLabel(value)
+				l.Selected = p.InForce == value
+				l.URL = p.url(func(q *searchParams) { q.InForce = toggle(q.InForce, value) })
 			case "year":
 				y, _ := strconv.Atoi(value)
 				l.Selected = p.Year == y
@@ -366,6 +393,7 @@ type apiHit struct {
 	URL         string `json:"url"`
 	Heading     string `json:"heading,omitempty"`
 	SnippetHTML string `json:"snippet_html"`
+	InForce     string `json:"in_force,omitempty"` // legal status code of a legal text
 }
 
 // apiFacet is one facet value of GET /api/v1/search.
@@ -389,9 +417,9 @@ type apiSearch struct {
 	Partial bool `json:"partial,omitempty"`
 }
 
-// searchAPI answers GET /api/v1/search?q=&type=&issuer=&year=&page=&per_page=
+// searchAPI answers GET /api/v1/search?q=&type=&issuer=&year=&in_force=&page=&per_page=
 // with {query, total, took_ms, page, hits: [{slug, type, number, title, url,
-// heading, snippet_html}], facets: {type|issuer|year: [{value, count}]},
+// heading, snippet_html, in_force}], facets: {type|issuer|year|in_force: [{value, count}]},
 // facets_uncounted, partial}: count absent and facets_uncounted true above
 // search.FacetCountLimit matches; partial true when no document had every
 // word and the hits have some of them.
@@ -415,7 +443,7 @@ func (s *Server) searchAPI(c *fiber.Ctx) error {
 	labelSections(res.Hits)
 	for _, h := range res.Hits {
 		out.Hits = append(out.Hits, apiHit{Slug: h.Slug, Type: h.Type, Number: h.Number, Title: h.Title,
-			URL: hitURL(h), Heading: h.Heading, SnippetHTML: h.SnippetHTML})
+			URL: hitURL(h), Heading: h.Heading, SnippetHTML: h.SnippetHTML, InForce: h.InForce})
 	}
 	for k, vs := range res.Facets {
 		for _, v := range vs {

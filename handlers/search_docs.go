@@ -25,11 +25,15 @@ func SearchDocs(lib *content.Library) []search.Doc {
 	return out
 }
 
-// documentSearchDoc maps one document; its URL is /van-ban/{slug}.
+// documentSearchDoc maps one document; its URL is /van-ban/{slug}; its
+// legal status (InForce) is the document's, "unknown" when not known.
 func documentSearchDoc(d *content.Document) search.Doc {
 	sd := search.Doc{
 		Slug: d.Slug, Type: d.Type, Number: d.Number, Issuer: d.Issuer,
-		Title: d.Title, URL: "/van-ban/" + d.Slug,
+		Title: d.Title, URL: "/van-ban/" + d.Slug, InForce: d.InForce.Status,
+	}
+	if sd.InForce == "" {
+		sd.InForce = content.StatusUnknown
 	}
 	if !d.IssuedOn.IsZero() {
 		sd.Year = d.IssuedOn.Year()

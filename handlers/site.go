@@ -66,6 +66,9 @@ type documentData struct {
 	Cites   []docLink
 	CitedBy []docLink
 	IsPlan  bool
+	// ReplacedBy and Replaces are the texts linked by the legal status.
+	ReplacedBy []docLink
+	Replaces   []docLink
 }
 
 func (s *Server) links(slugs []string) []docLink {
@@ -83,11 +86,19 @@ func (s *Server) documentPage(c *fiber.Ctx) error {
 	if !ok {
 		return notFound("Không tìm thấy văn bản này. Xem danh sách tại trang Văn bản.")
 	}
+	title := doc.Type + " " + doc.Number
+	if doc.Number == "" {
+		title = doc.Type + " (không số)"
+	}
+	var replacedBy []string
+	if doc.InForce.ReplacedBy != "" {
+		replacedBy = []string{doc.InForce.ReplacedBy}
+	}
 	return s.render(c, fiber.StatusOK, "document", View{
-		Title:       doc.Type + " " + doc.Number,
+		Title:       title,
 		Description: doc.Title,
 		Data: documentData{Doc: doc, Cites: s.links(doc.Cites), CitedBy: s.links(doc.CitedBy),
-			IsPlan: doc.Slug == s.Library.PlanSlug()},
+			IsPlan: doc.Slug == s.Library.PlanSlug(), ReplacedBy: s.links(replacedBy), Replaces: s.links(doc.InForce.Replaces)},
 	})
 }
 

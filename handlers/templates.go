@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/thaibinh-pcmt/portal/content"
 	"github.com/thaibinh-pcmt/portal/static"
 )
 
@@ -71,6 +72,9 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("ngày %d tháng %d năm %d", t.Day(), int(t.Month()), t.Year())
 	},
+	// inForceLabel names a legal status code in Vietnamese ("expired" →
+	// "Hết hiệu lực"); "" for an unknown code.
+	"inForceLabel": content.StatusLabel,
 	// isoDate formats a date as 2017-09-14 (for <time datetime>).
 	"isoDate": func(t time.Time) string {
 		if t.IsZero() {

@@ -202,8 +202,31 @@ func TestImportThenServe(t *testing.T) {
 		t.Errorf("importing a file without a number succeeded: %s", out)
 	}
 
+	// Issue 15: a draft without a number goes in with a warning; a công
+	// văn goes in as one.
+	kinds := filepath.Join("..", "..", "content", "testdata", "kinds")
+	out, err = exec.Command(portalBinary(t), "import", "--data-dir", dataDir,
+		filepath.Join(kinds, "1-no-number", "ke-hoach-du-thao-so-cham.txt"),
+		filepath.Join(kinds, "3-cong-van", "cong-van-ubnd-huyen-chong.txt")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("portal import of issue 15 fixtures: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "Kế hoạch (không số)") || !strings.Contains(string(out), "cảnh báo: không đọc được số hiệu") ||
+		!strings.Contains(string(out), "Công văn 215/UBND-VP (2020-07-03)") {
+		t.Errorf("import output: %s", out)
+	}
+
 	p := startPortal(t, "PORTAL_DATA_DIR="+dataDir)
-	status, body := httpGet(t, p.URL+"/api/v1/documents/777-qd-ttg-2019")
+	status, body := httpGet(t, p.URL+"/api/v1/documents/ke-hoach-2019-05-20-to-chuc-thang-hanh-dong-phong-chong-ma-tuy-va")
+	if status != 200 || !strings.Contains(body, `"number":""`) || !strings.Contains(body, `"cites":["77-kh-bcd-2019"]`) {
+		t.Errorf("numberless import: %d %s", status, body)
+	}
+	status, body = httpGet(t, p.URL+"/api/v1/documents/215-ubnd-vp-2020")
+	if status != 200 || !strings.Contains(body, `"type":"Công văn"`) || !strings.Contains(body, `"recipients":["Ủy ban nhân dân các xã, thị trấn"]`) ||
+		!strings.Contains(body, `"in_force":{"status":"unknown"`) {
+		t.Errorf("công văn: %d %s", status, body)
+	}
+	status, body = httpGet(t, p.URL+"/api/v1/documents/777-qd-ttg-2019")
 	if status != 200 || !strings.Contains(body, `"issued_on":"2019-05-03"`) || !strings.Contains(body, `"cites":["25-ct-ttg-2017"]`) {
 		t.Errorf("imported document: %d %s", status, body)
 	}

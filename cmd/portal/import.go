@@ -13,7 +13,9 @@ import (
 // runImport implements "portal import FILE...": each file is parsed as a
 // Vietnamese administrative document and, when it parses, saved under the
 // data dir for "serve" to load at its next start. A file that fails is
-// reported and the others still go in; the command fails if any did.
+// reported and the others still go in; the command fails if any did. A
+// file imported with a warning (no readable số hiệu) is reported on stderr
+// and counts as imported.
 func runImport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("import", flag.ContinueOnError)
 	fset.SetOutput(stderr)
@@ -45,8 +47,15 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 		if !doc.IssuedOn.IsZero() {
 			date = doc.IssuedOn.Format("2006-01-02")
 		}
+		number := doc.Number
+		if number == "" {
+			number = "(không số)"
+		}
 		fmt.Fprintf(stdout, "%s: %s %s (%s), %d văn bản dẫn chiếu → /van-ban/%s\n",
-			path, doc.Type, doc.Number, date, len(doc.Citations), doc.Slug)
+			path, doc.Type, number, date, len(doc.Citations), doc.Slug)
+		for _, w := range doc.Warnings {
+			fmt.Fprintf(stderr, "%s: cảnh báo: %s\n", path, w)
+		}
 	}
 	if failed > 0 {
 		return fmt.Errorf("import: %d of %d files failed", failed, len(files))
