@@ -817,6 +817,12 @@ func finalize(d *Document) {
 	for i := range d.Preamble {
 		d.Preamble[i] = nfc(d.Preamble[i])
 	}
+	for i := range d.Recipients {
+		d.Recipients[i] = nfc(d.Recipients[i])
+	}
+	for i := range d.Warnings {
+		d.Warnings[i] = nfc(d.Warnings[i])
+	}
 	var walk func([]Section)
 	walk = func(ss []Section) {
 		for i := range ss {

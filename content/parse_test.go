@@ -185,6 +185,8 @@ func assertClean(t testing.TB, d *Document) {
 	var strs []string
 	strs = append(strs, d.Slug, d.Type, d.Number, d.Issuer, d.Place, d.Title, d.Text)
 	strs = append(strs, d.Preamble...)
+	strs = append(strs, d.Recipients...)
+	strs = append(strs, d.Warnings...)
 	walkSections(d.Sections, func(s *Section) {
 		strs = append(strs, s.Anchor, s.Marker, s.Heading)
 		strs = append(strs, s.Paragraphs...)
