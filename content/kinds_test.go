@@ -2,8 +2,11 @@ package content
 
 import (
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // cw is one expected citation: type, number, issuer, date (YYYY-MM-DD or
@@ -316,5 +319,32 @@ func TestParseKinds(t *testing.T) {
 		if n < 3 {
 			t.Errorf("kind %s has %d fixtures, want at least 3", kind, n)
 		}
+	}
+}
+
+// The kinds fixtures in NFD with CRLF and a BOM parse exactly as in NFC;
+// written with the old tone placement ("hoà", "tuý", "Uỷ") they give the
+// same number, type, slug and citations (a law named with its year is
+// still found in the catalogue).
+func TestParseKindsVariants(t *testing.T) {
+	oldTones := strings.NewReplacer("hòa", "hoà", "Hòa", "Hoà", "HÒA", "HOÀ", "túy", "tuý", "TÚY", "TUÝ", "Ủy", "Uỷ", "ủy", "uỷ", "ỦY", "UỶ", "thủy", "thuỷ", "Thụy", "Thuỵ")
+	for _, k := range kindCases {
+		t.Run(k.file, func(t *testing.T) {
+			b := readFile(t, filepath.Join("testdata", "kinds", k.file))
+			want := goldenOf(b)
+			nfd := append([]byte("\uFEFF"), []byte(strings.ReplaceAll(norm.NFD.String(string(b)), "\n", "\r\n"))...)
+			if got := goldenOf(nfd); !reflect.DeepEqual(got, want) {
+				t.Errorf("NFD+CRLF+BOM differs:\n got  %+v\n want %+v", got, want)
+			}
+			old := goldenOf([]byte(oldTones.Replace(string(b))))
+			if old.Number != want.Number || old.Type != want.Type || (want.Number != "" && old.Slug != want.Slug) || len(old.Citations) != len(want.Citations) {
+				t.Fatalf("old tone placement: %q %q %q, %d citations; want %q %q %q, %d", old.Number, old.Type, old.Slug, len(old.Citations), want.Number, want.Type, want.Slug, len(want.Citations))
+			}
+			for i := range want.Citations {
+				if old.Citations[i].Number != want.Citations[i].Number || old.Citations[i].Slug != want.Citations[i].Slug {
+					t.Errorf("old tone placement, citation %d: %+v, want %+v", i, old.Citations[i], want.Citations[i])
+				}
+			}
+		})
 	}
 }
