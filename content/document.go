@@ -32,11 +32,15 @@ const (
 // full text (the plan) or only its catalogue facts (the texts it cites).
 // All strings are NFC-normalised.
 type Document struct {
-	// Slug is the URL key, derived from Number and the year (see Slug).
+	// Slug is the URL key, derived from Number and the year (see Slug), or
+	// for a text without a number from its type, date and title
+	// ("ke-hoach-2019-05-20-…").
 	Slug string `json:"slug"`
 	// Type is the document type as written, e.g. "Kế hoạch" (see Type* constants).
 	Type string `json:"type"`
-	// Number is the số hiệu as printed, e.g. "53/KH-UBND", "95-KL/TW".
+	// Number is the số hiệu as printed, e.g. "53/KH-UBND", "95-KL/TW",
+	// "17b/KH-UBND"; empty for a text imported without a readable one
+	// (Warnings then says so).
 	Number string `json:"number"`
 	// Issuer is the cơ quan ban hành, e.g. "Ủy ban nhân dân tỉnh Thái Bình".
 	Issuer string `json:"issuer"`

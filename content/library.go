@@ -21,8 +21,10 @@ const PlanNumber = "53/KH-UBND"
 // returns are shared; callers must not modify what they point to.
 type Library struct {
 	// Warnings are the problems met while loading that did not stop it:
-	// an imported file that could not be parsed (skipped), two documents
-	// with the same slug (the later replaces the earlier).
+	// an imported file that could not be parsed (skipped), one imported
+	// without a readable số hiệu (loaded under a slug of its type, date and
+	// title), two documents with the same slug (the later replaces the
+	// earlier).
 	Warnings []error
 
 	docs        []*Document
