@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"strconv"
 	"strings"
 )
 
@@ -14,14 +16,17 @@ import (
 // answers it with 400; FieldErrors (a field of the wrong JSON type) with 422.
 var ErrMalformed = errors.New("intake: malformed JSON")
 
-// DecodeTip reads the body of POST /api/v1/tips. Unknown fields are
-// ignored so that older portals accept newer apps.
+// DecodeTip reads the body of POST /api/v1/tips. A field the API does not
+// know is refused (FieldErrors naming it), not dropped: a client that sends
+// something it believes is delivered (a misspelt field, photos in JSON)
+// learns at once that it is not. Photos come only as multipart files.
 func DecodeTip(body []byte) (TipInput, error) {
 	var in TipInput
 	return in, decodeObject(body, &in)
 }
 
-// DecodeEnquiry reads the body of POST /api/v1/rehab-enquiries.
+// DecodeEnquiry reads the body of POST /api/v1/rehab-enquiries; unknown
+// fields are refused as by DecodeTip.
 func DecodeEnquiry(body []byte) (EnquiryInput, error) {
 	var in EnquiryInput
 	return in, decodeObject(body, &in)
@@ -32,22 +37,27 @@ type StatusRequest struct {
 	Receipt string `json:"receipt"`
 }
 
-// DecodeStatusRequest reads the body of POST /api/v1/status.
+// DecodeStatusRequest reads the body of POST /api/v1/status; unknown
+// fields are refused as by DecodeTip.
 func DecodeStatusRequest(body []byte) (StatusRequest, error) {
 	var in StatusRequest
 	return in, decodeObject(body, &in)
 }
 
 // decodeObject decodes exactly one JSON object into v. A value of the wrong
-// type for a known field becomes a FieldErrors entry naming the field; any
-// other failure wraps ErrMalformed.
+// type for a known field, and a field v does not have, become a
+// FieldErrors entry naming the field; any other failure wraps ErrMalformed.
 func decodeObject(body []byte, v any) error {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return fmt.Errorf("%w: the body must be one JSON object", ErrMalformed)
 	}
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
+	if name, ok := unknownField(err); ok {
+		return unknownFieldError(name, v)
+	}
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) && typeErr.Field != "" {
 		field := typeErr.Field
@@ -71,4 +81,55 @@ func decodeObject(body []byte, v any) error {
 		return fmt.Errorf("%w: data after the JSON object", ErrMalformed)
 	}
 	return nil
+}
+
+// unknownField returns the field named by encoding/json's error for a key
+// the target has no field for (DisallowUnknownFields). encoding/json has no
+// typed error for it; its message is `json: unknown field ` and the key
+// quoted as by %q.
+func unknownField(err error) (string, bool) {
+	if err == nil {
+		return "", false
+	}
+	rest, ok := strings.CutPrefix(err.Error(), "json: unknown field ")
+	if !ok {
+		return "", false
+	}
+	name, uerr := strconv.Unquote(rest)
+	return name, uerr == nil
+}
+
+// unknownFieldError is the FieldErrors of an unknown field of v's JSON:
+// keyed by the field's name as sent (cleaned and cut to 64 characters, so
+// an attacker's key is neither a control sequence nor megabytes), with the
+// list of fields the request takes. Photos sent in a tip's JSON are told
+// to come as multipart files.
+func unknownFieldError(name string, v any) FieldErrors {
+	name = cleanText(name, false)
+	if r := []rune(name); len(r) > 64 {
+		name = string(r[:63]) + "…"
+	}
+	if _, tip := v.(*TipInput); tip && strings.EqualFold(name, FieldAttachments) {
+		return FieldErrors{FieldAttachments: FieldLabels[FieldAttachments] +
+			": không gửi được ảnh trong JSON. Hãy gửi tin báo dạng multipart/form-data (Content-Type: multipart/form-data), mỗi ảnh là một tệp trong trường “attachments”, các trường khác giữ nguyên tên."}
+	}
+	if name == "" {
+		name = "?"
+	}
+	return FieldErrors{name: name + ": trường này không có trong yêu cầu nên không được nhận; hãy bỏ trường đó rồi gửi lại. Các trường được nhận: " +
+		strings.Join(jsonFields(v), ", ") + "."}
+}
+
+// jsonFields lists the JSON names of the fields of the struct v points
+// to, in declaration order (fields tagged "-" are not JSON).
+func jsonFields(v any) []string {
+	t := reflect.TypeOf(v).Elem()
+	var names []string
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			names = append(names, name)
+		}
+	}
+	return names
 }

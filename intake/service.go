@@ -158,8 +158,14 @@ func (s *Service) Close() {
 // SubmitTip writes a validated tip (Catalog.ValidateTip) to the outbox and
 // returns its receipt once the commit is on disk.
 // With WithNonce, a second submission of the same form returns
-// ErrAlreadySubmitted and stores nothing.
+// ErrAlreadySubmitted and stores nothing. A tip with attachments returns
+// ErrAttachmentsNotStored and stores nothing, until the outbox can hold
+// photos (issue 16, phase 2: they are to be written in the same
+// transaction as the tip, see Tip.Attachments).
 func (s *Service) SubmitTip(ctx context.Context, t Tip, opts ...SubmitOption) (Receipt, error) {
+	if len(t.Attachments) > 0 {
+		return Receipt{}, ErrAttachmentsNotStored
+	}
 	return s.submit(ctx, KindTip, t, opts)
 }
 

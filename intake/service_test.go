@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -77,7 +78,7 @@ func TestSubmitAndStatus(t *testing.T) {
 		t.Errorf("outbox row = %+v", rows[0])
 	}
 	var stored Tip
-	if err := json.Unmarshal(rows[0].Data, &stored); err != nil || stored != tip {
+	if err := json.Unmarshal(rows[0].Data, &stored); err != nil || !reflect.DeepEqual(stored, tip) {
 		t.Errorf("stored data = %s (%v), want %+v", rows[0].Data, err, tip)
 	}
 	if strings.Contains(string(rows[0].Data), r.Code) {

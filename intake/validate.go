@@ -22,6 +22,9 @@ const (
 	FieldMessage        = "message"
 	FieldConsent        = "consent"
 	FieldReceipt        = "receipt"
+	// FieldAttachments is the file field of the tip form and of the
+	// multipart API: the photos (attachments.go).
+	FieldAttachments = "attachments"
 )
 
 // FieldLabels are the Vietnamese names of the fields, used as form labels
@@ -40,6 +43,7 @@ var FieldLabels = map[string]string{
 	FieldMessage:        "Lời nhắn",
 	FieldConsent:        "Đồng ý xử lý dữ liệu cá nhân",
 	FieldReceipt:        "Mã tiếp nhận",
+	FieldAttachments:    "Ảnh đính kèm",
 }
 
 // Length limits in characters (runes), counted after NFC normalisation.
@@ -104,12 +108,15 @@ func number(n int) string {
 }
 
 // TipInput is a tip-off as sent by the form or the app, before validation.
+// Attachments are its photos, already sanitised (SanitiseUploads); they
+// come only as multipart files, never in JSON.
 type TipInput struct {
-	Category       string `json:"category"`
-	Area           string `json:"area"`
-	Description    string `json:"description"`
-	OccurredAt     string `json:"occurred_at,omitempty"`
-	LocationDetail string `json:"location_detail,omitempty"`
+	Category       string       `json:"category"`
+	Area           string       `json:"area"`
+	Description    string       `json:"description"`
+	OccurredAt     string       `json:"occurred_at,omitempty"`
+	LocationDetail string       `json:"location_detail,omitempty"`
+	Attachments    []Attachment `json:"-"`
 }
 
 // Tip is a validated tip-off, as stored in the outbox and sent to the
@@ -129,6 +136,11 @@ type Tip struct {
 	OccurredAtHTML     string `json:"occurred_at_html,omitempty"`
 	LocationDetail     string `json:"location_detail,omitempty"`
 	LocationDetailHTML string `json:"location_detail_html,omitempty"`
+	// Attachments are the sanitised photos, held in memory up to
+	// SubmitTip. They are not part of the JSON stored in the outbox and
+	// sent to the queue: they are megabytes, and will be stored beside the
+	// submission and referred to from the queue entry (issue 16, phase 2).
+	Attachments []Attachment `json:"-"`
 }
 
 // EnquiryInput is a rehab enquiry as sent by the form or the app.
@@ -210,7 +222,9 @@ func (fe FieldErrors) text(field, raw string, multiline bool, min, max int) (pla
 // ValidateTip checks a tip-off against the catalog and returns it cleaned
 // (plain text as typed, plus safe HTML), or the FieldErrors (never both non-empty). Category and
 // area must be codes of the catalog; the description is required, 20 to
-// 5,000 characters; time and place are optional free text.
+// 5,000 characters; time and place are optional free text; at most
+// MaxAttachments photos, which pass through as they are (SanitiseUploads
+// made them).
 func (c *Catalog) ValidateTip(in TipInput) (Tip, FieldErrors) {
 	fe := FieldErrors{}
 	var t Tip
@@ -219,6 +233,10 @@ func (c *Catalog) ValidateTip(in TipInput) (Tip, FieldErrors) {
 	t.Description, t.DescriptionHTML = fe.text(FieldDescription, in.Description, true, DescriptionMin, DescriptionMax)
 	t.OccurredAt, t.OccurredAtHTML = fe.text(FieldOccurredAt, in.OccurredAt, false, 0, OccurredAtMax)
 	t.LocationDetail, t.LocationDetailHTML = fe.text(FieldLocationDetail, in.LocationDetail, true, 0, LocationDetailMax)
+	if len(in.Attachments) > MaxAttachments {
+		fe.add(FieldAttachments, "tối đa %d ảnh cho một tin báo", MaxAttachments)
+	}
+	t.Attachments = in.Attachments
 	if len(fe) > 0 {
 		return Tip{}, fe
 	}

@@ -3,6 +3,7 @@ package intake
 import (
 	"errors"
 	"html"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -93,7 +94,7 @@ func TestValidateTip(t *testing.T) {
 			if len(fe) != 1 {
 				t.Errorf("%d errors, want 1: %v", len(fe), fe)
 			}
-			if tip != (Tip{}) {
+			if !reflect.DeepEqual(tip, Tip{}) {
 				t.Errorf("tip returned with errors: %+v", tip)
 			}
 		})
@@ -296,7 +297,7 @@ func TestReceipts(t *testing.T) {
 }
 
 func TestDecode(t *testing.T) {
-	in, err := DecodeTip([]byte(`{"category":"mua-ban","area":"khac","description":"x","extra":1}`))
+	in, err := DecodeTip([]byte(`{"category":"mua-ban","area":"khac","description":"x"}`))
 	if err != nil || in.Category != "mua-ban" || in.Description != "x" {
 		t.Errorf("DecodeTip = %+v, %v", in, err)
 	}
@@ -321,6 +322,51 @@ func TestDecode(t *testing.T) {
 	s, err := DecodeStatusRequest([]byte(` {"receipt":"0123 4567 8901 2345"} `))
 	if err != nil || s.Receipt != "0123 4567 8901 2345" {
 		t.Errorf("DecodeStatusRequest = %+v, %v", s, err)
+	}
+}
+
+// TestDecodeRefusesUnknownFields: a field a request does not take is
+// refused with a message keyed by its name, not dropped; photos in a tip's
+// JSON are told to come as multipart files.
+func TestDecodeRefusesUnknownFields(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		decode func([]byte) error
+		body   string
+		field  string
+		want   string
+	}{
+		{"tip", func(b []byte) error { _, err := DecodeTip(b); return err }, `{"category":"mua-ban","extra":1}`, "extra",
+			"extra: trường này không có trong yêu cầu nên không được nhận; hãy bỏ trường đó rồi gửi lại. Các trường được nhận: category, area, description, occurred_at, location_detail."},
+		{"tip misspelt", func(b []byte) error { _, err := DecodeTip(b); return err }, `{"descripton":"Có người bán ma túy"}`, "descripton", "descripton: trường này không có"},
+		{"tip photos", func(b []byte) error { _, err := DecodeTip(b); return err }, `{"description":"x","attachments":["data:image/jpeg;base64,AAAA"]}`, FieldAttachments,
+			"Ảnh đính kèm: không gửi được ảnh trong JSON. Hãy gửi tin báo dạng multipart/form-data"},
+		{"enquiry", func(b []byte) error { _, err := DecodeEnquiry(b); return err }, `{"consent":true,"email":"a@b.vn"}`, "email",
+			"Các trường được nhận: relationship, substance, preferred_form, area, contact_name, phone, message, consent."},
+		{"enquiry photos", func(b []byte) error { _, err := DecodeEnquiry(b); return err }, `{"attachments":[]}`, "attachments", "attachments: trường này không có"},
+		{"status", func(b []byte) error { _, err := DecodeStatusRequest(b); return err }, `{"receipt":"1","kind":"tip"}`, "kind", "Các trường được nhận: receipt."},
+		{"long key", func(b []byte) error { _, err := DecodeStatusRequest(b); return err }, `{"` + strings.Repeat("k", 500) + `":1}`, strings.Repeat("k", 63) + "…", "trường này"},
+		{"control key", func(b []byte) error { _, err := DecodeStatusRequest(b); return err }, `{"a\u202eb\u0000":1}`, "ab", "ab: trường này"},
+	} {
+		var fe FieldErrors
+		err := c.decode([]byte(c.body))
+		if !errors.As(err, &fe) || len(fe) != 1 || !strings.Contains(fe[c.field], c.want) {
+			t.Errorf("%s: err = %v, want %s: …%s…", c.name, err, c.field, c.want)
+		}
+	}
+}
+
+func TestValidateTipAttachments(t *testing.T) {
+	c := mustCatalog(t)
+	in := TipInput{Category: "mua-ban", Area: "khac", Description: "Có người bán ma túy ở đầu ngõ mỗi tối."}
+	in.Attachments = []Attachment{{ContentType: "image/jpeg", Width: 3, Height: 4, Data: []byte{1}}}
+	tip, fe := c.ValidateTip(in)
+	if fe != nil || len(tip.Attachments) != 1 || tip.Attachments[0].Width != 3 {
+		t.Fatalf("ValidateTip = %+v, %v", tip.Attachments, fe)
+	}
+	in.Attachments = make([]Attachment, MaxAttachments+1)
+	if _, fe := c.ValidateTip(in); fe[FieldAttachments] != "Ảnh đính kèm: tối đa 5 ảnh cho một tin báo" {
+		t.Errorf("six photos: %v", fe)
 	}
 }
 
