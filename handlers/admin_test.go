@@ -252,8 +252,8 @@ func parseHTML(t testing.TB, body string) *goquery.Document {
 	return doc
 }
 
-// photo is a JPEG carrying an Exif block with a GPS position, as phones write.
-func photo(t testing.TB) []byte {
+// gpsPhoto is a JPEG carrying an Exif block with a GPS position, as phones write.
+func gpsPhoto(t testing.TB) []byte {
 	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
 	for y := 0; y < 48; y++ {
 		for x := 0; x < 64; x++ {
@@ -425,7 +425,7 @@ func TestPressEndToEnd(t *testing.T) {
 		"status":  {"published"},
 		"kind":    {"campaign"},
 		"action":  {"save"},
-	}, photo(t))
+	}, gpsPhoto(t))
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("publish: %d\n%s", resp.StatusCode, body)
 	}
@@ -1023,7 +1023,7 @@ func TestEditorGuardsTheCoverSize(t *testing.T) {
 		t.Fatalf("editor script: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 
-	big := append(photo(t), bytes.Repeat([]byte{0}, press.MaxCoverBytes)...)
+	big := append(gpsPhoto(t), bytes.Repeat([]byte{0}, press.MaxCoverBytes)...)
 	resp, body = b.postMultipart("/quan-tri/chien-dich", url.Values{
 		"title": {"Bài có ảnh quá nặng"}, "summary": {"Tóm tắt giữ lại"}, "body": {"Nội dung **dài** giữ lại."}, "status": {"draft"}, "action": {"save"},
 	}, big)

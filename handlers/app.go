@@ -74,9 +74,12 @@ type Server struct {
 	csrf fiber.Handler
 }
 
-// Limits of the HTTP server. BodyLimit is the hard cap fasthttp enforces by
-// resetting the connection; routes check their own, smaller limits first so
-// that people get a readable 413 instead.
+// Limits of the HTTP server. BodyLimit is the cap fasthttp enforces before
+// a handler runs (the routes that take photos get photoBodyLimit instead:
+// bodyLimitFor); routes check their own, smaller limits first so that
+// people get the form back with a message. Over the cap, fasthttp answers
+// 413 through handleError and the connection closes lingeringly (Listener),
+// so the client reads the message rather than a reset.
 const (
 	readTimeout  = 15 * time.Second
 	writeTimeout = 30 * time.Second
@@ -125,6 +128,8 @@ func New(d Deps) (*fiber.App, error) {
 		EnableTrustedProxyCheck: true,
 		TrustedProxies:          prefixStrings(d.TrustedProxies),
 	})
+	app.Server().HeaderReceived = bodyLimitFor
+	lingerOnTooLarge(app)
 	// Panics become 500s through handleError; the stack trace is logged
 	// without the request line, headers or address.
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))

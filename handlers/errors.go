@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/thaibinh-pcmt/portal/intake"
 )
 
 // Problem is an error meant for the person: a status, a Vietnamese message
@@ -18,6 +20,16 @@ type Problem struct {
 	Fields map[string]string
 	// RetryAfter, when positive, is sent as Retry-After (seconds) with a 429.
 	RetryAfter int
+	// Files are the refusals of uploaded files, in JSON as
+	// "attachment_errors": [{index, file, error}].
+	Files intake.AttachmentErrors
+}
+
+// fileProblem is one entry of "attachment_errors".
+type fileProblem struct {
+	Index int    `json:"index"`
+	File  string `json:"file"`
+	Error string `json:"error"`
 }
 
 func (p *Problem) Error() string { return strconv.Itoa(p.Status) + " " + p.Message }
@@ -69,6 +81,15 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if p.Status < 400 || p.Status > 599 {
 		p.Status = fiber.StatusInternalServerError
 	}
+	if p.Status == fiber.StatusRequestEntityTooLarge && p.Message == "" && isPhotoRoute(c.Path()) {
+		// fasthttp refused the body before any handler read it: nothing
+		// typed can be shown again.
+		if !isAPI(c) && c.Method() == fiber.MethodPost && s.Intake != nil {
+			s.freshCSRFToken(c)
+			return s.renderTipForm(c, p.Status, nil, nil, nil, msgPhotosTooLargeForm)
+		}
+		p.Message = msgPhotosTooLarge
+	}
 	if p.Message == "" {
 		p.Message = defaultMessages[p.Status]
 		if p.Message == "" {
@@ -82,6 +103,13 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		body := fiber.Map{"error": p.Message}
 		if len(p.Fields) > 0 {
 			body["errors"] = p.Fields
+		}
+		if len(p.Files) > 0 {
+			files := make([]fileProblem, len(p.Files))
+			for i, f := range p.Files {
+				files[i] = fileProblem{Index: f.Index, File: f.Name, Error: f.Message}
+			}
+			body["attachment_errors"] = files
 		}
 		return c.Status(p.Status).JSON(body)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/thaibinh-pcmt/portal/intake"
+	"github.com/thaibinh-pcmt/portal/photo"
 )
 
 // Body limits of the intake routes, checked before anything is parsed so
@@ -48,6 +49,7 @@ const (
 	msgReceiptFormat = "Mã tiếp nhận phải gồm đúng 16 chữ số, ví dụ 1234 5678 9012 3456."
 	msgCSRFRetry     = "Chưa gửi được vì phiên làm việc của biểu mẫu đã hết hạn hoặc không hợp lệ. Những gì bạn đã nhập vẫn còn dưới đây: hãy kiểm tra lại rồi bấm “%s” lần nữa."
 	msgNotJSON       = "Dữ liệu phải được gửi dưới dạng JSON, với tiêu đề Content-Type: application/json."
+	msgNotJSONTip    = "Dữ liệu phải được gửi dưới dạng JSON (Content-Type: application/json), hoặc multipart/form-data khi kèm ảnh."
 	msgCrossSite     = "Không nhận yêu cầu gửi từ trang web khác. Vui lòng gửi trực tiếp trên cổng thông tin."
 )
 
@@ -64,9 +66,10 @@ func (s *Server) registerIntake(app *fiber.App) {
 	api := limitBody(intakeAPIBodyLimit)
 
 	// The forms: a 429 or a failed CSRF check shows the same form again
-	// with what was typed (submissionLimit, intakeCSRF).
+	// with what was typed (submissionLimit, intakeCSRF). The tip form
+	// takes photos: photoForm parses its multipart body (photoBodyLimit).
 	app.Get("/tin-bao", intakeNoStore, s.csrf, s.tipPage)
-	app.Post("/tin-bao", intakeNoStore, form,
+	app.Post("/tin-bao", intakeNoStore, photoForm(intakeFormBodyLimit),
 		s.submissionLimit(scopeTips, s.Limits.Tips, s.tipAgain), s.intakeCSRF(s.tipAgain, "Gửi tin báo"), s.tipSubmit)
 	app.Get("/cai-nghien", s.rehabGuide)
 	app.Get("/cai-nghien/dang-ky", intakeNoStore, s.csrf, s.enquiryPage)
@@ -77,7 +80,7 @@ func (s *Server) registerIntake(app *fiber.App) {
 		s.limitEach(scopeStatus, s.Limits.Status, s.statusAgain), s.intakeCSRF(s.statusAgain, "Tra cứu"), s.statusSubmit)
 
 	app.Get("/api/v1/form-options", s.apiFormOptions)
-	app.Post("/api/v1/tips", intakeNoStore, api, s.apiGuard, tips, s.apiTip)
+	app.Post("/api/v1/tips", intakeNoStore, photoForm(intakeAPIBodyLimit), s.apiGuard, tips, s.apiTip)
 	app.Post("/api/v1/rehab-enquiries", intakeNoStore, api, s.apiGuard, enquiries, s.apiEnquiry)
 	app.Post("/api/v1/status", intakeNoStore, api, s.apiGuard, status, s.apiStatus)
 }
@@ -92,12 +95,28 @@ func (s *Server) registerIntake(app *fiber.App) {
 // carries an Origin header naming another site is refused. Apps and curl,
 // which send no Origin, are unaffected. It runs before the rate limit, so
 // refused requests spend no budget.
+//
+// POST /api/v1/tips also takes multipart/form-data (photos; photoForm has
+// parsed it by now). That is a "simple" type a page elsewhere can post
+// without a preflight, so it is refused from browsers unless the request
+// is same-origin by both Origin and Sec-Fetch-Site (sent by every current
+// browser; apps and curl send neither).
 func (s *Server) apiGuard(c *fiber.Ctx) error {
+	_, multipartBody := uploadsOf(c)
 	mt, _, err := mime.ParseMediaType(string(c.Request().Header.ContentType()))
-	if err != nil || mt != fiber.MIMEApplicationJSON {
+	if !multipartBody && (err != nil || mt != fiber.MIMEApplicationJSON) {
+		if isPhotoRoute(c.Path()) {
+			return &Problem{Status: fiber.StatusUnsupportedMediaType, Message: msgNotJSONTip}
+		}
 		return &Problem{Status: fiber.StatusUnsupportedMediaType, Message: msgNotJSON}
 	}
+	if !multipartBody && encoded(c) {
+		return &Problem{Status: fiber.StatusUnsupportedMediaType, Message: msgEncoded}
+	}
 	if origin := c.Get(fiber.HeaderOrigin); origin != "" && !sameOrigin(origin, s.siteURL(c)) {
+		return &Problem{Status: fiber.StatusForbidden, Message: msgCrossSite}
+	}
+	if site := c.Get("Sec-Fetch-Site"); multipartBody && site != "" && site != "same-origin" && site != "none" {
 		return &Problem{Status: fiber.StatusForbidden, Message: msgCrossSite}
 	}
 	return c.Next()
@@ -140,9 +159,11 @@ func intakeNoStore(c *fiber.Ctx) error {
 }
 
 // limitBody answers 413 when the body (or its declared length) exceeds max.
+// It measures the body as sent: c.Body() would first inflate a body with
+// a Content-Encoding, without bound (see encoded).
 func limitBody(max int) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if c.Request().Header.ContentLength() > max || len(c.Body()) > max {
+		if c.Request().Header.ContentLength() > max || len(c.Request().Body()) > max {
 			return &Problem{Status: fiber.StatusRequestEntityTooLarge, Message: msgBodyTooLarge}
 		}
 		return c.Next()
@@ -170,6 +191,19 @@ type intakeForm struct {
 	// Nonce is the one-time submission nonce of the form shown: the one
 	// posted when the form comes back (nothing was stored), else fresh.
 	Nonce string
+	// Files are the refusals of the photos sent (tip form), one message
+	// per file; Rechoose: photos were sent, and the person must choose
+	// them again (a page cannot fill a file input).
+	Files    intake.AttachmentErrors
+	Rechoose bool
+	// Photos are the rules of the tip form's photos, for its hint.
+	Photos photoRules
+}
+
+// photoRules are the photo limits as the tip form states them.
+type photoRules struct {
+	Max          int
+	EachMB, AllMB string
 }
 
 // Val returns what the person typed in field.
@@ -224,6 +258,7 @@ func (s *Server) newIntakeForm(kind string, values map[string]string, fe intake.
 	if f.Values == nil {
 		f.Values = map[string]string{}
 	}
+	f.Photos = photoRules{Max: intake.MaxAttachments, EachMB: photo.MB(intake.MaxAttachmentBytes), AllMB: photo.MB(intake.MaxAttachmentsTotal)}
 	f.Nonce = f.Values[nonceField]
 	if !intake.ValidNonce(f.Nonce) {
 		f.Nonce, _ = intake.NewNonce() // on failure "": the form still works, without the double-send check

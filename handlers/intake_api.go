@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -51,13 +52,59 @@ func decodeProblem(err error) error {
 
 // apiTip accepts a tip-off as JSON {category, area, description,
 // occurred_at?, location_detail?} and answers 202 {receipt, status} once
-// it is committed to the outbox; 422 {errors} on invalid input.
+// it is committed to the outbox; 422 {errors} on invalid input (a field it
+// does not take included). With photos, the same fields come as
+// multipart/form-data, the photos as files named "attachments" (up to 5,
+// 10 MB each, 25 MB in all): a refused file is answered 413 (sizes) or 422
+// with {errors, attachment_errors: [{index, file, error}]}.
 func (s *Server) apiTip(c *fiber.Ctx) error {
 	if err := s.intakeAvailable(); err != nil {
 		return err
 	}
+	if ups, mp := uploadsOf(c); mp {
+		return s.apiTipMultipart(c, ups)
+	}
 	return apiSubmit(s, c, intake.DecodeTip, s.Intake.Catalog().ValidateTip,
 		func(ctx context.Context, t intake.Tip) (intake.Receipt, error) { return s.Intake.SubmitTip(ctx, t) })
+}
+
+// apiTipMultipart is apiTip for a multipart body (parsed by photoForm: the
+// text fields are now the form values). A field the API does not take is
+// refused, as in JSON.
+func (s *Server) apiTipMultipart(c *fiber.Ctx, ups []intake.Upload) error {
+	fields := append(intake.TipFields(), intake.FieldAttachments)
+	var unknown string
+	c.Request().PostArgs().VisitAll(func(k, _ []byte) {
+		if unknown == "" && !slices.Contains(fields, string(k)) {
+			unknown = string(k)
+		}
+	})
+	if unknown != "" {
+		if stop, err := s.charge(c, false); stop {
+			return err
+		}
+		return &Problem{Status: fiber.StatusUnprocessableEntity, Message: msgInvalidInput, Fields: intake.UnknownField(unknown, fields)}
+	}
+	in := tipInput(formValues(c, intake.TipFields()...))
+	r, ref, stop, err := s.acceptTip(c, in, ups)
+	switch {
+	case stop:
+		return err
+	case ref != nil:
+		p := &Problem{Status: ref.status, Message: ref.msg, Fields: ref.fe}
+		if p.Message == "" {
+			p.Message = msgInvalidInput
+		}
+		if len(ref.ae) > 0 {
+			if p.Fields == nil {
+				p.Fields = map[string]string{}
+			}
+			p.Fields[intake.FieldAttachments] = intake.FieldLabels[intake.FieldAttachments] + ": " + ref.ae.Error()
+			p.Files = ref.ae
+		}
+		return p
+	}
+	return c.Status(fiber.StatusAccepted).JSON(accepted(r))
 }
 
 // apiEnquiry accepts a rehab enquiry as JSON {relationship, substance,
@@ -79,7 +126,7 @@ func (s *Server) apiEnquiry(c *fiber.Ctx) error {
 // charge an accepted one, commit it to the outbox, answer 202.
 func apiSubmit[In, V any](s *Server, c *fiber.Ctx, decode func([]byte) (In, error),
 	validate func(In) (V, intake.FieldErrors), submit func(context.Context, V) (intake.Receipt, error)) error {
-	in, err := decode(c.Body())
+	in, err := decode(c.Request().Body()) // as sent: see encoded
 	if err != nil {
 		if stop, cerr := s.charge(c, false); stop {
 			return cerr
@@ -114,7 +161,7 @@ func (s *Server) apiStatus(c *fiber.Ctx) error {
 	if err := s.intakeAvailable(); err != nil {
 		return err
 	}
-	in, err := intake.DecodeStatusRequest(c.Body())
+	in, err := intake.DecodeStatusRequest(c.Request().Body())
 	if err != nil {
 		return decodeProblem(err)
 	}

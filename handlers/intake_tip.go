@@ -6,27 +6,64 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/thaibinh-pcmt/portal/intake"
+	"github.com/thaibinh-pcmt/portal/photo"
 )
 
 // tipFields are the fields of the tip-off form, in page order.
-var tipFields = []string{intake.FieldCategory, intake.FieldArea, intake.FieldDescription, intake.FieldOccurredAt, intake.FieldLocationDetail}
+var tipFields = []string{intake.FieldCategory, intake.FieldArea, intake.FieldDescription, intake.FieldOccurredAt, intake.FieldLocationDetail, intake.FieldAttachments}
 
-// tipPosted are the posted fields the form shows again: its fields and the
-// nonce.
-var tipPosted = append(append([]string{}, tipFields...), nonceField)
+// tipPosted are the posted fields the form shows again: its text fields
+// and the nonce (a file input cannot be filled again by a page).
+var tipPosted = []string{intake.FieldCategory, intake.FieldArea, intake.FieldDescription, intake.FieldOccurredAt, intake.FieldLocationDetail, nonceField}
 
 const tipTitle = "Gửi tin báo về ma túy"
+
+// Messages about a tip's photos that are not about one file.
+const (
+	msgPhotosBusy = "Máy chủ đang bận xử lý nhiều ảnh nên tin báo chưa được gửi. Nội dung bạn đã nhập vẫn ở dưới đây; vui lòng chọn lại ảnh và gửi lại sau ít phút."
+	// Until the outbox can hold photos (issue 16, phase 2), a tip with
+	// photos is refused whole rather than accepted without them.
+	msgPhotosNotYet = "Cổng thông tin chưa lưu được ảnh đính kèm nên tin báo chưa được gửi. Nội dung bạn đã nhập vẫn ở dưới đây: bạn có thể gửi tin báo không kèm ảnh (mô tả những gì ảnh cho thấy trong phần nội dung), hoặc gửi lại kèm ảnh sau."
+)
 
 // tipPage shows the empty tip-off form.
 func (s *Server) tipPage(c *fiber.Ctx) error {
 	if err := s.intakeAvailable(); err != nil {
 		return err
 	}
-	return s.renderTipForm(c, fiber.StatusOK, nil, nil, "")
+	return s.renderTipForm(c, fiber.StatusOK, nil, nil, nil, "")
 }
 
-func (s *Server) renderTipForm(c *fiber.Ctx, status int, values map[string]string, fe intake.FieldErrors, msg string) error {
+// renderTipForm shows the tip form with values, the field errors fe, the
+// refusals of files ae (one message each, naming the file) and msg above
+// it.
+func (s *Server) renderTipForm(c *fiber.Ctx, status int, values map[string]string, fe intake.FieldErrors, ae intake.AttachmentErrors, msg string) error {
+	if len(ae) > 0 {
+		merged := intake.FieldErrors{intake.FieldAttachments: intake.FieldLabels[intake.FieldAttachments] + ": " + ae.Error()}
+		for k, v := range fe {
+			merged[k] = v
+		}
+		fe = merged
+	}
 	f := s.newIntakeForm(intake.KindTip, values, fe, tipFields)
+	f.Files = ae
+	if len(ae) > 0 {
+		// One line per refused file in the summary, instead of them all
+		// joined.
+		var sum []formError
+		for _, e := range f.Summary {
+			if e.Field != intake.FieldAttachments {
+				sum = append(sum, e)
+			}
+		}
+		for _, e := range ae {
+			sum = append(sum, formError{Field: intake.FieldAttachments, Message: e.Message})
+		}
+		f.Summary = sum
+	}
+	if ups, _ := uploadsOf(c); len(ups) > 0 && status != fiber.StatusOK {
+		f.Rechoose = true // no page can fill a file input again
+	}
 	if msg != "" {
 		f.Message = msg
 	}
@@ -43,12 +80,81 @@ func (s *Server) tipAgain(c *fiber.Ctx, status int, msg string) error {
 	if err := s.intakeAvailable(); err != nil {
 		return err
 	}
-	return s.renderTipForm(c, status, formValues(c, tipPosted...), nil, msg)
+	return s.renderTipForm(c, status, formValues(c, tipPosted...), nil, nil, msg)
 }
 
-// tipSubmit validates the posted form; on error it shows the form again
-// with a message at each field and what was typed, else it commits the tip
-// to the outbox and shows the receipt.
+// tipInput is the TipInput of posted form values.
+func tipInput(v map[string]string) intake.TipInput {
+	return intake.TipInput{
+		Category: v[intake.FieldCategory], Area: v[intake.FieldArea], Description: v[intake.FieldDescription],
+		OccurredAt: v[intake.FieldOccurredAt], LocationDetail: v[intake.FieldLocationDetail],
+	}
+}
+
+// tipRefusal is why a tip was not taken: a status, the field errors, the
+// refused files and a message above the form.
+type tipRefusal struct {
+	status int
+	fe     intake.FieldErrors
+	ae     intake.AttachmentErrors
+	msg    string
+}
+
+// acceptTip is the one flow of a tip from the form or the API, photos or
+// not: validate the text and check every file without decoding it (an
+// invalid submission is charged to the allowance for mistakes), charge an
+// acceptable one to the route's budget before the costly part (decoding
+// and re-encoding the photos, so that it happens only within a client's
+// budget), sanitise the photos, and commit the tip. It returns the
+// receipt, or a refusal to show, or stop with err when the handler must
+// return err at once (a 429 already answered, or a failure).
+func (s *Server) acceptTip(c *fiber.Ctx, in intake.TipInput, ups []intake.Upload, opts ...intake.SubmitOption) (r intake.Receipt, ref *tipRefusal, stop bool, err error) {
+	tip, fe := s.Intake.Catalog().ValidateTip(in)
+	ae := intake.CheckUploads(ups)
+	if fe != nil || ae != nil {
+		if stop, err := s.charge(c, true); stop {
+			return r, nil, true, err
+		}
+		return r, &tipRefusal{status: filesStatus(ae), fe: fe, ae: ae}, false, nil
+	}
+	if stop, err := s.charge(c, false); stop {
+		return r, nil, true, err
+	}
+	if len(ups) > 0 {
+		atts, ae, err := intake.SanitiseUploads(c.UserContext(), ups)
+		switch {
+		case errors.Is(err, photo.ErrBusy):
+			return r, &tipRefusal{status: fiber.StatusServiceUnavailable, msg: msgPhotosBusy}, false, nil
+		case err != nil:
+			return r, nil, true, err
+		case ae != nil:
+			return r, &tipRefusal{status: filesStatus(ae), ae: ae}, false, nil
+		}
+		tip.Attachments = atts
+	}
+	r, err = s.Intake.SubmitTip(c.UserContext(), tip, opts...)
+	if errors.Is(err, intake.ErrAttachmentsNotStored) {
+		return r, &tipRefusal{status: fiber.StatusServiceUnavailable, msg: msgPhotosNotYet}, false, nil
+	}
+	if err != nil {
+		return r, nil, true, err
+	}
+	return r, nil, false, nil
+}
+
+// filesStatus is the status of a refusal: 413 when a file or the total is
+// too large, else 422.
+func filesStatus(ae intake.AttachmentErrors) int {
+	if ae.TooLarge() {
+		return fiber.StatusRequestEntityTooLarge
+	}
+	return fiber.StatusUnprocessableEntity
+}
+
+// tipSubmit validates the posted form and its photos; on error it shows
+// the form again with a message at each field and each refused file, and
+// what was typed; else it commits the tip to the outbox and shows the
+// receipt.
 func (s *Server) tipSubmit(c *fiber.Ctx) error {
 	if err := s.intakeAvailable(); err != nil {
 		return err
@@ -58,28 +164,18 @@ func (s *Server) tipSubmit(c *fiber.Ctx) error {
 		if stop, err := s.charge(c, false); stop {
 			return err
 		}
-		return s.renderTipForm(c, fiber.StatusUnprocessableEntity, v, nil, msgHoneypot)
+		return s.renderTipForm(c, fiber.StatusUnprocessableEntity, v, nil, nil, msgHoneypot)
 	}
-	tip, fe := s.Intake.Catalog().ValidateTip(intake.TipInput{
-		Category: v[intake.FieldCategory], Area: v[intake.FieldArea], Description: v[intake.FieldDescription],
-		OccurredAt: v[intake.FieldOccurredAt], LocationDetail: v[intake.FieldLocationDetail],
-	})
-	if fe != nil {
-		if stop, err := s.charge(c, true); stop {
-			return err
-		}
-		return s.renderTipForm(c, fiber.StatusUnprocessableEntity, v, fe, "")
-	}
-	if stop, err := s.charge(c, false); stop {
-		return err
-	}
-	r, err := s.Intake.SubmitTip(c.UserContext(), tip, intake.WithNonce(v[nonceField]))
-	if errors.Is(err, intake.ErrAlreadySubmitted) {
+	ups, _ := uploadsOf(c)
+	r, ref, stop, err := s.acceptTip(c, tipInput(v), ups, intake.WithNonce(v[nonceField]))
+	switch {
+	case stop && errors.Is(err, intake.ErrAlreadySubmitted):
 		delete(v, nonceField) // a fresh nonce: what is shown again may be sent as a new tip
-		return s.renderTipForm(c, fiber.StatusConflict, v, nil, msgAlreadySentTip)
-	}
-	if err != nil {
+		return s.renderTipForm(c, fiber.StatusConflict, v, nil, nil, msgAlreadySentTip)
+	case stop:
 		return err
+	case ref != nil:
+		return s.renderTipForm(c, ref.status, v, ref.fe, ref.ae, ref.msg)
 	}
 	return s.renderReceipt(c, intake.KindTip, r)
 }

@@ -108,7 +108,7 @@ func CheckUploads(ups []Upload) AttachmentErrors {
 			fail(fmt.Sprintf("Mỗi tin báo chỉ gửi được tối đa %d ảnh; tệp %s là tệp thứ %d nên chưa được nhận. Hãy bỏ bớt ảnh rồi gửi lại.",
 				MaxAttachments, q, i+1), false)
 			continue
-		case u.Size > MaxAttachmentBytes || u.Data == nil && u.Size > 0:
+		case u.Size > MaxAttachmentBytes:
 			fail(fmt.Sprintf("Ảnh %s nặng %s, quá mức %s cho mỗi ảnh. Hãy gửi ảnh nhỏ hơn (ví dụ chụp ở chế độ thường thay vì độ phân giải cao nhất, hoặc chụp màn hình ảnh đó).",
 				q, photo.MB(u.Size), photo.MB(MaxAttachmentBytes)), true)
 			continue

@@ -99,26 +99,36 @@ func unknownField(err error) (string, bool) {
 	return name, uerr == nil
 }
 
-// unknownFieldError is the FieldErrors of an unknown field of v's JSON:
-// keyed by the field's name as sent (cleaned and cut to 64 characters, so
-// an attacker's key is neither a control sequence nor megabytes), with the
-// list of fields the request takes. Photos sent in a tip's JSON are told
-// to come as multipart files.
+// unknownFieldError is the FieldErrors of an unknown field of v's JSON
+// (UnknownField with v's fields). Photos sent in a tip's JSON are told to
+// come as multipart files.
 func unknownFieldError(name string, v any) FieldErrors {
+	if _, tip := v.(*TipInput); tip && strings.EqualFold(strings.TrimSpace(name), FieldAttachments) {
+		return FieldErrors{FieldAttachments: FieldLabels[FieldAttachments] +
+			": không gửi được ảnh trong JSON. Hãy gửi tin báo dạng multipart/form-data (Content-Type: multipart/form-data), mỗi ảnh là một tệp trong trường “attachments”, các trường khác giữ nguyên tên."}
+	}
+	return UnknownField(name, jsonFields(v))
+}
+
+// UnknownField is the FieldErrors of a field a request does not take:
+// keyed by the field's name as sent (cleaned and cut to 64 characters, so
+// that a client's key is neither a control sequence nor megabytes), with
+// the list of the fields it takes (accepted).
+func UnknownField(name string, accepted []string) FieldErrors {
 	name = cleanText(name, false)
 	if r := []rune(name); len(r) > 64 {
 		name = string(r[:63]) + "…"
-	}
-	if _, tip := v.(*TipInput); tip && strings.EqualFold(name, FieldAttachments) {
-		return FieldErrors{FieldAttachments: FieldLabels[FieldAttachments] +
-			": không gửi được ảnh trong JSON. Hãy gửi tin báo dạng multipart/form-data (Content-Type: multipart/form-data), mỗi ảnh là một tệp trong trường “attachments”, các trường khác giữ nguyên tên."}
 	}
 	if name == "" {
 		name = "?"
 	}
 	return FieldErrors{name: name + ": trường này không có trong yêu cầu nên không được nhận; hãy bỏ trường đó rồi gửi lại. Các trường được nhận: " +
-		strings.Join(jsonFields(v), ", ") + "."}
+		strings.Join(accepted, ", ") + "."}
 }
+
+// TipFields are the JSON and form field names of a tip, without the
+// photos (FieldAttachments), in order.
+func TipFields() []string { return jsonFields(&TipInput{}) }
 
 // jsonFields lists the JSON names of the fields of the struct v points
 // to, in declaration order (fields tagged "-" are not JSON).

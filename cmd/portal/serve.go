@@ -105,7 +105,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		"queue", queueEngineName(cfg))
 
 	served := make(chan error, 1)
-	go func() { served <- app.Listener(ln) }()
+	go func() { served <- app.Listener(handlers.Listener(ln)) }()
 	select {
 	case err := <-served:
 		return fmt.Errorf("serve: %w", err)
