@@ -202,7 +202,7 @@ type intakeForm struct {
 
 // photoRules are the photo limits as the tip form states them.
 type photoRules struct {
-	Max          int
+	Max           int
 	EachMB, AllMB string
 }
 
