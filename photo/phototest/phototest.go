@@ -515,3 +515,19 @@ func MP4() []byte {
 	}
 	return append(box("ftyp", []byte("mp42\x00\x00\x00\x00isommp42")), box("mdat", bytes.Repeat([]byte{0x11}, 300))...)
 }
+
+// Padded returns jpg grown to exactly size bytes (at least len(jpg)+4)
+// with APP15 segments of filler after its SOI: a valid JPEG of that size,
+// nothing appended.
+func Padded(jpg []byte, size int) []byte {
+	var segs [][]byte
+	for n := size - len(jpg); n > 0; {
+		k := min(n, 65535+2)
+		if n-k > 0 && n-k < 4 { // leave room for a last segment
+			k -= 4
+		}
+		segs = append(segs, Segment(0xEF, bytes.Repeat([]byte{0x55}, k-4)))
+		n -= k
+	}
+	return InsertSegments(jpg, segs...)
+}
