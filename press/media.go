@@ -13,7 +13,6 @@ import (
 	"image/png"
 	"io"
 	"io/fs"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -22,11 +21,12 @@ import (
 	"time"
 
 	"golang.org/x/image/draw"
-	"golang.org/x/image/webp"
+
+	"github.com/thaibinh-pcmt/portal/photo"
 )
 
 // Cover image rules (issue item 3: "type and size checked, image
-// re-encoded so metadata is stripped").
+// re-encoded so metadata is stripped"); package photo applies them.
 const (
 	// MaxCoverBytes is the largest upload accepted: 5 MiB.
 	MaxCoverBytes = 5 << 20
@@ -67,11 +67,12 @@ func coverError(msg string) error { return FieldErrors{"cover": msg} }
 
 // SaveCover checks and stores an uploaded cover image and returns its media
 // name. The type is judged by content, not by name or header: JPEG, PNG or
-// WebP. Dimensions are read before decoding and bounded. The image is
-// decoded, scaled down to CoverWidth if wider, and encoded afresh (JPEG at
-// quality 85; PNG stays PNG to keep transparency), which drops every
-// metadata block: EXIF, GPS position, camera, time. Rejections are
-// FieldErrors{"cover": …}.
+// WebP. Dimensions are read before decoding and bounded, and nothing may
+// follow the image (package photo). The image is decoded, turned as its
+// EXIF orientation says, scaled down to CoverWidth if wider, and encoded
+// afresh (JPEG at quality 85; PNG stays PNG to keep transparency), which
+// drops every metadata block: EXIF, GPS position, camera, time.
+// Rejections are FieldErrors{"cover": …}.
 func (o *Office) SaveCover(r io.Reader) (string, error) {
 	if o.media == "" {
 		return "", errors.New("press: no media directory configured")
@@ -117,41 +118,28 @@ func (o *Office) SaveCover(r io.Reader) (string, error) {
 	return name, nil
 }
 
+// coverLimits are the cover rules as package photo applies them.
+var coverLimits = photo.Limits{MaxBytes: MaxCoverBytes, MaxPixels: MaxCoverPixels, MaxSide: MaxCoverSide}
+
 // ProcessCover is SaveCover without the file: it checks data and returns
-// the re-encoded image and its extension (".jpg" or ".png").
+// the re-encoded image and its extension (".jpg" or ".png"). The checks
+// and the decoding are package photo's, as for the photos of tips (type by
+// content, dimensions before decoding, nothing appended to the image, EXIF
+// orientation applied); the refusals get the cover's own messages.
 func ProcessCover(data []byte) ([]byte, string, error) {
-	if len(data) == 0 {
-		return nil, "", coverError("Tệp ảnh bìa trống.")
+	img, format, err := photo.Decode(context.Background(), "cover", data, coverLimits)
+	var r *photo.Refusal
+	switch {
+	case errors.As(err, &r):
+		return nil, "", coverError(coverRefusal(r))
+	case errors.Is(err, photo.ErrBusy):
+		return nil, "", coverError("Máy chủ đang bận xử lý ảnh. Vui lòng thử lại sau ít phút.")
+	case err != nil:
+		return nil, "", fmt.Errorf("press: decode cover: %w", err)
 	}
-	if len(data) > MaxCoverBytes {
-		return nil, "", coverError("Ảnh bìa không được lớn quá 5 MB.")
-	}
-	var decodeConfig func(io.Reader) (image.Config, error)
-	var decode func(io.Reader) (image.Image, error)
 	ext := ".jpg"
-	switch http.DetectContentType(data) {
-	case "image/jpeg":
-		decodeConfig, decode = jpeg.DecodeConfig, jpeg.Decode
-	case "image/png":
-		decodeConfig, decode, ext = png.DecodeConfig, png.Decode, ".png"
-	case "image/webp":
-		decodeConfig, decode = webp.DecodeConfig, webp.Decode
-	default:
-		return nil, "", coverError("Ảnh bìa phải là tệp ảnh JPEG, PNG hoặc WebP.")
-	}
-	cfg, err := decodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return nil, "", coverError("Không đọc được ảnh bìa; tệp có thể bị hỏng.")
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, "", coverError("Không đọc được ảnh bìa; tệp có thể bị hỏng.")
-	}
-	if cfg.Width > MaxCoverSide || cfg.Height > MaxCoverSide || int64(cfg.Width)*int64(cfg.Height) > MaxCoverPixels {
-		return nil, "", coverError(coverTooLarge(cfg.Width, cfg.Height))
-	}
-	img, err := decode(bytes.NewReader(data))
-	if err != nil {
-		return nil, "", coverError("Không đọc được ảnh bìa; tệp có thể bị hỏng.")
+	if format == photo.PNG {
+		ext = ".png"
 	}
 	img = scaleDown(img, CoverWidth, ext == ".jpg")
 	var buf bytes.Buffer
@@ -164,6 +152,23 @@ func ProcessCover(data []byte) ([]byte, string, error) {
 		return nil, "", fmt.Errorf("press: encode cover: %w", err)
 	}
 	return buf.Bytes(), ext, nil
+}
+
+// coverRefusal is the message of a refused cover.
+func coverRefusal(r *photo.Refusal) string {
+	switch r.Reason {
+	case photo.ReasonEmpty:
+		return "Tệp ảnh bìa trống."
+	case photo.ReasonTooLarge:
+		return "Ảnh bìa không được lớn quá 5 MB."
+	case photo.ReasonNotImage, photo.ReasonUnsupported:
+		return "Ảnh bìa phải là tệp ảnh JPEG, PNG hoặc WebP."
+	case photo.ReasonTooManyPixels:
+		return coverTooLarge(r.Width, r.Height)
+	case photo.ReasonTrailingData:
+		return "Ảnh bìa có dữ liệu khác gắn kèm sau phần ảnh. Vui lòng mở ảnh, lưu lại thành tệp JPEG hoặc PNG rồi tải lên."
+	}
+	return "Không đọc được ảnh bìa; tệp có thể bị hỏng."
 }
 
 // coverTooLarge is the message of a cover over MaxCoverPixels in total or

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	pt "github.com/thaibinh-pcmt/portal/photo/phototest"
 )
 
 func testImage(w, h int) image.Image {
@@ -143,4 +145,23 @@ func FuzzProcessCover(f *testing.F) {
 			t.Fatal("no error and no image")
 		}
 	})
+}
+
+// TestProcessCoverSharesThePhotoChecks: covers go through package photo:
+// a phone photo taken upright (EXIF orientation 6) comes out upright, and
+// a JPEG with a ZIP appended is refused.
+func TestProcessCoverSharesThePhotoChecks(t *testing.T) {
+	out, ext, err := ProcessCover(pt.PhoneJPEG(t, 400, 300, 6))
+	if err != nil || ext != ".jpg" {
+		t.Fatal(ext, err)
+	}
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(out))
+	if err != nil || cfg.Width != 300 || cfg.Height != 400 || bytes.Contains(out, []byte(pt.Marker)) {
+		t.Errorf("turned cover %dx%d, %v; metadata kept %v", cfg.Width, cfg.Height, err, bytes.Contains(out, []byte(pt.Marker)))
+	}
+	_, _, err = ProcessCover(append(pt.PhoneJPEG(t, 40, 30, 1), "PK\x03\x04secret"...))
+	var fe FieldErrors
+	if !errors.As(err, &fe) || !strings.HasPrefix(fe["cover"], "Ảnh bìa có dữ liệu khác gắn kèm") {
+		t.Errorf("JPEG with a ZIP: %v", err)
+	}
 }
