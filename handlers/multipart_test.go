@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/valyala/fasthttp"
+
 	"github.com/thaibinh-pcmt/portal/intake"
 )
 
@@ -76,4 +78,29 @@ func FuzzReadMultipart(f *testing.F) {
 			t.Fatalf("%d bytes kept", kept)
 		}
 	})
+}
+
+func TestBodyLimitFor(t *testing.T) {
+	for _, c := range []struct {
+		method, uri, ctype string
+		photo              bool
+	}{
+		{"POST", "/tin-bao", "multipart/form-data; boundary=x", true},
+		{"POST", "/TIN-BAO/?a=1", "multipart/form-data; boundary=x", true},
+		{"POST", "/api/v1/tips", "multipart/form-data; boundary=x", true},
+		{"POST", "/tin-bao", "application/x-www-form-urlencoded", false},
+		{"POST", "/api/v1/tips", "application/json", false},
+		{"GET", "/tin-bao", "multipart/form-data; boundary=x", false},
+		{"POST", "/cai-nghien/dang-ky", "multipart/form-data; boundary=x", false},
+		{"POST", "/quan-tri/chien-dich", "multipart/form-data; boundary=x", false},
+	} {
+		var h fasthttp.RequestHeader
+		h.SetMethod(c.method)
+		h.SetRequestURI(c.uri)
+		h.SetContentType(c.ctype)
+		got := bodyLimitFor(&h)
+		if photo := got.MaxRequestBodySize == photoBodyLimit && got.ReadTimeout == photoReadTimeout; photo != c.photo || !c.photo && got != (fasthttp.RequestConfig{}) {
+			t.Errorf("%s %s %s: %+v", c.method, c.uri, c.ctype, got)
+		}
+	}
 }
