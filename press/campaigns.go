@@ -259,6 +259,7 @@ func (o *Office) CreateCampaign(ctx context.Context, p Principal, in CampaignInp
 	if err != nil {
 		return store.Campaign{}, err
 	}
+	o.changed()
 	o.syncOne(ctx, c.ID)
 	return c, nil
 }
@@ -328,6 +329,7 @@ func (o *Office) save(ctx context.Context, p Principal, cur, c store.Campaign, v
 	case err != nil:
 		return store.Campaign{}, err
 	}
+	o.changed()
 	o.syncOne(ctx, saved.ID)
 	return saved, nil
 }
@@ -357,6 +359,25 @@ func (o *Office) PublicCampaign(ctx context.Context, slug string) (store.Campaig
 		return store.Campaign{}, ErrNotFound
 	}
 	return c, err
+}
+
+// NextPublication returns the earliest publication time still to come of a
+// scheduled campaign, or the zero time when none is scheduled. Pages that
+// list public campaigns hold until then (a campaign is public from its
+// time on, whether or not the scheduler has run).
+func (o *Office) NextPublication(ctx context.Context) (time.Time, error) {
+	all, err := o.db.ListCampaigns(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	now := o.now()
+	var next time.Time
+	for _, c := range all {
+		if c.Scheduled(now) && (next.IsZero() || c.PublishedAt.Before(next)) {
+			next = c.PublishedAt
+		}
+	}
+	return next, nil
 }
 
 // PublicCampaigns returns up to limit campaigns public now, newest first

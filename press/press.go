@@ -152,6 +152,10 @@ type Office struct {
 	// syncMu serialises search-index updates so that a Put and a Delete of
 	// the same campaign cannot overtake each other.
 	syncMu sync.Mutex
+
+	// onChange are the functions OnChange registered.
+	changeMu sync.Mutex
+	onChange []func()
 }
 
 // New checks cfg and builds the Office.
@@ -201,6 +205,28 @@ func (o *Office) IdleTimeout() time.Duration { return o.idle }
 // (0: from the newest).
 func (o *Office) Audit(ctx context.Context, beforeID int64, limit int) ([]store.AuditEntry, error) {
 	return o.db.ListAudit(ctx, beforeID, limit)
+}
+
+// OnChange registers f to be called, synchronously, after every change that
+// may alter what the public sees, once it is committed: a campaign created,
+// edited, published, scheduled or unpublished, and a scheduler pass that
+// brought scheduled campaigns live (or took withdrawn ones out of search).
+// The web layer registers its page cache's Invalidate here. f must be
+// quick and must not call back into the Office.
+func (o *Office) OnChange(f func()) {
+	o.changeMu.Lock()
+	o.onChange = append(o.onChange, f)
+	o.changeMu.Unlock()
+}
+
+// changed calls the OnChange functions.
+func (o *Office) changed() {
+	o.changeMu.Lock()
+	fs := o.onChange
+	o.changeMu.Unlock()
+	for _, f := range fs {
+		f()
+	}
 }
 
 func (o *Office) audit(actor, action, target string) store.AuditEntry {

@@ -11,7 +11,7 @@ import (
 const DefaultSchedulerInterval = 5 * time.Second
 
 // RunScheduler calls SyncDue once at start and then on every tick until
-// ctx ends; on the first pass and then at most once an hour (by the
+// ctx ends, and the OnChange functions after a pass that changed anything; on the first pass and then at most once an hour (by the
 // Office's clock) it also runs CleanMedia. ticks is the clock's ticker
 // channel (StartScheduler passes a time.Ticker's; tests pass their own
 // channel and an injected Now). after, if not nil, is called after each
@@ -22,6 +22,9 @@ func (o *Office) RunScheduler(ctx context.Context, ticks <-chan time.Time, after
 		n, err := o.SyncDue(ctx)
 		if err != nil && ctx.Err() == nil {
 			o.log.Warn("scheduler pass failed; retrying at the next tick", "err", err)
+		}
+		if n > 0 {
+			o.changed()
 		}
 		if now := o.now(); lastClean.IsZero() || now.Sub(lastClean) >= mediaCleanEvery {
 			lastClean = now
