@@ -36,8 +36,7 @@ type admin struct {
 }
 
 // registerAdmin registers the press office's admin routes, the public
-// campaign pages, the cover images, the Atom feed and the sitemap, and
-// fills the home page's campaigns.
+// campaign pages, the cover images, the Atom feed and the sitemap.
 func (s *Server) registerAdmin(app *fiber.App) {
 	app.Get("/feed.xml", s.feed)
 	app.Get("/sitemap.xml", s.sitemap)
@@ -45,9 +44,6 @@ func (s *Server) registerAdmin(app *fiber.App) {
 		return
 	}
 	h := &admin{Server: s, keyer: ratelimit.NewKeyer(s.Secret)}
-	if s.HomeCampaigns == nil {
-		s.HomeCampaigns = s.homeCampaigns
-	}
 	app.Get(press.URLPrefix, s.campaignList)
 	app.Get(press.URLPrefix+"/:slug", s.campaignPage)
 	app.Get("/media/:name", s.media)
@@ -75,7 +71,7 @@ func (s *Server) registerAdmin(app *fiber.App) {
 
 // noStore keeps admin pages out of every cache.
 func noStore(c *fiber.Ctx) error {
-	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderCacheControl, cacheNoStore)
 	return c.Next()
 }
 

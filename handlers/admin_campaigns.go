@@ -276,7 +276,7 @@ func (h *admin) previewCampaign(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.renderCampaignPage(c, cp, true)
+	return h.render(c, fiber.StatusOK, "campaign", h.campaignView(cp, true))
 }
 
 // localTime writes t in Vietnam's time as "08:00 26/6/2026"; "" for zero.

@@ -14,9 +14,11 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/valyala/fasthttp"
 
 	"github.com/thaibinh-pcmt/portal/content"
 	"github.com/thaibinh-pcmt/portal/intake"
+	"github.com/thaibinh-pcmt/portal/pagecache"
 	"github.com/thaibinh-pcmt/portal/press"
 	"github.com/thaibinh-pcmt/portal/ratelimit"
 	"github.com/thaibinh-pcmt/portal/search"
@@ -37,8 +39,16 @@ type Deps struct {
 	// Secret keys the CSRF tokens and every keyed hash (at least 16 bytes).
 	Secret []byte
 	// BaseURL is the public absolute URL without a trailing slash, for
-	// feeds, sitemaps and Open Graph tags; empty: derived from the request.
+	// canonical links, Open Graph tags, the feed and the sitemap; empty:
+	// http://Addr (see linkBaseOf). Pages never take it from the request.
 	BaseURL string
+	// Addr is the listen address (host:port), the base of absolute links
+	// when BaseURL is empty.
+	Addr string
+	// Pages is the cache of rendered reading pages; nil: New makes one.
+	// cmd/portal passes its own so that it can call Invalidate when
+	// another instance changes what pages show (pagecache's doc).
+	Pages *pagecache.Cache
 	// DataDir is the data directory (media uploads live under it).
 	DataDir string
 	// ReadyChecks are extra named checks run by /readyz (e.g. "redis").
@@ -47,8 +57,9 @@ type Deps struct {
 	// failure shows as "degraded" in the body, status still 200 (e.g.
 	// "redis": intake keeps accepting through the outbox meanwhile).
 	DegradedChecks map[string]func(context.Context) error
-	// HomeCampaigns returns the campaigns shown on the home page (newest
-	// first); nil shows none. Set by the press office's wiring.
+	// HomeCampaigns returns the campaigns shown on the home page when
+	// there is no press office (Press nil); nil shows none. With a press
+	// office the home page lists its newest public campaigns.
 	HomeCampaigns func(context.Context) any
 	// Intake accepts tip-offs and rehab enquiries (outbox, receipts); nil:
 	// the intake pages answer 503. Set by startIntake.
@@ -67,11 +78,17 @@ type Deps struct {
 // Server holds the dependencies and parsed templates behind every handler.
 type Server struct {
 	Deps
-	log   *slog.Logger
-	pages *templateSet
+	log  *slog.Logger
+	tmpl *templateSet
 	// csrf is the CSRF middleware, put in front of routes that show or
 	// accept forms.
 	csrf fiber.Handler
+	// pages holds the reading pages (Deps.Pages); assets the static files,
+	// compressed once.
+	pages  *pagecache.Cache
+	assets map[string]*pagecache.Page
+	// linkBase is the absolute base of links in pages (linkBaseOf).
+	linkBase string
 }
 
 // Limits of the HTTP server. BodyLimit is the cap fasthttp enforces before
@@ -85,6 +102,8 @@ const (
 	writeTimeout = 30 * time.Second
 	idleTimeout  = 60 * time.Second
 	bodyLimit    = 12 << 20
+	// writeBufferSize: see the WriteBufferSize comment in New.
+	writeBufferSize = 48 << 10
 )
 
 // New builds the Fiber application with every route. It fails if a template
@@ -103,11 +122,20 @@ func New(d Deps) (*fiber.App, error) {
 	if len(d.Secret) < 16 {
 		return nil, errors.New("handlers: Deps.Secret must be at least 16 bytes")
 	}
-	pages, err := parseTemplates()
+	tmpl, err := parseTemplates()
 	if err != nil {
 		return nil, fmt.Errorf("handlers: %w", err)
 	}
-	s := &Server{Deps: d, log: d.Logger, pages: pages}
+	if d.Pages == nil {
+		d.Pages = pagecache.New(d.Now)
+	}
+	s := &Server{Deps: d, log: d.Logger, tmpl: tmpl, pages: d.Pages, assets: assetPages(),
+		linkBase: linkBaseOf(d.BaseURL, d.Addr)}
+	if d.Press != nil {
+		// Every change the press office makes to what the public sees
+		// (publish, unpublish, edit, schedule, go-live) drops the pages.
+		d.Press.OnChange(s.pages.Invalidate)
+	}
 	app := fiber.New(fiber.Config{
 		AppName:               "portal",
 		ServerHeader:          "",
@@ -117,6 +145,12 @@ func New(d Deps) (*fiber.App, error) {
 		IdleTimeout:           idleTimeout,
 		BodyLimit:             bodyLimit,
 		ReadBufferSize:        16 << 10,
+		// A cached page goes out in one write: headers and body fit the
+		// buffer (the plan's page is 32 KB uncompressed). With fasthttp's
+		// default 4 KB, every answer over ~3.5 KB took two write system
+		// calls, a fifth more CPU per request (docs/performance.md,
+		// "Pages"). The buffer lives as long as its connection.
+		WriteBufferSize: writeBufferSize,
 		// Multipart bodies are parsed when a handler asks (the cover
 		// upload), not by fasthttp while reading: a malformed one then
 		// gets our Vietnamese answer (JSON on the API), not fasthttp's.
@@ -136,23 +170,17 @@ func New(d Deps) (*fiber.App, error) {
 	app.Use(s.securityHeaders)
 	app.Use(s.checkUTF8)
 	s.routes(app)
+	// Cached pages and assets are answered before Fiber routes the
+	// request (serveCached); everything else, and every first request for
+	// a page, goes through the app as usual.
+	srv := app.Server()
+	routed := srv.Handler
+	srv.Handler = func(ctx *fasthttp.RequestCtx) {
+		if !s.serveCached(ctx) {
+			routed(ctx)
+		}
+	}
 	return app, nil
-}
-
-// securityHeaders sets the headers every response carries. The CSP allows
-// only this origin: no third-party requests can come from our pages.
-func (s *Server) securityHeaders(c *fiber.Ctx) error {
-	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; "+
-		"base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
-	c.Set("X-Content-Type-Options", "nosniff")
-	// same-origin, not no-referrer: no address of ours ever reaches another
-	// site, but our own form POSTs carry a Referer, which Fiber's CSRF
-	// middleware requires over HTTPS (it refuses a POST without one).
-	c.Set("Referrer-Policy", "same-origin")
-	c.Set("X-Frame-Options", "DENY")
-	c.Set("Permissions-Policy", "microphone=(self), camera=(), geolocation=()")
-	c.Set("Cross-Origin-Opener-Policy", "same-origin")
-	return c.Next()
 }
 
 func prefixStrings(ps []netip.Prefix) []string {

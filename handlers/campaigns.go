@@ -5,11 +5,13 @@ import (
 	"errors"
 	"html/template"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/thaibinh-pcmt/portal/content"
+	"github.com/thaibinh-pcmt/portal/pagecache"
 	"github.com/thaibinh-pcmt/portal/press"
 	"github.com/thaibinh-pcmt/portal/store"
 )
@@ -33,39 +35,37 @@ func cardOf(cp store.Campaign) campaignCard {
 	return card
 }
 
-// homeCampaigns is Deps.HomeCampaigns when the press office is wired: the
-// newest public campaigns as cards. A database error hides the section
-// rather than failing the home page (it is logged).
-func (s *Server) homeCampaigns(ctx context.Context) any {
+// homeCampaignCards are the newest public campaigns as cards, for the
+// home page.
+func (s *Server) homeCampaignCards(ctx context.Context) ([]campaignCard, error) {
 	list, err := s.Press.PublicCampaigns(ctx, homeCampaignCount)
 	if err != nil {
-		s.log.Error("home campaigns", "err", err)
-		return nil
+		return nil, err
 	}
 	cards := make([]campaignCard, 0, len(list))
 	for _, cp := range list {
 		cards = append(cards, cardOf(cp))
 	}
-	if len(cards) == 0 {
-		return nil
-	}
-	return cards
+	return cards, nil
 }
 
-// campaignList is /chien-dich: every public campaign, newest first.
+// campaignList is /chien-dich (cached): every public campaign, newest first.
 func (s *Server) campaignList(c *fiber.Ctx) error {
-	list, err := s.Press.PublicCampaigns(c.UserContext(), 0)
-	if err != nil {
-		return err
-	}
-	cards := make([]campaignCard, 0, len(list))
-	for _, cp := range list {
-		cards = append(cards, cardOf(cp))
-	}
-	return s.render(c, fiber.StatusOK, "campaigns", View{
-		Title:       "Chiến dịch tuyên truyền",
-		Description: "Các chiến dịch và bài viết phòng, chống ma túy do cơ quan báo chí – tuyên truyền của tỉnh đăng.",
-		Data:        cards,
+	return s.cached(c, press.URLPrefix, func(ctx context.Context) (pagecache.Content, error) {
+		expires := s.campaignsValidUntil(ctx)
+		list, err := s.Press.PublicCampaigns(ctx, 0)
+		if err != nil {
+			return pagecache.Content{}, err
+		}
+		cards := make([]campaignCard, 0, len(list))
+		for _, cp := range list {
+			cards = append(cards, cardOf(cp))
+		}
+		return s.htmlPage(press.URLPrefix, "campaigns", View{
+			Title:       "Chiến dịch tuyên truyền",
+			Description: "Các chiến dịch và bài viết phòng, chống ma túy do cơ quan báo chí – tuyên truyền của tỉnh đăng.",
+			Data:        cards,
+		}, expires)
 	})
 }
 
@@ -81,21 +81,28 @@ type campaignPageData struct {
 	State     string
 }
 
-// campaignPage is /chien-dich/{slug}: the campaign rendered from Markdown
-// through the sanitiser, with Open Graph and Twitter card tags. Drafts and
-// scheduled campaigns do not exist for the public (404).
+// campaignPage is /chien-dich/{slug} (cached per campaign): the campaign
+// rendered from Markdown through the sanitiser, with Open Graph and
+// Twitter card tags. Drafts and scheduled campaigns do not exist for the
+// public (404, not cached: the page is built when it goes live).
 func (s *Server) campaignPage(c *fiber.Ctx) error {
-	cp, err := s.Press.PublicCampaign(c.UserContext(), c.Params("slug"))
-	if errors.Is(err, press.ErrNotFound) {
-		return notFound("Không tìm thấy chiến dịch này. Xem danh sách tại trang Chiến dịch.")
-	}
-	if err != nil {
-		return err
-	}
-	return s.renderCampaignPage(c, cp, false)
+	slug := strings.Clone(c.Params("slug"))
+	path := press.URLPrefix + "/" + slug
+	return s.cached(c, path, func(ctx context.Context) (pagecache.Content, error) {
+		cp, err := s.Press.PublicCampaign(ctx, slug)
+		if errors.Is(err, press.ErrNotFound) {
+			return pagecache.Content{}, notFound("Không tìm thấy chiến dịch này. Xem danh sách tại trang Chiến dịch.")
+		}
+		if err != nil {
+			return pagecache.Content{}, err
+		}
+		return s.htmlPage(press.URL(cp), "campaign", s.campaignView(cp, false), time.Time{})
+	})
 }
 
-func (s *Server) renderCampaignPage(c *fiber.Ctx, cp store.Campaign, preview bool) error {
+// campaignView is the View of a campaign's page; preview marks the staff's
+// view before publication.
+func (s *Server) campaignView(cp store.Campaign, preview bool) View {
 	d := campaignPageData{Campaign: cp, Type: press.TypeName(cp), Body: renderMarkdown(cp.BodyMD), Preview: preview}
 	if !cp.PublishedAt.IsZero() {
 		d.Published = cp.PublishedAt.In(press.Location)
@@ -112,7 +119,7 @@ func (s *Server) renderCampaignPage(c *fiber.Ctx, cp store.Campaign, preview boo
 	default:
 		d.State = "là bản nháp, chưa hiển thị"
 	}
-	v := View{Title: cp.Title, Description: cp.Summary, Data: &d, Canonical: ""}
+	v := View{Title: cp.Title, Description: cp.Summary, Data: &d}
 	if v.Description == "" {
 		v.Description = press.SearchDoc(cp).Summary
 	}
@@ -123,7 +130,7 @@ func (s *Server) renderCampaignPage(c *fiber.Ctx, cp store.Campaign, preview boo
 	if preview {
 		v.Title = "Xem trước: " + cp.Title
 	}
-	return s.render(c, fiber.StatusOK, "campaign", v)
+	return v
 }
 
 // renderMarkdown renders a campaign body with content.RenderMarkdown
@@ -155,7 +162,7 @@ func (s *Server) media(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, ct)
-	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	c.Set(fiber.HeaderCacheControl, cacheImmutable)
 	c.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	return c.Send(b)
 }

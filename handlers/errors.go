@@ -99,6 +99,11 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if p.RetryAfter > 0 {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(p.RetryAfter))
 	}
+	// An error is not a page to keep (a campaign's 404 becomes its page
+	// when it goes live); routes that already said no-store keep it.
+	if len(c.Response().Header.Peek(fiber.HeaderCacheControl)) == 0 {
+		c.Set(fiber.HeaderCacheControl, cacheNoStore)
+	}
 	if isAPI(c) {
 		body := fiber.Map{"error": p.Message}
 		if len(p.Fields) > 0 {

@@ -1,12 +1,14 @@
 package handlers
 
 import (
+	"context"
 	"encoding/xml"
 	"sort"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/thaibinh-pcmt/portal/pagecache"
 	"github.com/thaibinh-pcmt/portal/press"
 	"github.com/thaibinh-pcmt/portal/store"
 )
@@ -79,18 +81,21 @@ type atomFeedDoc struct {
 // atomTime writes t as an RFC 3339 date-time in UTC (RFC 4287, 3.3).
 func atomTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// feed is /feed.xml: the newest campaigns and articles as Atom 1.0
-// (RFC 4287, encoding/xml), absolute links, plain-text titles and
-// summaries, full sanitised HTML content (relative links and images in it
-// resolve against the entry's page through xml:base). It is built from the
-// store on every request, so a publication, edit or withdrawal shows at
-// once.
-func (s *Server) feed(c *fiber.Ctx) error {
+// feed is /feed.xml (cached): the newest campaigns and articles as Atom
+// 1.0 (RFC 4287, encoding/xml), absolute links on s.linkBase, plain-text
+// titles and summaries, full sanitised HTML content (relative links and
+// images in it resolve against the entry's page through xml:base). The
+// press office's changes invalidate it, so a publication, edit or
+// withdrawal shows at the next request.
+func (s *Server) feed(c *fiber.Ctx) error { return s.cached(c, "/feed.xml", s.buildFeed) }
+
+func (s *Server) buildFeed(ctx context.Context) (pagecache.Content, error) {
 	var items []feedItem
+	expires := s.campaignsValidUntil(ctx)
 	if s.Press != nil {
-		list, err := s.Press.PublicCampaigns(c.UserContext(), feedSize)
+		list, err := s.Press.PublicCampaigns(ctx, feedSize)
 		if err != nil {
-			return err
+			return pagecache.Content{}, err
 		}
 		for _, cp := range list {
 			items = append(items, feedItem{path: press.URL(cp), title: cp.Title, summary: press.SearchDoc(cp).Summary,
@@ -105,7 +110,7 @@ func (s *Server) feed(c *fiber.Ctx) error {
 	if len(items) > feedSize {
 		items = items[:feedSize]
 	}
-	base := s.siteURL(c)
+	base := s.linkBase
 	doc := atomFeedDoc{
 		Lang:     "vi",
 		Title:    atomText{Type: "text", Body: "Phòng, chống ma túy tỉnh Thái Bình: chiến dịch và bài viết"},
@@ -142,11 +147,10 @@ func (s *Server) feed(c *fiber.Ctx) error {
 	doc.Updated = atomTime(updated)
 	out, err := xml.MarshalIndent(doc, "", "  ")
 	if err != nil {
-		return err
+		return pagecache.Content{}, err
 	}
-	c.Set(fiber.HeaderContentType, "application/atom+xml; charset=utf-8")
-	c.Set(fiber.HeaderCacheControl, "no-cache")
-	return c.Send(append([]byte(xml.Header), out...))
+	return pagecache.Content{Body: append([]byte(xml.Header), out...), ContentType: "application/atom+xml; charset=utf-8",
+		CacheControl: cacheReading, Expires: expires}, nil
 }
 
 // sitemapURL is one <url> of the sitemap protocol (sitemaps.org 0.9).
@@ -164,10 +168,13 @@ type sitemapURLSet struct {
 // campaigns. Search results and forms' answers are left out.
 var sitemapPages = []string{"/", "/van-ban", "/phan-cong", "/bai-viet", "/chien-dich", "/tin-bao", "/cai-nghien", "/cai-nghien/dang-ky", "/tra-cuu"}
 
-// sitemap is /sitemap.xml: every public page, with the date of last change
-// where known, built on every request (encoding/xml).
-func (s *Server) sitemap(c *fiber.Ctx) error {
-	base := s.siteURL(c)
+// sitemap is /sitemap.xml (cached): every public page, with the date of
+// last change where known (encoding/xml), absolute on s.linkBase.
+func (s *Server) sitemap(c *fiber.Ctx) error { return s.cached(c, "/sitemap.xml", s.buildSitemap) }
+
+func (s *Server) buildSitemap(ctx context.Context) (pagecache.Content, error) {
+	base := s.linkBase
+	expires := s.campaignsValidUntil(ctx)
 	set := sitemapURLSet{}
 	add := func(path string, t time.Time) {
 		u := sitemapURL{Loc: base + path}
@@ -189,9 +196,9 @@ func (s *Server) sitemap(c *fiber.Ctx) error {
 		add("/bai-viet/"+a.Slug, a.Published)
 	}
 	if s.Press != nil {
-		list, err := s.Press.PublicCampaigns(c.UserContext(), 0)
+		list, err := s.Press.PublicCampaigns(ctx, 0)
 		if err != nil {
-			return err
+			return pagecache.Content{}, err
 		}
 		for _, cp := range list {
 			add(press.URL(cp), lastChange(cp))
@@ -199,11 +206,10 @@ func (s *Server) sitemap(c *fiber.Ctx) error {
 	}
 	out, err := xml.MarshalIndent(set, "", "  ")
 	if err != nil {
-		return err
+		return pagecache.Content{}, err
 	}
-	c.Set(fiber.HeaderContentType, "application/xml; charset=utf-8")
-	c.Set(fiber.HeaderCacheControl, "no-cache")
-	return c.Send(append([]byte(xml.Header), out...))
+	return pagecache.Content{Body: append([]byte(xml.Header), out...), ContentType: "application/xml; charset=utf-8",
+		CacheControl: cacheReading, Expires: expires}, nil
 }
 
 // lastChange is when a public campaign last changed for a reader.

@@ -154,7 +154,7 @@ func hostPort(u *url.URL) string {
 // intakeNoStore keeps receipts, statuses and the form pages (each carries
 // its own CSRF token and one-time nonce) out of every cache.
 func intakeNoStore(c *fiber.Ctx) error {
-	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderCacheControl, cacheNoStore)
 	return c.Next()
 }
 

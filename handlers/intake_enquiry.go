@@ -1,11 +1,14 @@
 package handlers
 
 import (
+	"context"
 	"errors"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/thaibinh-pcmt/portal/intake"
+	"github.com/thaibinh-pcmt/portal/pagecache"
 )
 
 // enquiryFields are the fields of the rehab enquiry form, in page order.
@@ -18,16 +21,19 @@ var enquiryFields = []string{
 // the nonce.
 var enquiryPosted = append(append([]string{}, enquiryFields...), nonceField)
 
-// rehabGuide shows the guidance on the forms of rehab.
+// rehabGuide shows the guidance on the forms of rehab (cached: the help
+// page of the enquiry form, which has no form of its own).
 func (s *Server) rehabGuide(c *fiber.Ctx) error {
 	if err := s.intakeAvailable(); err != nil {
 		return err
 	}
-	cat := s.Intake.Catalog()
-	return s.render(c, fiber.StatusOK, "cai-nghien", View{
-		Title:       "Cai nghiện ma túy: các hình thức và cách đăng ký tư vấn",
-		Description: "Cai nghiện tự nguyện tại gia đình, cộng đồng; tại cơ sở cai nghiện; điều trị thay thế bằng Methadone. Đăng ký để được gọi lại tư vấn.",
-		Data:        struct{ Agency string }{cat.Routes[intake.KindRehabEnquiry].Agency},
+	return s.cached(c, "/cai-nghien", func(context.Context) (pagecache.Content, error) {
+		cat := s.Intake.Catalog()
+		return s.htmlPage("/cai-nghien", "cai-nghien", View{
+			Title:       "Cai nghiện ma túy: các hình thức và cách đăng ký tư vấn",
+			Description: "Cai nghiện tự nguyện tại gia đình, cộng đồng; tại cơ sở cai nghiện; điều trị thay thế bằng Methadone. Đăng ký để được gọi lại tư vấn.",
+			Data:        struct{ Agency string }{cat.Routes[intake.KindRehabEnquiry].Agency},
+		}, time.Time{})
 	})
 }
 

@@ -9,7 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/thaibinh-pcmt/portal/content"
-	"github.com/thaibinh-pcmt/portal/static"
+	"github.com/thaibinh-pcmt/portal/pagecache"
 )
 
 // registerSite registers the reading pages: home, documents, the plan's
@@ -33,25 +33,46 @@ type homeData struct {
 	Campaigns any
 }
 
-func (s *Server) home(c *fiber.Ctx) error {
+// home is / (cached): the plan, the articles and the newest campaigns.
+func (s *Server) home(c *fiber.Ctx) error { return s.cached(c, "/", s.buildHome) }
+
+func (s *Server) buildHome(ctx context.Context) (pagecache.Content, error) {
 	lib := s.Library
 	plan, _ := lib.Document(lib.PlanSlug())
 	data := homeData{Plan: plan, Articles: lib.Articles()}
-	if s.HomeCampaigns != nil {
-		data.Campaigns = s.HomeCampaigns(c.UserContext())
+	var expires time.Time
+	switch {
+	case s.Press != nil:
+		// Read the next publication first: a campaign going live between
+		// the two reads is then listed and its time already passed.
+		expires = s.campaignsValidUntil(ctx)
+		cards, err := s.homeCampaignCards(ctx)
+		if err != nil {
+			// The section is left out rather than the page failing, and
+			// the page is built again in a few seconds.
+			s.log.Error("home campaigns", "err", err)
+			expires = s.Now().Add(degradedPageLifetime)
+		} else if len(cards) > 0 {
+			data.Campaigns = cards
+		}
+	case s.HomeCampaigns != nil:
+		data.Campaigns = s.HomeCampaigns(ctx)
 	}
-	return s.render(c, fiber.StatusOK, "home", View{
+	return s.htmlPage("/", "home", View{
 		Title:       "Cổng thông tin phòng, chống ma túy tỉnh Thái Bình",
 		Description: "Văn bản, bài viết tuyên truyền, tố giác tội phạm ma túy ẩn danh và hỗ trợ cai nghiện tự nguyện.",
 		Data:        data,
-	})
+	}, expires)
 }
 
+// documentList is /van-ban (cached).
 func (s *Server) documentList(c *fiber.Ctx) error {
-	return s.render(c, fiber.StatusOK, "documents", View{
-		Title:       "Văn bản",
-		Description: "Kế hoạch 53/KH-UBND của Ủy ban nhân dân tỉnh Thái Bình và các văn bản được dẫn chiếu.",
-		Data:        s.Library.Documents(),
+	return s.cached(c, "/van-ban", func(context.Context) (pagecache.Content, error) {
+		return s.htmlPage("/van-ban", "documents", View{
+			Title:       "Văn bản",
+			Description: "Kế hoạch 53/KH-UBND của Ủy ban nhân dân tỉnh Thái Bình và các văn bản được dẫn chiếu.",
+			Data:        s.Library.Documents(),
+		}, time.Time{})
 	})
 }
 
@@ -81,6 +102,7 @@ func (s *Server) links(slugs []string) []docLink {
 	return out
 }
 
+// documentPage is /van-ban/{slug} (cached per document).
 func (s *Server) documentPage(c *fiber.Ctx) error {
 	doc, ok := s.Library.Document(c.Params("slug"))
 	if !ok {
@@ -94,11 +116,14 @@ func (s *Server) documentPage(c *fiber.Ctx) error {
 	if doc.InForce.ReplacedBy != "" {
 		replacedBy = []string{doc.InForce.ReplacedBy}
 	}
-	return s.render(c, fiber.StatusOK, "document", View{
-		Title:       title,
-		Description: doc.Title,
-		Data: documentData{Doc: doc, Cites: s.links(doc.Cites), CitedBy: s.links(doc.CitedBy),
-			IsPlan: doc.Slug == s.Library.PlanSlug(), ReplacedBy: s.links(replacedBy), Replaces: s.links(doc.InForce.Replaces)},
+	path := "/van-ban/" + doc.Slug
+	return s.cached(c, path, func(context.Context) (pagecache.Content, error) {
+		return s.htmlPage(path, "document", View{
+			Title:       title,
+			Description: doc.Title,
+			Data: documentData{Doc: doc, Cites: s.links(doc.Cites), CitedBy: s.links(doc.CitedBy),
+				IsPlan: doc.Slug == s.Library.PlanSlug(), ReplacedBy: s.links(replacedBy), Replaces: s.links(doc.InForce.Replaces)},
+		}, time.Time{})
 	})
 }
 
@@ -107,20 +132,26 @@ type assignmentsData struct {
 	Assignments []content.Assignment
 }
 
+// assignments is /phan-cong (cached).
 func (s *Server) assignments(c *fiber.Ctx) error {
-	plan, _ := s.Library.Document(s.Library.PlanSlug())
-	return s.render(c, fiber.StatusOK, "assignments", View{
-		Title:       "Phân công nhiệm vụ: cơ quan nào làm gì",
-		Description: "13 cơ quan, đơn vị và nhiệm vụ của từng nơi theo mục III của Kế hoạch 53/KH-UBND.",
-		Data:        assignmentsData{Plan: plan, Assignments: s.Library.Assignments()},
+	return s.cached(c, "/phan-cong", func(context.Context) (pagecache.Content, error) {
+		plan, _ := s.Library.Document(s.Library.PlanSlug())
+		return s.htmlPage("/phan-cong", "assignments", View{
+			Title:       "Phân công nhiệm vụ: cơ quan nào làm gì",
+			Description: "13 cơ quan, đơn vị và nhiệm vụ của từng nơi theo mục III của Kế hoạch 53/KH-UBND.",
+			Data:        assignmentsData{Plan: plan, Assignments: s.Library.Assignments()},
+		}, time.Time{})
 	})
 }
 
+// articleList is /bai-viet (cached).
 func (s *Server) articleList(c *fiber.Ctx) error {
-	return s.render(c, fiber.StatusOK, "articles", View{
-		Title:       "Bài viết tuyên truyền",
-		Description: "Bài viết ngắn về phòng, chống ma túy dựa trên Kế hoạch 53/KH-UBND.",
-		Data:        s.Library.Articles(),
+	return s.cached(c, "/bai-viet", func(context.Context) (pagecache.Content, error) {
+		return s.htmlPage("/bai-viet", "articles", View{
+			Title:       "Bài viết tuyên truyền",
+			Description: "Bài viết ngắn về phòng, chống ma túy dựa trên Kế hoạch 53/KH-UBND.",
+			Data:        s.Library.Articles(),
+		}, time.Time{})
 	})
 }
 
@@ -129,15 +160,19 @@ type articleData struct {
 	Cites   []docLink
 }
 
+// articlePage is /bai-viet/{slug} (cached per article).
 func (s *Server) articlePage(c *fiber.Ctx) error {
 	a, ok := s.Library.Article(c.Params("slug"))
 	if !ok {
 		return notFound("Không tìm thấy bài viết này.")
 	}
-	return s.render(c, fiber.StatusOK, "article", View{
-		Title:       a.Title,
-		Description: a.Summary,
-		Data:        articleData{Article: a, Cites: s.links(a.Cites)},
+	path := "/bai-viet/" + a.Slug
+	return s.cached(c, path, func(context.Context) (pagecache.Content, error) {
+		return s.htmlPage(path, "article", View{
+			Title:       a.Title,
+			Description: a.Summary,
+			Data:        articleData{Article: a, Cites: s.links(a.Cites)},
+		}, time.Time{})
 	})
 }
 
@@ -203,24 +238,15 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	return c.Status(status).JSON(fiber.Map{"status": overall, "checks": results})
 }
 
-// asset serves an embedded file by its content-hashed name, cacheable for a
-// year since a changed file gets a new name.
-func (s *Server) asset(c *fiber.Ctx) error {
-	a, ok := static.Lookup(c.Params("name"))
-	if !ok {
-		return notFound("")
-	}
-	c.Set(fiber.HeaderContentType, a.ContentType)
-	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
-	return c.Send(a.Body)
-}
-
+// robots is /robots.txt (cached).
 func (s *Server) robots(c *fiber.Ctx) error {
-	body := "User-agent: *\nDisallow: /quan-tri/\nDisallow: /api/\n"
-	if s.BaseURL != "" {
-		body += "Sitemap: " + s.BaseURL + "/sitemap.xml\n"
-	}
-	return c.SendString(body)
+	return s.cached(c, "/robots.txt", func(context.Context) (pagecache.Content, error) {
+		body := "User-agent: *\nDisallow: /quan-tri/\nDisallow: /api/\n"
+		if s.BaseURL != "" {
+			body += "Sitemap: " + s.BaseURL + "/sitemap.xml\n"
+		}
+		return pagecache.Content{Body: []byte(body), ContentType: fiber.MIMETextPlainCharsetUTF8, CacheControl: cacheReading}, nil
+	})
 }
 
 // checkUTF8 refuses requests whose path or query is not valid UTF-8 with a

@@ -128,32 +128,46 @@ func parseTemplates() (*templateSet, error) {
 }
 
 // render writes the page template called page (templates/pages/page.html)
-// inside the layout, with status. The whole page is rendered into a buffer
-// first, so a template error becomes a clean 500, never half a page.
+// inside the layout, with status, for this request: its CSRF token (on
+// routes behind s.csrf) and its path. Pages that are the same for every
+// visitor go through the cache instead (htmlPage).
 func (s *Server) render(c *fiber.Ctx, status int, page string, v View) error {
-	t, ok := s.pages.pages[page]
-	if !ok {
-		return fmt.Errorf("render: no template %q", page)
-	}
 	if v.CSRF == "" {
 		v.CSRF = csrfToken(c)
 	}
 	v.Path = string([]byte(c.Path()))
-	v.SiteURL = s.siteURL(c)
+	body, err := s.execute(page, v)
+	if err != nil {
+		return err
+	}
+	c.Status(status)
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return c.Send(body)
+}
+
+// execute renders the page template called page inside the layout into a
+// new slice, NFC-normalised. The whole page is rendered into a buffer
+// first, so a template error becomes a clean 500, never half a page. Links
+// are absolute on s.linkBase; Canonical defaults to it plus v.Path.
+func (s *Server) execute(page string, v View) ([]byte, error) {
+	t, ok := s.tmpl.pages[page]
+	if !ok {
+		return nil, fmt.Errorf("render: no template %q", page)
+	}
+	v.SiteURL = s.linkBase
 	if v.Canonical == "" {
 		v.Canonical = v.SiteURL + v.Path
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
-		return fmt.Errorf("render %s: %w", page, err)
+		return nil, fmt.Errorf("render %s: %w", page, err)
 	}
-	c.Status(status)
-	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	return c.Send(norm.NFC.Bytes(buf.Bytes()))
+	return norm.NFC.Bytes(buf.Bytes()), nil
 }
 
-// siteURL is the absolute base URL: BaseURL when configured, else built from
-// the request's scheme and host.
+// siteURL is the absolute base URL of this request: BaseURL when
+// configured, else built from the request's scheme and host. Only the
+// same-origin check of the JSON API uses it; pages use s.linkBase.
 func (s *Server) siteURL(c *fiber.Ctx) string {
 	if s.BaseURL != "" {
 		return s.BaseURL

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"mime"
 	"path"
+	"sort"
 	"strings"
 )
 
@@ -73,6 +74,16 @@ func URL(name string) string {
 		return ""
 	}
 	return Prefix + a.HashedName
+}
+
+// All returns every asset, ordered by name.
+func All() []*Asset {
+	out := make([]*Asset, 0, len(byName))
+	for _, a := range byName {
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }
 
 // Lookup finds an asset by its hashed name (the part of the URL after

@@ -20,6 +20,7 @@ import (
 
 	"github.com/thaibinh-pcmt/portal/content"
 	"github.com/thaibinh-pcmt/portal/handlers"
+	"github.com/thaibinh-pcmt/portal/pagecache"
 )
 
 // runServe starts the portal and blocks until ctx is cancelled (SIGINT or
@@ -35,7 +36,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	log := newLogger(stderr)
 	redis.SetLogger(redisLogger{log})
 	if cfg.BaseURL == "" {
-		log.Warn("PORTAL_BASE_URL is not set: feeds, the sitemap and link previews take the host from each request; set it in production")
+		log.Warn("PORTAL_BASE_URL is not set: canonical links, link previews, the feed and the sitemap point at the listen address; set it in production", "addr", cfg.Addr)
 	}
 
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
@@ -80,7 +81,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		TrustedProxies: cfg.TrustedProxies,
 		Secret:         secret,
 		BaseURL:        cfg.BaseURL,
+		Addr:           cfg.Addr,
 		DataDir:        cfg.DataDir,
+		// A start begins with an empty page cache; the press office's
+		// changes invalidate it (handlers.New wires that). A listener for
+		// other instances' changes will call pages.Invalidate too.
+		Pages: pagecache.New(time.Now),
 	}
 	workerCtx, stopWorkers := context.WithCancel(context.Background())
 	defer stopWorkers()
