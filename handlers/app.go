@@ -89,6 +89,9 @@ type Server struct {
 	assets map[string]*pagecache.Page
 	// linkBase is the absolute base of links in pages (linkBaseOf).
 	linkBase string
+	// forms are the empty intake forms, split at their per-visitor parts
+	// (formshell.go).
+	forms formShells
 }
 
 // Limits of the HTTP server. BodyLimit is the cap fasthttp enforces before
@@ -110,6 +113,12 @@ const (
 // does not parse or an asset is missing, so a broken build fails at start,
 // not on a request.
 func New(d Deps) (*fiber.App, error) {
+	_, app, err := newServer(d)
+	return app, err
+}
+
+// newServer is New, also returning the Server (for tests).
+func newServer(d Deps) (*Server, *fiber.App, error) {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
@@ -117,14 +126,14 @@ func New(d Deps) (*fiber.App, error) {
 		d.Now = time.Now
 	}
 	if d.Library == nil {
-		return nil, errors.New("handlers: Deps.Library is required")
+		return nil, nil, errors.New("handlers: Deps.Library is required")
 	}
 	if len(d.Secret) < 16 {
-		return nil, errors.New("handlers: Deps.Secret must be at least 16 bytes")
+		return nil, nil, errors.New("handlers: Deps.Secret must be at least 16 bytes")
 	}
 	tmpl, err := parseTemplates()
 	if err != nil {
-		return nil, fmt.Errorf("handlers: %w", err)
+		return nil, nil, fmt.Errorf("handlers: %w", err)
 	}
 	if d.Pages == nil {
 		d.Pages = pagecache.New(d.Now)
@@ -180,7 +189,7 @@ func New(d Deps) (*fiber.App, error) {
 			routed(ctx)
 		}
 	}
-	return app, nil
+	return s, app, nil
 }
 
 func prefixStrings(ps []netip.Prefix) []string {

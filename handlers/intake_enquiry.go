@@ -37,25 +37,38 @@ func (s *Server) rehabGuide(c *fiber.Ctx) error {
 	})
 }
 
-// enquiryPage shows the empty enquiry form.
+// enquiryPage shows the empty enquiry form (from its shell: formshell.go).
 func (s *Server) enquiryPage(c *fiber.Ctx) error {
 	if err := s.intakeAvailable(); err != nil {
 		return err
 	}
-	return s.renderEnquiryForm(c, fiber.StatusOK, nil, false, nil, "")
+	return s.emptyForm(c, "/cai-nghien/dang-ky", "cai-nghien-dang-ky", true, func(csrf, nonce string) View {
+		v := s.enquiryView(nil, false, nil, "")
+		v.CSRF = csrf
+		if nonce != "" {
+			v.Data.(*intakeForm).Nonce = nonce
+		}
+		return v
+	})
 }
 
 func (s *Server) renderEnquiryForm(c *fiber.Ctx, status int, values map[string]string, consent bool, fe intake.FieldErrors, msg string) error {
+	return s.render(c, status, "cai-nghien-dang-ky", s.enquiryView(values, consent, fe, msg))
+}
+
+// enquiryView is the View of the enquiry form with values, consent,
+// errors and msg.
+func (s *Server) enquiryView(values map[string]string, consent bool, fe intake.FieldErrors, msg string) View {
 	f := s.newIntakeForm(intake.KindRehabEnquiry, values, fe, enquiryFields)
 	f.Consent = consent
 	if msg != "" {
 		f.Message = msg
 	}
-	return s.render(c, status, "cai-nghien-dang-ky", View{
+	return View{
 		Title:       "Đăng ký tư vấn cai nghiện",
 		Description: "Để lại số điện thoại để cán bộ tư vấn gọi lại về các hình thức cai nghiện ma túy.",
 		Data:        f,
-	})
+	}
 }
 
 // enquiryAgain shows the enquiry form again with what was posted and msg

@@ -22,13 +22,16 @@ type statusView struct {
 
 const statusTitle = "Tra cứu tin đã gửi"
 
-// statusPage shows the receipt look-up form. The receipt is posted, never
-// put in a URL, so it stays out of histories and proxy logs.
+// statusPage shows the receipt look-up form (from its shell:
+// formshell.go). The receipt is posted, never put in a URL, so it stays
+// out of histories and proxy logs.
 func (s *Server) statusPage(c *fiber.Ctx) error {
 	if err := s.intakeAvailable(); err != nil {
 		return err
 	}
-	return s.render(c, fiber.StatusOK, "tra-cuu", View{Title: statusTitle, Data: statusView{}})
+	return s.emptyForm(c, "/tra-cuu", "tra-cuu", false, func(csrf, _ string) View {
+		return View{Title: statusTitle, Data: statusView{}, CSRF: csrf}
+	})
 }
 
 // statusAgain shows the look-up form again with the posted receipt and msg

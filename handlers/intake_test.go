@@ -32,6 +32,7 @@ import (
 // intakeEnv is a real app with a real store, outbox service and limiter.
 type intakeEnv struct {
 	app     *fiber.App
+	srv     *Server
 	db      *store.DB
 	svc     *intake.Service
 	dataDir string
@@ -69,7 +70,7 @@ func newIntakeEnv(t testing.TB, o intakeOpts) *intakeEnv {
 		o.limiter = ratelimit.NewMemory()
 	}
 	logs := &bytes.Buffer{}
-	app, err := New(Deps{
+	srv, app, err := newServer(Deps{
 		Library: lib, Secret: secret, Store: db, DataDir: dir,
 		Logger:         slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Intake:         svc,
@@ -80,7 +81,7 @@ func newIntakeEnv(t testing.TB, o intakeOpts) *intakeEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &intakeEnv{app: app, db: db, svc: svc, dataDir: dir, logs: logs}
+	return &intakeEnv{app: app, srv: srv, db: db, svc: svc, dataDir: dir, logs: logs}
 }
 
 func (e *intakeEnv) do(t testing.TB, req *http.Request) (*http.Response, string) {

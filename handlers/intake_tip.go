@@ -26,18 +26,34 @@ const (
 	msgPhotosNotYet = "Cổng thông tin chưa lưu được ảnh đính kèm nên tin báo chưa được gửi. Nội dung bạn đã nhập vẫn ở dưới đây: bạn có thể gửi tin báo không kèm ảnh (mô tả những gì ảnh cho thấy trong phần nội dung), hoặc gửi lại kèm ảnh sau."
 )
 
-// tipPage shows the empty tip-off form.
+// tipPage shows the empty tip-off form (from its shell: formshell.go).
 func (s *Server) tipPage(c *fiber.Ctx) error {
 	if err := s.intakeAvailable(); err != nil {
 		return err
 	}
-	return s.renderTipForm(c, fiber.StatusOK, nil, nil, nil, "")
+	return s.emptyForm(c, "/tin-bao", "tin-bao", true, func(csrf, nonce string) View {
+		v := s.tipView(nil, nil, nil, "", false)
+		v.CSRF = csrf
+		if nonce != "" {
+			v.Data.(*intakeForm).Nonce = nonce
+		}
+		return v
+	})
 }
 
 // renderTipForm shows the tip form with values, the field errors fe, the
 // refusals of files ae (one message each, naming the file) and msg above
 // it.
 func (s *Server) renderTipForm(c *fiber.Ctx, status int, values map[string]string, fe intake.FieldErrors, ae intake.AttachmentErrors, msg string) error {
+	ups, _ := uploadsOf(c)
+	// No page can fill a file input again: ask to choose the photos again.
+	rechoose := len(ups) > 0 && status != fiber.StatusOK
+	return s.render(c, status, "tin-bao", s.tipView(values, fe, ae, msg, rechoose))
+}
+
+// tipView is the View of the tip-off form with values, field errors fe,
+// refused files ae, msg, and whether to ask for the photos again.
+func (s *Server) tipView(values map[string]string, fe intake.FieldErrors, ae intake.AttachmentErrors, msg string, rechoose bool) View {
 	if len(ae) > 0 {
 		merged := intake.FieldErrors{intake.FieldAttachments: intake.FieldLabels[intake.FieldAttachments] + ": " + ae.Error()}
 		for k, v := range fe {
@@ -61,17 +77,15 @@ func (s *Server) renderTipForm(c *fiber.Ctx, status int, values map[string]strin
 		}
 		f.Summary = sum
 	}
-	if ups, _ := uploadsOf(c); len(ups) > 0 && status != fiber.StatusOK {
-		f.Rechoose = true // no page can fill a file input again
-	}
+	f.Rechoose = rechoose
 	if msg != "" {
 		f.Message = msg
 	}
-	return s.render(c, status, "tin-bao", View{
+	return View{
 		Title:       tipTitle,
 		Description: "Tố giác hành vi mua bán, tàng trữ, vận chuyển, tổ chức sử dụng trái phép chất ma túy hay trồng cây có chứa chất ma túy, không cần cho biết họ tên.",
 		Data:        f,
-	})
+	}
 }
 
 // tipAgain shows the tip-off form again with what was posted and msg (after

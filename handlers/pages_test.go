@@ -18,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
 
+	"github.com/thaibinh-pcmt/portal/intake"
 	"github.com/thaibinh-pcmt/portal/static"
 )
 
@@ -482,4 +483,67 @@ func TestScheduledCampaignReachesCachedPagesOnTime(t *testing.T) {
 	check(false)
 	e.clk.Add(time.Second)
 	check(true)
+}
+
+// The empty forms are copied from a shell around each visitor's token and
+// nonce: the bytes are exactly those of a full render with that token and
+// nonce.
+func TestFormShellEqualsFullRender(t *testing.T) {
+	e := newIntakeEnv(t, intakeOpts{})
+	tokenRe := regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+	nonceRe := regexp.MustCompile(`name="_nonce" value="([^"]+)"`)
+	for _, tc := range []struct {
+		path, page string
+		view       func(csrf, nonce string) View
+	}{
+		{"/tin-bao", "tin-bao", func(csrf, nonce string) View {
+			v := e.srv.tipView(nil, nil, nil, "", false)
+			v.CSRF, v.Data.(*intakeForm).Nonce = csrf, nonce
+			return v
+		}},
+		{"/cai-nghien/dang-ky", "cai-nghien-dang-ky", func(csrf, nonce string) View {
+			v := e.srv.enquiryView(nil, false, nil, "")
+			v.CSRF, v.Data.(*intakeForm).Nonce = csrf, nonce
+			return v
+		}},
+		{"/tra-cuu", "tra-cuu", func(csrf, _ string) View { return View{Title: statusTitle, Data: statusView{}, CSRF: csrf} }},
+	} {
+		for range 2 { // the first request builds the shell, the second uses it
+			resp, body := fetch(t, e.app, "GET", tc.path)
+			tok := tokenRe.FindSubmatch(body)
+			if resp.StatusCode != 200 || tok == nil {
+				t.Fatalf("%s: %d", tc.path, resp.StatusCode)
+			}
+			nonce := ""
+			if n := nonceRe.FindSubmatch(body); n != nil {
+				nonce = string(n[1])
+				if !intake.ValidNonce(nonce) {
+					t.Errorf("%s: nonce %q is not one", tc.path, nonce)
+				}
+			}
+			v := tc.view(string(tok[1]), nonce)
+			v.Path = tc.path
+			want, err := e.srv.execute(tc.page, v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(body, want) {
+				t.Errorf("%s: the shell's page differs from a full render", tc.path)
+			}
+			if m := formMarkers(); bytes.Contains(body, []byte(m[0])) || bytes.Contains(body, []byte(m[1])) {
+				t.Errorf("%s: a marker left in the page", tc.path)
+			}
+		}
+	}
+	if _, err := splitShell([]byte("<p>no markers</p>"), false); err == nil {
+		t.Error("a page without the CSRF marker made a shell")
+	}
+	m := formMarkers()
+	if _, err := splitShell([]byte("a"+m[slotCSRF]+"b"), true); err == nil {
+		t.Error("a form without its nonce marker made a shell")
+	}
+	sh, err := splitShell([]byte("a"+m[slotNonce]+"b"+m[slotCSRF]+"c"+m[slotCSRF]), true)
+	if err != nil || string(sh.fill("T", "N")) != "aNbTcT" {
+		t.Errorf("fill = %q, %v", sh.fill("T", "N"), err)
+	}
 }
