@@ -89,6 +89,9 @@ type Server struct {
 	assets map[string]*pagecache.Page
 	// linkBase is the absolute base of links in pages (linkBaseOf).
 	linkBase string
+	// routed is Fiber's own handler, for every request serveCached does
+	// not answer.
+	routed fasthttp.RequestHandler
 	// forms are the empty intake forms, split at their per-visitor parts
 	// (formshell.go).
 	forms formShells
@@ -182,13 +185,8 @@ func newServer(d Deps) (*Server, *fiber.App, error) {
 	// Cached pages and assets are answered before Fiber routes the
 	// request (serveCached); everything else, and every first request for
 	// a page, goes through the app as usual.
-	srv := app.Server()
-	routed := srv.Handler
-	srv.Handler = func(ctx *fasthttp.RequestCtx) {
-		if !s.serveCached(ctx) {
-			routed(ctx)
-		}
-	}
+	s.routed = app.Server().Handler
+	app.Server().Handler = s.pagesHandler()
 	return s, app, nil
 }
 

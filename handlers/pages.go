@@ -84,6 +84,16 @@ func (s *Server) serveCached(ctx *fasthttp.RequestCtx) bool {
 	return true
 }
 
+// pagesHandler is the fasthttp handler the app serves with: serveCached,
+// else Fiber's router.
+func (s *Server) pagesHandler() fasthttp.RequestHandler {
+	return func(ctx *fasthttp.RequestCtx) {
+		if !s.serveCached(ctx) {
+			s.routed(ctx)
+		}
+	}
+}
+
 // cached serves the page of key from the cache, building it with build
 // when the cache does not hold it. key is the page's canonical path.
 func (s *Server) cached(c *fiber.Ctx, key string, build pagecache.BuildFunc) error {

@@ -108,23 +108,27 @@ func (s *Server) documentPage(c *fiber.Ctx) error {
 	if !ok {
 		return notFound("Không tìm thấy văn bản này. Xem danh sách tại trang Văn bản.")
 	}
-	title := doc.Type + " " + doc.Number
-	if doc.Number == "" {
-		title = doc.Type + " (không số)"
-	}
-	var replacedBy []string
-	if doc.InForce.ReplacedBy != "" {
-		replacedBy = []string{doc.InForce.ReplacedBy}
-	}
-	path := "/van-ban/" + doc.Slug
-	return s.cached(c, path, func(context.Context) (pagecache.Content, error) {
-		return s.htmlPage(path, "document", View{
+	return s.cached(c, "/van-ban/"+doc.Slug, s.buildDocument(doc))
+}
+
+// buildDocument renders the page of doc for the cache.
+func (s *Server) buildDocument(doc *content.Document) pagecache.BuildFunc {
+	return func(context.Context) (pagecache.Content, error) {
+		title := doc.Type + " " + doc.Number
+		if doc.Number == "" {
+			title = doc.Type + " (không số)"
+		}
+		var replacedBy []string
+		if doc.InForce.ReplacedBy != "" {
+			replacedBy = []string{doc.InForce.ReplacedBy}
+		}
+		return s.htmlPage("/van-ban/"+doc.Slug, "document", View{
 			Title:       title,
 			Description: doc.Title,
 			Data: documentData{Doc: doc, Cites: s.links(doc.Cites), CitedBy: s.links(doc.CitedBy),
 				IsPlan: doc.Slug == s.Library.PlanSlug(), ReplacedBy: s.links(replacedBy), Replaces: s.links(doc.InForce.Replaces)},
 		}, time.Time{})
-	})
+	}
 }
 
 type assignmentsData struct {

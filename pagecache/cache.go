@@ -83,9 +83,13 @@ type generation struct {
 	pages map[string]*Page
 }
 
+// dated is what the cache remembers of the last build of a key: its
+// identity ETag, since when those bytes are served, and the page itself,
+// whose codings a rebuild with the same bytes reuses.
 type dated struct {
 	etag string
 	at   time.Time
+	page *Page
 }
 
 // New returns an empty cache whose clock is now (nil: time.Now).
@@ -149,12 +153,30 @@ func (c *Cache) Get(ctx context.Context, key string, build BuildFunc) (*Page, er
 		if err != nil {
 			return nil, err
 		}
-		return c.store(g, key, NewPage(content)), nil
+		return c.store(g, key, c.prepare(key, content)), nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return v.(*Page), nil
+}
+
+// prepare makes content a Page. Bytes identical to the key's last build
+// (an invalidation that did not change this page) reuse its compressed
+// codings, so an Invalidate costs the pages it did not change a render and
+// a hash, not a compression.
+func (c *Cache) prepare(key string, content Content) *Page {
+	tag := entityTag(content.Body)
+	c.mu.Lock()
+	d := c.since[key]
+	c.mu.Unlock()
+	if d.page == nil || d.etag != identityETag(tag) {
+		return newPage(content, tag)
+	}
+	p := *d.page
+	p.ContentType, p.CacheControl, p.Expires = content.ContentType, content.CacheControl, content.Expires
+	p.reps[Identity].Body = content.Body
+	return &p
 }
 
 // store dates p and keeps it under key, unless the cache was invalidated
@@ -179,8 +201,9 @@ func (c *Cache) store(g *generation, key string, p *Page) *Page {
 		}
 		d = dated{etag: etag, at: at}
 	}
-	c.since[key] = d
 	p = p.withLastModified(d.at)
+	d.page = p
+	c.since[key] = d
 	cur := c.state.Load()
 	if cur.n != g.n {
 		return p // invalidated while building: served to its waiters, not kept

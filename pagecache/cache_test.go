@@ -187,6 +187,27 @@ func TestBuildOverlappingInvalidateIsNotKept(t *testing.T) {
 	}
 }
 
+// An Invalidate that did not change a page costs it a render, not a
+// compression: the codings of identical bytes are reused.
+func TestUnchangedPageKeepsItsCodings(t *testing.T) {
+	c := New(nil)
+	p1, _ := c.Get(context.Background(), "/", content(html("v1")))
+	c.Invalidate()
+	p2, _ := c.Get(context.Background(), "/", content(html("v1")))
+	if p2 == p1 || &p2.Representation(Brotli).Body[0] != &p1.Representation(Brotli).Body[0] {
+		t.Error("identical bytes were compressed again")
+	}
+	c.Invalidate()
+	p3, _ := c.Get(context.Background(), "/", content(html("v2")))
+	if p3.Representation(Brotli).ETag == p1.Representation(Brotli).ETag {
+		t.Fatal("new bytes kept the old ETag")
+	}
+	got, err := io.ReadAll(brotli.NewReader(bytes.NewReader(p3.Representation(Brotli).Body)))
+	if err != nil || !bytes.Equal(got, html("v2")) {
+		t.Error("new bytes served with the old codings")
+	}
+}
+
 func TestBuildErrorIsNotCached(t *testing.T) {
 	c := New(nil)
 	errMissing := errors.New("no such campaign")

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/base64"
+	"math/bits"
 	"net/http"
 	"time"
 
@@ -73,11 +74,19 @@ const (
 // NewPage prepares c for serving: its entity tags, and its gzip and brotli
 // codings when they are usefully smaller. It is what the cache does with a
 // built page, and what the web layer does with each static asset at start.
-func NewPage(c Content) *Page {
-	sum := sha256.Sum256(c.Body)
-	tag := base64.RawURLEncoding.EncodeToString(sum[:18])
+func NewPage(c Content) *Page { return newPage(c, entityTag(c.Body)) }
+
+// entityTag is the opaque part of the identity coding's ETag: 18 bytes of
+// the SHA-256 of the bytes, base64url.
+func entityTag(b []byte) string {
+	sum := sha256.Sum256(b)
+	return base64.RawURLEncoding.EncodeToString(sum[:18])
+}
+
+// newPage is NewPage for bytes whose entityTag is tag.
+func newPage(c Content, tag string) *Page {
 	p := &Page{ContentType: c.ContentType, CacheControl: c.CacheControl, Expires: c.Expires}
-	p.reps[Identity] = Representation{Encoding: Identity, Body: c.Body, ETag: `"` + tag + `"`}
+	p.reps[Identity] = Representation{Encoding: Identity, Body: c.Body, ETag: identityETag(tag)}
 	p.available[Identity] = true
 	limit := int(float64(len(c.Body)) * (1 - minSaving))
 	if gz := gzipBytes(c.Body); len(gz) <= limit {
@@ -90,6 +99,9 @@ func NewPage(c Content) *Page {
 	}
 	return p
 }
+
+// identityETag is the quoted ETag of the identity coding for tag.
+func identityETag(tag string) string { return `"` + tag + `"` }
 
 // withLastModified returns a copy of p with Last-Modified t (whole seconds).
 func (p *Page) withLastModified(t time.Time) *Page {
@@ -145,9 +157,12 @@ func gzipBytes(b []byte) []byte {
 	return buf.Bytes()
 }
 
+// brotliBytes compresses b with a window just large enough for it (at
+// least 64 KiB): the same output as the default 4 MiB window for pages of
+// this size, in about half the time and a small part of the memory.
 func brotliBytes(b []byte) []byte {
 	var buf bytes.Buffer
-	w := brotli.NewWriterLevel(&buf, brotliQuality)
+	w := brotli.NewWriterOptions(&buf, brotli.WriterOptions{Quality: brotliQuality, LGWin: min(max(bits.Len(uint(len(b))), 16), 24)})
 	w.Write(b) // writes to a bytes.Buffer do not fail
 	w.Close()
 	return buf.Bytes()
