@@ -36,7 +36,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	log := newLogger(stderr)
 	redis.SetLogger(redisLogger{log})
 	if cfg.BaseURL == "" {
-		log.Warn("PORTAL_BASE_URL is not set: canonical links, link previews, the feed and the sitemap point at the listen address; set it in production", "addr", cfg.Addr)
+		log.Warn("PORTAL_BASE_URL is not set: canonical links, link previews, the feed and the sitemap point at the listen address; set it in production")
 	}
 
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
@@ -81,7 +81,6 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		TrustedProxies: cfg.TrustedProxies,
 		Secret:         secret,
 		BaseURL:        cfg.BaseURL,
-		Addr:           cfg.Addr,
 		DataDir:        cfg.DataDir,
 		// A start begins with an empty page cache; the press office's
 		// changes invalidate it (handlers.New wires that). A listener for
@@ -99,13 +98,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("start press office: %w", err)
 	}
 
-	app, err := handlers.New(deps)
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	deps.Addr = ln.Addr().String() // the port chosen when PORTAL_ADDR ends in :0
+	app, err := handlers.New(deps)
+	if err != nil {
+		ln.Close()
+		return err
 	}
 	log.Info("portal listening", "url", "http://"+ln.Addr().String(), "data_dir", cfg.DataDir,
 		"queue", queueEngineName(cfg))
