@@ -10,8 +10,10 @@ import (
 // {"id","kind","received_at","data","stream_id","deliveries"}.
 type Message struct {
 	Entry
-	// StreamID is the entry's id in the stream ("1700000000000-0" in Redis,
-	// a decimal sequence number in the embedded queue). Ack, DeadLetter and
+	// StreamID is the entry's id in the stream: in Redis the start of the
+	// minute the entry was added, in milliseconds, and a sequence number
+	// within it ("1764662820000-3"); in the embedded queue a decimal
+	// sequence number. Neither places the entry more finely than a minute. Ack, DeadLetter and
 	// the pending list are keyed by it.
 	StreamID string `json:"stream_id"`
 	// Deliveries is how many times the group has delivered the entry,
@@ -24,6 +26,8 @@ type Message struct {
 	DeadFrom       string `json:"dead_from,omitempty"`
 	DeadGroup      string `json:"dead_group,omitempty"`
 	DeadDeliveries int64  `json:"dead_deliveries,omitempty"`
+	// DeadReason says why the entry was moved aside (FieldDeadReason).
+	DeadReason string `json:"dead_reason,omitempty"`
 	// Err is set when the stored fields do not make an Entry (a stream
 	// written by another program); the consumer should dead-letter it.
 	Err error `json:"-"`
@@ -66,10 +70,11 @@ type Queue interface {
 
 	// DeadLetter atomically copies the pending entry streamID to
 	// DeadLetterStream(stream), with the extra fields FieldDeadFrom,
-	// FieldDeadGroup and FieldDeadDeliveries, and acknowledges it in
-	// group. It reports false (and does nothing) when the entry is no
-	// longer pending in the group, e.g. because another consumer acked it.
-	DeadLetter(ctx context.Context, stream, group, streamID string, deliveries int64) (bool, error)
+	// FieldDeadGroup, FieldDeadDeliveries and FieldDeadReason (reason,
+	// see DeadReason), and acknowledges it in group. It reports false (and
+	// does nothing) when the entry is no longer pending in the group, e.g.
+	// because another consumer acked it.
+	DeadLetter(ctx context.Context, stream, group, streamID string, deliveries int64, reason string) (bool, error)
 
 	// Stats reports the stream's length, its groups' pending counts and
 	// the length of its dead-letter stream. A stream that does not exist

@@ -18,10 +18,15 @@ import (
 	"github.com/thaibinh-pcmt/portal/queue"
 )
 
-// testRedisURL is the Redis the tests use: DB 14, away from the portal's
-// data; every test also uses its own random stream prefix and deletes its
-// keys afterwards.
-const testRedisURL = "redis://127.0.0.1:6379/14"
+// testRedisURL is the Redis the tests use: TEST_REDIS_URL, else DB 14 of
+// the local Redis, away from the portal's data; every test also uses its
+// own random stream prefix and deletes its keys afterwards.
+var testRedisURL = func() string {
+	if u := os.Getenv("TEST_REDIS_URL"); u != "" {
+		return u
+	}
+	return "redis://127.0.0.1:6379/14"
+}()
 
 // engine is one implementation under the contract.
 type engine struct {
@@ -120,13 +125,16 @@ func forEach(t *testing.T, fn func(t *testing.T, q queue.Queue, reopen func() qu
 	}
 }
 
-var t0 = time.Date(2026, 11, 29, 8, 0, 0, 123456789, time.UTC)
+// t0 is the start of a minute: the queue keeps received_at to the minute
+// (queue.TimeResolution); TestContractKeepsNoTimeFinerThanAMinute shows
+// what happens to a finer one.
+var t0 = time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
 
 func entry(i int) queue.Entry {
 	return queue.Entry{
 		ID:         fmt.Sprintf("sub-%04d", i),
 		Kind:       []string{"tip", "rehab_enquiry"}[i%2],
-		ReceivedAt: t0.Add(time.Duration(i) * time.Second),
+		ReceivedAt: t0.Add(time.Duration(i) * time.Minute),
 		Data:       json.RawMessage(fmt.Sprintf(`{"n":%d,"text":"mua bán ma tuý ở xã Đông Hoà"}`, i)),
 	}
 }
@@ -367,7 +375,7 @@ func TestContractDeadLetterAfterMaxDeliveries(t *testing.T) {
 			}
 			m := got[0]
 			if m.Deliveries > maxDeliveries {
-				moved, err := q.DeadLetter(ctx, s, "desk", m.StreamID, m.Deliveries)
+				moved, err := q.DeadLetter(ctx, s, "desk", m.StreamID, m.Deliveries, queue.DeadReason(s, m, nil, maxDeliveries))
 				if err != nil || !moved {
 					t.Fatalf("dead-letter = %v, %v", moved, err)
 				}
@@ -377,7 +385,7 @@ func TestContractDeadLetterAfterMaxDeliveries(t *testing.T) {
 		if deadAt != maxDeliveries+1 {
 			t.Fatalf("dead-lettered at delivery %d, want %d", deadAt, maxDeliveries+1)
 		}
-		if moved, err := q.DeadLetter(ctx, s, "desk", poison, 9); err != nil || moved {
+		if moved, err := q.DeadLetter(ctx, s, "desk", poison, 9, queue.ReasonMaxDeliveries); err != nil || moved {
 			t.Fatalf("second dead-letter = %v, %v; want false (no longer pending)", moved, err)
 		}
 		st := stats(t, q, s)
@@ -399,6 +407,9 @@ func TestContractDeadLetterAfterMaxDeliveries(t *testing.T) {
 		sameEntry(t, got[0], 0)
 		if got[0].DeadFrom != poison || got[0].DeadGroup != "desk" || got[0].DeadDeliveries != maxDeliveries+1 {
 			t.Fatalf("dead fields = %q %q %d, want %q desk %d", got[0].DeadFrom, got[0].DeadGroup, got[0].DeadDeliveries, poison, maxDeliveries+1)
+		}
+		if got[0].DeadReason != queue.ReasonMaxDeliveries {
+			t.Fatalf("dead reason = %q, want %q", got[0].DeadReason, queue.ReasonMaxDeliveries)
 		}
 	})
 }
@@ -683,7 +694,7 @@ func TestRedisEntryFieldsAreExactlyTheContract(t *testing.T) {
 	want := map[string]any{
 		"id":          e.ID,
 		"kind":        e.Kind,
-		"received_at": "2026-11-29T08:00:07.123456789Z",
+		"received_at": "2026-11-29T08:07:00Z",
 		"data":        string(e.Data),
 	}
 	if fmt.Sprint(msgs[0].Values) != fmt.Sprint(want) {

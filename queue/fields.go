@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Field names of a stream entry, the same in Redis and in the embedded queue.
@@ -15,7 +16,7 @@ import (
 const (
 	FieldID         = "id"          // Entry.ID, the submission id
 	FieldKind       = "kind"        // Entry.Kind
-	FieldReceivedAt = "received_at" // Entry.ReceivedAt, RFC 3339 UTC with nanoseconds
+	FieldReceivedAt = "received_at" // Entry.ReceivedAt, RFC 3339 UTC, to the minute ("2026-11-29T08:07:00Z")
 	FieldData       = "data"        // Entry.Data, JSON
 
 	// FieldDeadFrom is the stream id the entry had on its original stream.
@@ -24,7 +25,33 @@ const (
 	FieldDeadGroup = "dead_group"
 	// FieldDeadDeliveries is how many times the group had delivered it.
 	FieldDeadDeliveries = "dead_deliveries"
+	// FieldDeadReason says why it was moved aside: one of the Reason*
+	// values, then ": " and a detail where there is one
+	// ("unknown_kind: payment").
+	FieldDeadReason = "dead_reason"
 )
+
+// Reasons a consumer moves an entry to the dead-letter stream
+// (FieldDeadReason).
+const (
+	// ReasonMaxDeliveries: delivered more times than the consumer allows
+	// without being acknowledged (a message that crashes its consumer).
+	ReasonMaxDeliveries = "max_deliveries"
+	// ReasonMalformed: the stored fields do not make an Entry (a stream
+	// written by another program).
+	ReasonMalformed = "malformed"
+	// ReasonUnknownKind: an entry whose kind is not one the routing sends
+	// to this stream, written by someone else; never delivered as if real.
+	ReasonUnknownKind = "unknown_kind"
+)
+
+// TimeResolution is the finest time the queue keeps about a submission:
+// received_at is truncated to it, stream ids carry the start of a minute
+// (Redis) or a sequence number (embedded), and the embedded queue's own
+// bookkeeping times are minutes too. A time to the millisecond would let
+// whoever reads the queue match an entry against network or proxy logs
+// (DESIGN.md, non-negotiables).
+const TimeResolution = time.Minute
 
 // StreamPrefix is the prefix of every agency queue's stream name.
 const StreamPrefix = "portal:queue:"
@@ -130,7 +157,7 @@ func entryFields(e Entry) []string {
 	return []string{
 		FieldID, e.ID,
 		FieldKind, e.Kind,
-		FieldReceivedAt, e.ReceivedAt.UTC().Format(time.RFC3339Nano),
+		FieldReceivedAt, e.ReceivedAt.UTC().Truncate(TimeResolution).Format(time.RFC3339),
 		FieldData, string(e.Data),
 	}
 }
@@ -167,4 +194,36 @@ func fillDead(m *Message, f map[string]string) {
 	if s := f[FieldDeadDeliveries]; s != "" {
 		m.DeadDeliveries, _ = strconv.ParseInt(s, 10, 64)
 	}
+	m.DeadReason = f[FieldDeadReason]
+}
+
+// DeadReason returns the reason a consumer records when it moves m to the
+// dead-letter stream instead of delivering it, or "" when m is to be
+// delivered: ReasonMalformed for fields that make no Entry,
+// ReasonUnknownKind (with the kind) when knownKind, if not nil, rejects
+// m.Kind, ReasonMaxDeliveries when m was delivered more than
+// maxDeliveries times (maxDeliveries <= 0: no bound). Entries of a
+// dead-letter stream are not checked for their kind: they are there to be
+// read as they are.
+func DeadReason(stream string, m Message, knownKind func(string) bool, maxDeliveries int64) string {
+	switch {
+	case m.Err != nil:
+		return ReasonMalformed
+	case knownKind != nil && !strings.HasSuffix(stream, DeadSuffix) && !knownKind(m.Kind):
+		return ReasonUnknownKind + ": " + clip(m.Kind, 100)
+	case maxDeliveries > 0 && m.Deliveries > maxDeliveries:
+		return ReasonMaxDeliveries
+	}
+	return ""
+}
+
+// clip shortens s to at most n bytes, on a rune boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

@@ -29,7 +29,8 @@ const localPoll = 50 * time.Millisecond
 // Streams: entries (append-only, id = seq, AUTOINCREMENT so an id is never
 // reused), consumer groups with their last-delivered id, consumers, and the
 // pending entries list with owner, last delivery time and delivery count.
-// Fields are a JSON object of the same field names Redis holds.
+// Fields are a JSON object of the same field names Redis holds. Every *_ms
+// column holds the start of a minute (localMinutes, Local.nowMS).
 const localSchema = `
 CREATE TABLE IF NOT EXISTS streams (
 	name TEXT PRIMARY KEY
@@ -65,6 +66,19 @@ CREATE TABLE IF NOT EXISTS pending (
 	PRIMARY KEY (stream, grp, seq)
 ) WITHOUT ROWID;
 PRAGMA user_version = 1;
+`
+
+// localMinutes is version 2: every time the queue keeps is the start of a
+// minute (TimeResolution). Files written by version 1 held milliseconds;
+// they are rounded down once, in place.
+const localMinutes = `
+BEGIN IMMEDIATE;
+UPDATE entries SET added_ms = added_ms - added_ms % 60000;
+UPDATE consumer_groups SET created_ms = created_ms - created_ms % 60000;
+UPDATE consumers SET seen_ms = seen_ms - seen_ms % 60000;
+UPDATE pending SET delivered_ms = delivered_ms - delivered_ms % 60000;
+PRAGMA user_version = 2;
+COMMIT;
 `
 
 // Local is the embedded engine: a durable queue in one SQLite file
@@ -134,6 +148,12 @@ func OpenLocal(dataDir string) (*Local, error) {
 			return nil, fmt.Errorf("queue: create schema in %s: %w", path, err)
 		}
 	}
+	if version < 2 {
+		if _, err := db.ExecContext(ctx, localMinutes); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("queue: coarsen times in %s: %w", path, err)
+		}
+	}
 	return &Local{db: db, path: path, now: time.Now, wake: make(chan struct{})}, nil
 }
 
@@ -154,7 +174,10 @@ func (l *Local) Close() error {
 	return nil
 }
 
-func (l *Local) nowMS() int64 { return l.now().UnixMilli() }
+// nowMS is the time the embedded queue records (an entry's addition, a
+// delivery, a consumer's last read, a group's creation): the start of the
+// current minute in Unix milliseconds (TimeResolution), never finer.
+func (l *Local) nowMS() int64 { return l.now().Truncate(TimeResolution).UnixMilli() }
 
 // tx runs fn in one IMMEDIATE transaction.
 func (l *Local) tx(ctx context.Context, fn func(*sql.Tx) error) error {
@@ -383,10 +406,18 @@ func (l *Local) Claim(ctx context.Context, stream, group, consumer string, minId
 		if err := touchConsumer(ctx, tx, stream, group, consumer, now); err != nil {
 			return err
 		}
+		// delivered_ms is the start of the minute of the last delivery,
+		// so an entry is surely idle for minIdle only once that whole
+		// minute lies minIdle in the past: claims come up to a minute
+		// later than asked, never earlier (minIdle 0 takes them all).
+		idleBefore := l.now().UnixMilli() - minIdle.Milliseconds()
+		if minIdle > 0 {
+			idleBefore -= TimeResolution.Milliseconds()
+		}
 		rows, err := tx.QueryContext(ctx, `SELECT p.seq, e.fields, p.deliveries FROM pending p
 			LEFT JOIN entries e ON e.seq = p.seq
 			WHERE p.stream = ? AND p.grp = ? AND p.delivered_ms <= ?
-			ORDER BY p.seq LIMIT ?`, stream, group, now-minIdle.Milliseconds(), count)
+			ORDER BY p.seq LIMIT ?`, stream, group, idleBefore, count)
 		if err != nil {
 			return err
 		}
@@ -474,8 +505,8 @@ func (l *Local) Ack(ctx context.Context, stream, group string, streamIDs ...stri
 }
 
 // DeadLetter copies the pending entry to DeadLetterStream(stream) with the
-// Dead* fields and acks it, in one transaction.
-func (l *Local) DeadLetter(ctx context.Context, stream, group, streamID string, deliveries int64) (bool, error) {
+// Dead* fields (reason among them) and acks it, in one transaction.
+func (l *Local) DeadLetter(ctx context.Context, stream, group, streamID string, deliveries int64, reason string) (bool, error) {
 	if err := checkStream(stream); err != nil {
 		return false, err
 	}
@@ -507,6 +538,7 @@ func (l *Local) DeadLetter(ctx context.Context, stream, group, streamID string, 
 		f[FieldDeadFrom] = streamID
 		f[FieldDeadGroup] = group
 		f[FieldDeadDeliveries] = strconv.FormatInt(deliveries, 10)
+		f[FieldDeadReason] = reason
 		b, err := json.Marshal(f)
 		if err != nil {
 			return err

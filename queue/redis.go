@@ -31,21 +31,56 @@ func NewRedis(client *redis.Client) *Redis {
 	return &Redis{client: client}
 }
 
-// Publish appends e to stream with XADD, fields id, kind, received_at
-// (RFC 3339, UTC) and data (JSON), and no trimming. A nil error means Redis
-// has the entry (durable as far as its persistence settings go; the outbox
-// keeps the submission until then). Bad entries give an error wrapping
-// ErrInvalid.
+// minuteIDLua is the Lua of the function that appends an entry with an
+// id of minute resolution: XADD <ms>-* where <ms> is the start of the
+// current minute on Redis's clock (TIME), so the id does not place the
+// entry in time more finely than received_at does. Stream ids must grow:
+// when the stream's last id is already at or after that minute (several
+// entries in one minute, Redis's clock stepped back, or an entry written
+// by someone else with XADD *), the entry takes the minute of that last id
+// rounded up, so every id stays the start of a minute and larger than the
+// last. Shared by Publish and DeadLetter.
+const minuteIDLua = `
+local function minute_xadd(key, fields)
+  local t = redis.call('TIME')
+  local ms = math.floor(tonumber(t[1]) / 60) * 60000
+  local last = '0-0'
+  if redis.call('EXISTS', key) == 1 then
+    local info = redis.call('XINFO', 'STREAM', key)
+    for i = 1, #info, 2 do
+      if info[i] == 'last-generated-id' then last = info[i + 1] end
+    end
+  end
+  local last_ms = tonumber(string.match(last, '^(%d+)-'))
+  if last_ms >= ms then
+    ms = math.ceil(last_ms / 60000) * 60000
+  end
+  return redis.call('XADD', key, string.format('%d-*', ms), unpack(fields))
+end
+`
+
+// publishScript appends one entry. KEYS: stream. ARGV: the fields, name
+// and value alternately. Returns the new id.
+var publishScript = redis.NewScript(minuteIDLua + `
+return minute_xadd(KEYS[1], ARGV)
+`)
+
+// Publish appends e to stream, fields id, kind, received_at (RFC 3339,
+// UTC, to the minute) and data (JSON), with an id of minute resolution
+// (minuteIDLua) instead of XADD *, whose id is the millisecond of
+// publication, and no trimming. A nil error means Redis has the entry
+// (durable as far as its persistence settings go; the outbox keeps the
+// submission until then). Bad entries give an error wrapping ErrInvalid.
 func (r *Redis) Publish(ctx context.Context, stream string, e Entry) error {
 	if err := validateEntry(stream, e); err != nil {
 		return err
 	}
 	fields := entryFields(e)
-	values := make([]any, len(fields))
+	args := make([]any, len(fields))
 	for i, f := range fields {
-		values[i] = f
+		args[i] = f
 	}
-	if err := r.client.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: values}).Err(); err != nil {
+	if err := publishScript.Run(ctx, r.client, []string{stream}, args...).Err(); err != nil {
 		return fmt.Errorf("queue: publish %s to %s: %w", e.ID, stream, err)
 	}
 	return nil
@@ -214,9 +249,10 @@ func (r *Redis) Ack(ctx context.Context, stream, group string, streamIDs ...stri
 }
 
 // deadLetterScript moves one pending entry to the dead-letter stream and
-// acks it, atomically. KEYS: stream, dead stream. ARGV: group, id,
-// deliveries. Returns 1 when moved, 0 when the entry was not pending.
-var deadLetterScript = redis.NewScript(`
+// acks it, atomically; the copy gets an id of minute resolution too
+// (minuteIDLua). KEYS: stream, dead stream. ARGV: group, id, deliveries,
+// reason. Returns 1 when moved, 0 when the entry was not pending.
+var deadLetterScript = redis.NewScript(minuteIDLua + `
 local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
 if #p == 0 then return 0 end
 local r = redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2])
@@ -225,15 +261,16 @@ if #r > 0 then f = r[1][2] end
 table.insert(f, 'dead_from'); table.insert(f, ARGV[2])
 table.insert(f, 'dead_group'); table.insert(f, ARGV[1])
 table.insert(f, 'dead_deliveries'); table.insert(f, ARGV[3])
-redis.call('XADD', KEYS[2], '*', unpack(f))
+table.insert(f, 'dead_reason'); table.insert(f, ARGV[4])
+minute_xadd(KEYS[2], f)
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 return 1
 `)
 
-// DeadLetter copies the pending entry to DeadLetterStream(stream) and acks
-// it in group, in one Lua script so a crash cannot leave it in both or in
-// neither.
-func (r *Redis) DeadLetter(ctx context.Context, stream, group, streamID string, deliveries int64) (bool, error) {
+// DeadLetter copies the pending entry to DeadLetterStream(stream), with
+// the reason, and acks it in group, in one Lua script so a crash cannot
+// leave it in both or in neither.
+func (r *Redis) DeadLetter(ctx context.Context, stream, group, streamID string, deliveries int64, reason string) (bool, error) {
 	if err := checkStream(stream); err != nil {
 		return false, err
 	}
@@ -244,7 +281,7 @@ func (r *Redis) DeadLetter(ctx context.Context, stream, group, streamID string, 
 		return false, fmt.Errorf("%w: empty stream id", ErrInvalid)
 	}
 	n, err := deadLetterScript.Run(ctx, r.client, []string{stream, DeadLetterStream(stream)},
-		group, streamID, strconv.FormatInt(deliveries, 10)).Int64()
+		group, streamID, strconv.FormatInt(deliveries, 10), reason).Int64()
 	if err != nil {
 		return false, fmt.Errorf("queue: dead-letter %s on %s for %s: %w", streamID, stream, group, err)
 	}
@@ -374,7 +411,7 @@ return redis.call('XTRIM', KEYS[1], 'MINID', min)
 // group still has pending or has not yet delivered, computed and applied in
 // one Lua script. A stream without groups is left untouched. It returns the
 // number of entries removed. (Sequence-number overflow of the successor id
-// is not handled: ids reaching 2^53 do not occur with XADD *.)
+// is not handled: sequence numbers within one minute stay far below 2^53.)
 func (r *Redis) TrimAcked(ctx context.Context, stream string) (int64, error) {
 	if err := checkStream(stream); err != nil {
 		return 0, err

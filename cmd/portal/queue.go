@@ -73,15 +73,54 @@ type consumeOptions struct {
 	wait          time.Duration
 	claimIdle     time.Duration
 	maxDeliveries int64
+	// knownKind reports whether an entry of this kind belongs on the
+	// stream (routedKinds); others are moved to the dead-letter stream
+	// with queue.ReasonUnknownKind.
+	knownKind func(kind string) bool
+}
+
+// deadReasonVN says in Vietnamese why an entry was moved aside.
+func deadReasonVN(reason string, deliveries int64) string {
+	kind, detail, _ := strings.Cut(reason, ": ")
+	switch kind {
+	case queue.ReasonMaxDeliveries:
+		return fmt.Sprintf("đã giao %d lần mà chưa được xác nhận", deliveries)
+	case queue.ReasonUnknownKind:
+		return fmt.Sprintf("loại tin %q không được định tuyến đến hàng đợi này (không phải tin của cổng thông tin)", detail)
+	default:
+		return "không phải tin của cổng thông tin (thiếu hoặc sai trường)"
+	}
+}
+
+// routedKinds returns knownKind for stream: the kinds routing.yaml sends
+// there, or, for a stream no route names (read with --any-stream), every
+// kind routing.yaml knows.
+func routedKinds(stream string) (func(string) bool, error) {
+	cat, err := intake.LoadCatalog()
+	if err != nil {
+		return nil, err
+	}
+	here, all := map[string]bool{}, map[string]bool{}
+	for kind, r := range cat.Routes {
+		all[kind] = true
+		if r.Queue == stream {
+			here[kind] = true
+		}
+	}
+	if len(here) == 0 {
+		here = all
+	}
+	return func(k string) bool { return here[k] }, nil
 }
 
 // runQueueConsume joins the consumer group (creating it from the first entry
 // if missing), and prints each message as one JSON line on stdout,
 // acknowledging it only after the line is written and flushed. Entries
 // pending longer than --claim-idle in any consumer (one that died) are
-// claimed first; an entry delivered more than --max-deliveries times, or
-// one that is not a portal entry, is moved to the dead-letter stream
-// instead of printed. It stops after --max messages, or when no message
+// claimed first; an entry delivered more than --max-deliveries times, one
+// that is not a portal entry, or one whose kind routing.yaml does not send
+// to this queue (written by someone else), is moved to the dead-letter
+// stream with its reason (queue.FieldDeadReason) instead of printed. It stops after --max messages, or when no message
 // arrives within --wait.
 func runQueueConsume(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("queue consume", flag.ContinueOnError)
@@ -135,6 +174,9 @@ func runQueueConsume(ctx context.Context, args []string, getenv func(string) str
 	case o.group == "" || o.consumer == "":
 		return errors.New("queue consume: --group and --consumer must not be empty")
 	}
+	if o.knownKind, err = routedKinds(o.stream); err != nil {
+		return err
+	}
 	q, closeQueue, err := openQueue(ctx, cfg)
 	if err != nil {
 		return err
@@ -182,18 +224,14 @@ func consume(ctx context.Context, q queue.Queue, o consumeOptions, stdout, stder
 			return nil // nothing new within --wait
 		}
 		for _, m := range msgs {
-			if m.Deliveries > o.maxDeliveries || m.Err != nil {
-				moved, err := q.DeadLetter(ctx, o.stream, o.group, m.StreamID, m.Deliveries)
+			if reason := queue.DeadReason(o.stream, m, o.knownKind, o.maxDeliveries); reason != "" {
+				moved, err := q.DeadLetter(ctx, o.stream, o.group, m.StreamID, m.Deliveries, reason)
 				if err != nil {
 					return err
 				}
 				if moved {
-					why := fmt.Sprintf("đã giao %d lần mà chưa được xác nhận", m.Deliveries)
-					if m.Err != nil {
-						why = "không phải tin của cổng thông tin"
-					}
 					fmt.Fprintf(stderr, "queue: tin %s (%s) được chuyển sang %s: %s\n",
-						m.StreamID, m.ID, queue.DeadLetterStream(o.stream), why)
+						m.StreamID, m.ID, queue.DeadLetterStream(o.stream), deadReasonVN(reason, m.Deliveries))
 				}
 				continue
 			}

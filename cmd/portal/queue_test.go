@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -73,6 +74,8 @@ func TestQueueCommand(t *testing.T) {
 			client.Del(context.Background(), stream+"-2", queue.DeadLetterStream(stream+"-2"))
 			t.Run("two consumer processes", func(t *testing.T) { testTwoConsumerProcesses(t, bin, e, short+"-3", stream+"-3") })
 			client.Del(context.Background(), stream+"-3", queue.DeadLetterStream(stream+"-3"))
+			t.Run("unknown kinds are dead-lettered", func(t *testing.T) { testConsumeDeadLettersUnknownKinds(t, bin, e, short+"-4", stream+"-4") })
+			client.Del(context.Background(), stream+"-4", queue.DeadLetterStream(stream+"-4"))
 		})
 	}
 }
@@ -94,7 +97,7 @@ func queueTestEntry(i int) queue.Entry {
 	return queue.Entry{
 		ID:         fmt.Sprintf("sub-%d", i),
 		Kind:       "tip",
-		ReceivedAt: time.Date(2026, 11, 29, 9, 0, i, 0, time.UTC),
+		ReceivedAt: time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Minute),
 		Data:       json.RawMessage(fmt.Sprintf(`{"n":%d,"mo_ta":"bán ma tuý gần chợ"}`, i)),
 	}
 }
@@ -135,6 +138,15 @@ func checkConsumedLine(t *testing.T, m map[string]any, i int, deliveries float64
 	if m["id"] != e.ID || m["kind"] != "tip" || m["received_at"] != e.ReceivedAt.Format(time.RFC3339) ||
 		string(data) != string(wantData) || m["deliveries"] != deliveries || m["stream_id"] == "" {
 		t.Fatalf("line = %v, want entry %d with %v deliveries", m, i, deliveries)
+	}
+	// No time finer than a minute in the output: a Redis stream id is the
+	// start of a minute and a sequence number; the embedded queue's a
+	// sequence number.
+	id, _ := m["stream_id"].(string)
+	if ms, _, ok := strings.Cut(id, "-"); ok {
+		if n, err := strconv.ParseInt(ms, 10, 64); err != nil || n%60000 != 0 {
+			t.Fatalf("stream_id %q places the entry finer than a minute", id)
+		}
 	}
 }
 
@@ -306,7 +318,48 @@ func testConsumeClaimsAndDeadLetters(t *testing.T, bin string, e queueEngine, sh
 	if err := json.Unmarshal([]byte(o), &dead); err != nil {
 		t.Fatalf("dead line %q: %v", o, err)
 	}
-	if dead["id"] != "sub-1" || dead["dead_group"] != "desk" || dead["dead_deliveries"] != float64(6) {
+	if dead["id"] != "sub-1" || dead["dead_group"] != "desk" || dead["dead_deliveries"] != float64(6) ||
+		dead["dead_reason"] != queue.ReasonMaxDeliveries {
+		t.Fatalf("dead line = %v", dead)
+	}
+}
+
+// testConsumeDeadLettersUnknownKinds: an entry whose kind the portal does
+// not route, written into a queue by someone else, is not printed as if it
+// were a tip: consume moves it to the dead-letter stream with
+// dead_reason "unknown_kind: <kind>", and the real entries around it are
+// printed.
+func testConsumeDeadLettersUnknownKinds(t *testing.T, bin string, e queueEngine, short, stream string) {
+	ctx := context.Background()
+	forged := queueTestEntry(1)
+	forged.ID, forged.Kind = "forged", "payment"
+	for _, en := range []queue.Entry{queueTestEntry(0), forged, queueTestEntry(2)} {
+		if err := e.q.Publish(ctx, stream, en); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o, s, err := runQueueBinary(t, bin, e.env, "queue", "consume", "--any-stream", "--queue", short, "--group", "desk", "--consumer", "cli")
+	if err != nil {
+		t.Fatalf("consume: %v\n%s", err, s)
+	}
+	lines := consumedQueueLines(t, o)
+	if len(lines) != 2 {
+		t.Fatalf("consume printed %d lines, want the 2 real entries:\n%s", len(lines), o)
+	}
+	checkConsumedLine(t, lines[0], 0, 1)
+	checkConsumedLine(t, lines[1], 2, 1)
+	if !strings.Contains(s, "forged") || !strings.Contains(s, `"payment"`) {
+		t.Fatalf("stderr does not report the forged entry:\n%s", s)
+	}
+	o, s, err = runQueueBinary(t, bin, e.env, "queue", "consume", "--any-stream", "--queue", short+":dead", "--group", "review")
+	if err != nil {
+		t.Fatalf("consume dead: %v\n%s", err, s)
+	}
+	var dead map[string]any
+	if err := json.Unmarshal([]byte(o), &dead); err != nil {
+		t.Fatalf("dead line %q: %v", o, err)
+	}
+	if dead["id"] != "forged" || dead["kind"] != "payment" || dead["dead_reason"] != "unknown_kind: payment" {
 		t.Fatalf("dead line = %v", dead)
 	}
 }
