@@ -9,7 +9,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/thaibinh-pcmt/portal/press"
-	"github.com/thaibinh-pcmt/portal/ratelimit"
 )
 
 // Admin area of the press office, under /quan-tri. Every route there goes
@@ -28,11 +27,9 @@ const (
 	staffLocal = "staff"
 )
 
-// admin holds the press office's handlers: the Server plus the keyer that
-// turns a client address into the login throttle's key.
+// admin holds the press office's handlers.
 type admin struct {
 	*Server
-	keyer *ratelimit.Keyer
 }
 
 // registerAdmin registers the press office's admin routes, the public
@@ -43,7 +40,7 @@ func (s *Server) registerAdmin(app *fiber.App) {
 	if s.Press == nil {
 		return
 	}
-	h := &admin{Server: s, keyer: ratelimit.NewKeyer(s.Secret)}
+	h := &admin{Server: s}
 	app.Get(press.URLPrefix, s.campaignList)
 	app.Get(press.URLPrefix+"/:slug", s.campaignPage)
 	app.Get("/media/:name", s.media)

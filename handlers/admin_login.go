@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/thaibinh-pcmt/portal/press"
+	"github.com/thaibinh-pcmt/portal/ratelimit"
 )
 
 // loginData is the login page's data.
@@ -43,7 +44,7 @@ func (h *admin) login(c *fiber.Ctx) error {
 	sess, err := h.Press.Login(c.UserContext(), press.LoginRequest{
 		Username:  d.Username,
 		Password:  strings.Clone(c.FormValue("password")),
-		ClientKey: h.keyer.Key(loginScope, h.clientAddr(c), h.Now()),
+		ClientKey: ratelimit.ClientKey(loginScope, h.clientAddr(c)),
 		OldToken:  strings.Clone(c.Cookies(sessionCookie)),
 	})
 	var te *press.ThrottledError

@@ -57,6 +57,10 @@ type Deps struct {
 	// failure shows as "degraded" in the body, status still 200 (e.g.
 	// "redis": intake keeps accepting through the outbox meanwhile).
 	DegradedChecks map[string]func(context.Context) error
+	// ReadyInfo are named facts /readyz reports beside the checks, at the
+	// top level of its JSON (e.g. "redis_persistence": "none"); each gets
+	// a second.
+	ReadyInfo map[string]func(context.Context) any
 	// HomeCampaigns returns the campaigns shown on the home page when
 	// there is no press office (Press nil); nil shows none. With a press
 	// office the home page lists its newest public campaigns.

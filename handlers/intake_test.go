@@ -3,8 +3,6 @@ package handlers
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -25,6 +23,7 @@ import (
 
 	"github.com/thaibinh-pcmt/portal/content"
 	"github.com/thaibinh-pcmt/portal/intake"
+	"github.com/thaibinh-pcmt/portal/internal/redistest"
 	"github.com/thaibinh-pcmt/portal/ratelimit"
 	"github.com/thaibinh-pcmt/portal/store"
 )
@@ -418,26 +417,12 @@ func TestIntakeAPI(t *testing.T) {
 }
 
 // testRedisLimiter is the production limiter (Redis with in-process
-// fallback) on DB 9 under a random prefix; it skips when Redis is absent.
+// fallback) on TEST_REDIS_URL under a random prefix; it skips when Redis
+// is absent.
 func testRedisLimiter(t testing.TB) (ratelimit.Limiter, *redis.Client, string) {
 	t.Helper()
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DB: 9})
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		t.Skipf("Redis does not answer: %v", err)
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	prefix := "test-" + hex.EncodeToString(b) + ":"
-	t.Cleanup(func() {
-		keys, _ := rdb.Keys(context.Background(), "*"+prefix+"*").Result()
-		if len(keys) > 0 {
-			rdb.Del(context.Background(), keys...)
-		}
-		rdb.Close()
-	})
-	return ratelimit.NewFallback(ratelimit.NewRedis(rdb, prefix), ratelimit.NewMemory(), time.Second, nil), rdb, prefix
+	rdb, prefix := redistest.Shared(t)
+	return ratelimit.NewFallback(ratelimit.NewRedis(rdb, prefix), ratelimit.DefaultPrimaryTimeout, nil), rdb, prefix
 }
 
 func TestRateLimitTips(t *testing.T) {

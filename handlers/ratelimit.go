@@ -49,9 +49,10 @@ func (s *Server) registerRateLimits(app *fiber.App) {
 // rateLimit returns a middleware that lets a client make l.Rate requests
 // per l.Period in scope and answers the next with 429, Retry-After and a
 // Vietnamese page or JSON error. The client is s.clientAddr(c) (socket
-// peer, or the X-Forwarded-For hop a trusted proxy names), turned into a
-// key by ratelimit.Keyer: an HMAC under a secret that rotates daily. The
-// address itself goes nowhere: not to Redis, not to a log. If the limiter
+// peer, or the X-Forwarded-For hop a trusted proxy names), given to the
+// limiter as ratelimit.ClientKey, which the limiter stores only as an HMAC
+// under random key material of the day (never on disk). The address itself
+// goes nowhere: not to Redis, not to a log. If the limiter
 // fails (Redis and the in-process fallback both failing, which the
 // fallback makes next to impossible) the request is let through and the
 // failure logged without key or address.
@@ -72,9 +73,8 @@ func (s *Server) limitEach(scope string, l ratelimit.Limit, limited onLimited) f
 	if s.Limiter == nil || l.Rate <= 0 {
 		return func(c *fiber.Ctx) error { return c.Next() }
 	}
-	keyer := ratelimit.NewKeyer(s.Secret)
 	return func(c *fiber.Ctx) error {
-		if stop, err := s.allow(c, scope, keyer.Key(scope, s.clientAddr(c), s.Now()), l, limited); stop {
+		if stop, err := s.allow(c, scope, ratelimit.ClientKey(scope, s.clientAddr(c)), l, limited); stop {
 			return err
 		}
 		return c.Next()
@@ -109,20 +109,19 @@ func (s *Server) submissionLimit(scope string, l ratelimit.Limit, limited onLimi
 	if s.Limiter == nil || l.Rate <= 0 {
 		return func(c *fiber.Ctx) error { return c.Next() }
 	}
-	keyer := ratelimit.NewKeyer(s.Secret)
 	invalidLimit := ratelimit.Limit{Rate: l.Rate * invalidFactor, Period: l.Period}
 	return func(c *fiber.Ctx) error {
-		addr, now := s.clientAddr(c), s.Now()
+		addr := s.clientAddr(c)
 		c.Locals(localCharge, chargeFunc(func(invalid bool) (bool, error) {
 			if invalid {
-				res, err := s.Limiter.Allow(c.UserContext(), keyer.Key(scope+"-invalid", addr, now), invalidLimit)
+				res, err := s.Limiter.Allow(c.UserContext(), ratelimit.ClientKey(scope+"-invalid", addr), invalidLimit)
 				if err == nil && res.Allowed {
 					return false, nil
 				}
 				// Too many invalid submissions (or the limiter failed):
 				// this one counts against the route's budget.
 			}
-			return s.allow(c, scope, keyer.Key(scope, addr, now), l, limited)
+			return s.allow(c, scope, ratelimit.ClientKey(scope, addr), l, limited)
 		}))
 		return c.Next()
 	}

@@ -239,7 +239,13 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	} else if degraded {
 		overall = "degraded"
 	}
-	return c.Status(status).JSON(fiber.Map{"status": overall, "checks": results})
+	body := fiber.Map{"status": overall, "checks": results}
+	for name, info := range s.ReadyInfo {
+		ictx, icancel := context.WithTimeout(c.UserContext(), time.Second)
+		body[name] = info(ictx)
+		icancel()
+	}
+	return c.Status(status).JSON(body)
 }
 
 // robots is /robots.txt (cached).

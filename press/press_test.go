@@ -13,6 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/thaibinh-pcmt/portal/internal/redistest"
 	"github.com/thaibinh-pcmt/portal/ratelimit"
 	"github.com/thaibinh-pcmt/portal/store"
 )
@@ -282,22 +283,11 @@ func TestLoginFailsClosed(t *testing.T) {
 }
 
 // TestLoginThrottleRedis is TestLoginThrottleParallel against the shared
-// Redis limiter (redis_rate's GCRA script), as run by several portal
+// Redis limiter (gcra.lua), as run by several portal
 // instances: 50 parallel guesses, exactly the account's budget checked.
 func TestLoginThrottleRedis(t *testing.T) {
 	ctx := context.Background()
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DB: 9})
-	defer rdb.Close()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		t.Skipf("Redis does not answer: %v", err)
-	}
-	prefix := fmt.Sprintf("test:press:%d:", time.Now().UnixNano())
-	t.Cleanup(func() {
-		keys, _ := rdb.Keys(ctx, "rate:"+prefix+"*").Result()
-		if len(keys) > 0 {
-			rdb.Del(ctx, keys...)
-		}
-	})
+	rdb, prefix := redistest.Shared(t)
 	o, _ := newTestOffice(t, Config{Limiter: ratelimit.NewRedis(rdb, prefix)})
 	if _, err := o.AddStaff(ctx, ActorCLI, "lan", RolePress, goodPassword); err != nil {
 		t.Fatal(err)
@@ -324,7 +314,10 @@ func TestLoginThrottleRedis(t *testing.T) {
 	if bad.Load() != int32(DefaultAccountLimit.Rate) || throttled.Load() != 50-int32(DefaultAccountLimit.Rate) {
 		t.Fatalf("checked %d, throttled %d; want %d checked", bad.Load(), throttled.Load(), DefaultAccountLimit.Rate)
 	}
-	keys, _ := rdb.Keys(ctx, "rate:"+prefix+"*").Result()
+	keys, _ := rdb.Keys(ctx, prefix+"*").Result()
+	if len(keys) == 0 {
+		t.Fatal("no limiter keys in Redis")
+	}
 	for _, k := range keys {
 		if strings.Contains(k, "lan") || strings.Contains(k, "127.0.0.1") {
 			t.Errorf("Redis key %q names the account or an address", k)
@@ -332,24 +325,11 @@ func TestLoginThrottleRedis(t *testing.T) {
 	}
 }
 
-// testRedisLimiter is a Redis limiter on DB 9 under a fresh prefix whose
+// testRedisLimiter is a Redis limiter on TEST_REDIS_URL under a fresh prefix whose
 // keys are deleted after the test; it skips when Redis does not answer.
 func testRedisLimiter(t *testing.T) *ratelimit.Redis {
 	t.Helper()
-	ctx := context.Background()
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DB: 9})
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		rdb.Close()
-		t.Skipf("Redis does not answer: %v", err)
-	}
-	prefix := fmt.Sprintf("test:press:%d:", time.Now().UnixNano())
-	t.Cleanup(func() {
-		keys, _ := rdb.Keys(ctx, "rate:"+prefix+"*").Result()
-		if len(keys) > 0 {
-			rdb.Del(ctx, keys...)
-		}
-		rdb.Close()
-	})
+	rdb, prefix := redistest.Shared(t)
 	return ratelimit.NewRedis(rdb, prefix)
 }
 

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -185,19 +184,22 @@ func (o *Office) giveBack(ctx context.Context, accountKey, clientKey string) {
 	}
 }
 
-// accountThrottleKey is the limiter key of an account: a hash of the
-// username, so Redis keys name no account.
+// accountThrottleKey is the limiter key of an account, scope
+// "login-account". The limiter stores only an HMAC of it under the day's
+// random key material (ratelimit.Limiter), so Redis keys name no account
+// and cannot be matched against a list of usernames without that
+// material.
 func accountThrottleKey(username string) string {
-	sum := sha256.Sum256([]byte(username))
-	return "press:login:account:" + hex.EncodeToString(sum[:16])
+	return "login-account:" + username
 }
 
-// clientThrottleKey is the limiter key of a client key ("" for none).
+// clientThrottleKey is the limiter key of a client key ("" for none),
+// scope "login-client"; stored as an HMAC like every limiter key.
 func clientThrottleKey(clientKey string) string {
 	if clientKey == "" {
 		return ""
 	}
-	return "press:login:client:" + clientKey
+	return "login-client:" + clientKey
 }
 
 // Authenticate returns who holds the session token. An empty, unknown,

@@ -15,10 +15,9 @@ var benchLimit = Limit{Rate: 1000, Period: time.Second}
 // benchAllow times every Allow call and reports the median and the 99th
 // percentile in microseconds, besides ns/op.
 func benchAllow(b *testing.B, l Limiter) {
-	keyer := NewKeyer([]byte("benchmark secret, long enough"))
 	keys := make([]string, 1024)
 	for i := range keys {
-		keys[i] = keyer.Key("bench", netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), time.Now())
+		keys[i] = ClientKey("bench", netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}))
 	}
 	ctx := context.Background()
 	lat := make([]time.Duration, 0, b.N)
@@ -36,17 +35,17 @@ func benchAllow(b *testing.B, l Limiter) {
 	b.ReportMetric(float64(lat[len(lat)*99/100])/float64(time.Microsecond), "p99-µs")
 }
 
-// BenchmarkAllowRedis: one redis_rate decision against Redis on loopback.
+// BenchmarkAllowRedis: one gcra.lua decision against Redis on loopback.
 func BenchmarkAllowRedis(b *testing.B) {
 	c, prefix := testRedis(b)
 	benchAllow(b, NewRedis(c, prefix))
 }
 
-// BenchmarkAllowFallbackRedisUp: the production path, Redis with the 50 ms
-// timeout and the fallback standing by.
+// BenchmarkAllowFallbackRedisUp: the production path, Redis with the
+// in-process limiter shadowing it and standing by.
 func BenchmarkAllowFallbackRedisUp(b *testing.B) {
 	c, prefix := testRedis(b)
-	benchAllow(b, NewFallback(NewRedis(c, prefix), NewMemory(), DefaultPrimaryTimeout, nil))
+	benchAllow(b, NewFallback(NewRedis(c, prefix), DefaultPrimaryTimeout, nil))
 }
 
 // BenchmarkAllowFallbackRedisDown: Redis unreachable (closed port); the
@@ -54,7 +53,7 @@ func BenchmarkAllowFallbackRedisUp(b *testing.B) {
 func BenchmarkAllowFallbackRedisDown(b *testing.B) {
 	down, c := unreachable()
 	defer c.Close()
-	benchAllow(b, NewFallback(down, NewMemory(), DefaultPrimaryTimeout, nil))
+	benchAllow(b, NewFallback(down, DefaultPrimaryTimeout, nil))
 }
 
 // BenchmarkAllowMemory: the in-process GCRA alone.
@@ -62,12 +61,11 @@ func BenchmarkAllowMemory(b *testing.B) {
 	benchAllow(b, NewMemory())
 }
 
-// BenchmarkKey: the daily HMAC of one address.
-func BenchmarkKey(b *testing.B) {
-	k := NewKeyer([]byte("benchmark secret, long enough"))
-	a := netip.MustParseAddr("203.0.113.7")
-	now := time.Now()
+// BenchmarkDerive: the HMAC of one client key.
+func BenchmarkDerive(b *testing.B) {
+	m := newMaterial()
+	k := ClientKey("tips", netip.MustParseAddr("203.0.113.7"))
 	for i := 0; i < b.N; i++ {
-		_ = k.Key("tips", a, now)
+		_ = derive(m, k)
 	}
 }

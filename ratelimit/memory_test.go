@@ -3,6 +3,9 @@ package ratelimit
 import (
 	"context"
 	"fmt"
+	"net/netip"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -33,11 +36,12 @@ func TestMemoryGCRAReleasesOneSlotPerInterval(t *testing.T) {
 	if r.Allowed || r.RetryAfter != 6*time.Second {
 		t.Fatalf("11th = %+v, want refused with RetryAfter 6s", r)
 	}
-	clk.advance(6*time.Second - time.Nanosecond)
-	if r, _ := m.Allow(ctx, "k", lim); r.Allowed || r.RetryAfter != time.Nanosecond {
-		t.Fatalf("1ns early = %+v, want refused with RetryAfter 1ns", r)
+	// The clock is read in whole seconds: 5.999 s later is 5 s later.
+	clk.advance(6*time.Second - time.Millisecond)
+	if r, _ := m.Allow(ctx, "k", lim); r.Allowed || r.RetryAfter != time.Second {
+		t.Fatalf("1ms early = %+v, want refused with RetryAfter 1s", r)
 	}
-	clk.advance(time.Nanosecond)
+	clk.advance(time.Millisecond)
 	if r, _ := m.Allow(ctx, "k", lim); !r.Allowed || r.Remaining != 0 {
 		t.Fatalf("after one interval = %+v, want allowed with 0 remaining", r)
 	}
@@ -80,5 +84,31 @@ func TestMemoryIsBounded(t *testing.T) {
 	// The most recent key is always kept (eviction happens before insert).
 	if r, _ := m.Allow(context.Background(), "k999", lim); r.Allowed {
 		t.Fatal("the newest key was evicted")
+	}
+}
+
+// TestMemoryKeysAreNotTheCallersKeys: the map holds HMACs under material
+// of the limiter's own, which changes with the period (a day in Vietnam),
+// and no time finer than a second.
+func TestMemoryKeysAreNotTheCallersKeys(t *testing.T) {
+	m, clk := newTestMemory()
+	clk.t = clk.t.Add(123456789 * time.Nanosecond)
+	lim := Limit{Rate: 3, Period: time.Hour}
+	m.Allow(context.Background(), ClientKey("tips", netip.MustParseAddr("203.0.113.7")), lim)
+	m.mu.Lock()
+	for k, tat := range m.tat {
+		if !regexp.MustCompile(`^tips:[0-9a-f]{64}$`).MatchString(k) || strings.Contains(k, "203.0.113.7") {
+			t.Errorf("key %q is not tips:HMAC", k)
+		}
+		if tat%int64(time.Second) != 0 {
+			t.Errorf("arrival time %d is finer than a second", tat)
+		}
+	}
+	first := m.material
+	m.mu.Unlock()
+	clk.advance(24 * time.Hour)
+	m.Allow(context.Background(), "tips:x", lim)
+	if m.material == nil || string(m.material) == string(first) {
+		t.Fatal("the material did not change with the period")
 	}
 }

@@ -1,7 +1,15 @@
 // Package ratelimit limits requests per client with GCRA: in Redis through
-// github.com/go-redis/redis_rate/v10 (atomic, shared by every instance) and
-// in process with the same rules, which also takes over while Redis is
-// unreachable. Keys are HMACs of the client address, never the address.
+// a Lua script of our own (a fork of github.com/go-redis/redis_rate/v10's,
+// see gcra.lua), atomic and shared by every instance, and in process with
+// the same rules, which also takes over while Redis is unreachable.
+//
+// What it keeps is meant to survive a look by whoever holds the server's
+// data (docs/security.md): a limiter key is the scope and an HMAC-SHA256 of
+// the caller's key under random key material that lives one rotation
+// period (a day in Vietnam) in Redis, with an expiry, and never on the
+// portal's disk; the in-process limiter has material of its own, in memory
+// only. A limiter entry holds one time, whole seconds plus multiples of
+// the emission interval, and expires when its window ends.
 package ratelimit
 
 import (
@@ -27,6 +35,11 @@ type Result struct {
 // the event counts (a login attempt, counted only when it fails) reserves
 // it atomically with Allow, so parallel callers cannot exceed the limit,
 // and returns it with Refund or Reset once the event turns out not to count.
+//
+// A key is "<scope>:<subject>": the scope names a budget ("tips",
+// "login-account"), the subject who spends it (ClientKey's address, an
+// account name). Engines store only the scope and an HMAC of the whole key
+// under their key material, never the subject.
 type Limiter interface {
 	// Allow takes one unit under key if l allows it.
 	Allow(ctx context.Context, key string, l Limit) (Result, error)

@@ -94,7 +94,7 @@ func TestRefundRejectsInvalidLimit(t *testing.T) {
 func TestFallbackRefundAndResetWhileRedisIsDown(t *testing.T) {
 	down, c := unreachable()
 	defer c.Close()
-	f := NewFallback(down, NewMemory(), DefaultPrimaryTimeout, nil)
+	f := NewFallback(down, DefaultPrimaryTimeout, nil)
 	ctx := context.Background()
 	exhaust(t, f, "login:down", fivePerHour)
 	if err := f.Refund(ctx, "login:down", fivePerHour); err != nil {

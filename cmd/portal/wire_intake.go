@@ -16,8 +16,9 @@ import (
 	"github.com/thaibinh-pcmt/portal/store"
 )
 
-// rateLimitPrefix starts every rate-limit key in Redis (after redis_rate's
-// own "rate:"); the rest is an HMAC from ratelimit.Keyer, never an address.
+// rateLimitPrefix starts every rate-limit key in Redis; the rest is the
+// scope and an HMAC under the day's random key material
+// (ratelimit.Redis), never an address.
 const rateLimitPrefix = "portal:rl:"
 
 // startIntake builds the intake pipeline and fills deps.Intake,
@@ -48,7 +49,6 @@ func startIntake(ctx context.Context, cfg Config, deps *handlers.Deps, db *store
 		limiter    ratelimit.Limiter
 		closeQueue func() error
 	)
-	mem := ratelimit.NewMemory()
 	if cfg.RedisURL != "" {
 		opt, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {
@@ -56,15 +56,17 @@ func startIntake(ctx context.Context, cfg Config, deps *handlers.Deps, db *store
 			return nil, fmt.Errorf("REDIS_URL: %w", err)
 		}
 		// Short timeouts: a request must not wait on a Redis that is gone.
+		// The limiter's own (ratelimit.DefaultPrimaryTimeout, 2 s) is the
+		// one that decides; these are a little longer.
 		opt.DialTimeout = 2 * time.Second
-		opt.ReadTimeout = 2 * time.Second
-		opt.WriteTimeout = 2 * time.Second
+		opt.ReadTimeout = 3 * time.Second
+		opt.WriteTimeout = 3 * time.Second
 		// Honour the caller's context deadline on socket reads too (off by
 		// default in go-redis), so the forwarder's timeouts hold.
 		opt.ContextTimeoutEnabled = true
 		rdb := redis.NewClient(opt)
 		pub = queue.NewRedis(rdb)
-		limiter = ratelimit.NewFallback(ratelimit.NewRedis(rdb, rateLimitPrefix), mem, ratelimit.DefaultPrimaryTimeout, log)
+		limiter = ratelimit.NewFallback(ratelimit.NewRedis(rdb, rateLimitPrefix), ratelimit.DefaultPrimaryTimeout, log)
 		closeQueue = rdb.Close
 		// /readyz reports Redis without failing on it: while Redis is down
 		// the portal still accepts submissions (they wait in the outbox)
@@ -75,13 +77,27 @@ func startIntake(ctx context.Context, cfg Config, deps *handlers.Deps, db *store
 			deps.DegradedChecks = map[string]func(context.Context) error{}
 		}
 		deps.DegradedChecks["redis"] = func(ctx context.Context) error { return rdb.Ping(ctx).Err() }
+		// Whether Redis keeps what is queued across a restart: warned
+		// once at start (or once Redis first answers) and shown by
+		// /readyz as redis_persistence.
+		if deps.ReadyInfo == nil {
+			deps.ReadyInfo = map[string]func(context.Context) any{}
+		}
+		deps.ReadyInfo["redis_persistence"] = func(ctx context.Context) any {
+			p, err := queue.RedisPersistence(ctx, rdb)
+			if err != nil {
+				return "unreachable"
+			}
+			return p.String()
+		}
+		go warnPersistence(ctx, rdb, log)
 	} else {
 		q, err := queue.OpenLocal(cfg.DataDir)
 		if err != nil {
 			svc.Close()
 			return nil, err
 		}
-		pub, limiter, closeQueue = q, mem, q.Close
+		pub, limiter, closeQueue = q, ratelimit.NewMemory(), q.Close
 	}
 
 	fwd := &intake.Forwarder{DB: db, Marker: svc, Publisher: pub, Catalog: cat, Wake: svc.Wake(), Log: log}
@@ -202,4 +218,33 @@ func trimAcked(ctx context.Context, q queue.Queue, cat *intake.Catalog) (int64, 
 		}
 	}
 	return total, errors.Join(errs...)
+}
+
+// warnPersistence logs once whether Redis keeps the queues across a
+// restart: a warning when it does not (appendonly no and no save points)
+// or when it will not say (CONFIG refused), nothing when it does. While
+// Redis does not answer it asks again every 30 s, until ctx ends.
+func warnPersistence(ctx context.Context, rdb *redis.Client, log *slog.Logger) {
+	for {
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		p, err := queue.RedisPersistence(cctx, rdb)
+		cancel()
+		switch {
+		case err == nil && !p.Known:
+			log.Warn("redis: cannot tell whether Redis persists its data (CONFIG GET refused); if it does not, a Redis restart loses queued submissions that no desk has taken yet",
+				"redis_persistence", p.String())
+			return
+		case err == nil && !p.Persists():
+			log.Warn("redis: Redis does not persist its data (appendonly no, no save points): a Redis restart loses queued submissions that no desk has taken yet; enable appendonly",
+				"redis_persistence", p.String())
+			return
+		case err == nil:
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(30 * time.Second):
+		}
+	}
 }

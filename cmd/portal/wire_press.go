@@ -45,7 +45,7 @@ func startPress(ctx context.Context, cfg Config, deps *handlers.Deps, db *store.
 			return nil, fmt.Errorf("REDIS_URL: %w", err)
 		}
 		rdb = redis.NewClient(opts)
-		limiter = ratelimit.NewFallback(ratelimit.NewRedis(rdb, "portal:rl:"), ratelimit.NewMemory(), ratelimit.DefaultPrimaryTimeout, log)
+		limiter = ratelimit.NewFallback(ratelimit.NewRedis(rdb, rateLimitPrefix), ratelimit.DefaultPrimaryTimeout, log)
 	}
 	closeRedis := func() error {
 		if rdb == nil {
