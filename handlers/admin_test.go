@@ -1045,7 +1045,7 @@ func TestPressKeepsNoSecretsOrAddresses(t *testing.T) {
 	const (
 		addr      = "203.0.113.77"
 		agent     = "PortalTestUA/9.9 (Linux; Android 14)"
-		referrer  = "https://referrer.example/trang-truoc"
+		referrer  = "http://example.com/trang-truoc/referrer.example" // same origin: a foreign Referer is refused on POST
 		wrongPass = "Mật khẩu sai-QX7"
 		typedPass = "matkhaunhamcho-zq81"
 	)

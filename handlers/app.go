@@ -185,6 +185,7 @@ func newServer(d Deps) (*Server, *fiber.App, error) {
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	app.Use(s.securityHeaders)
 	app.Use(s.checkUTF8)
+	app.Use(s.originGuard)
 	s.routes(app)
 	// Cached pages and assets are answered before Fiber routes the
 	// request (serveCached); everything else, and every first request for

@@ -13,9 +13,23 @@ import (
 // skipping trusted hops, and the first untrusted hop is the client. The
 // left end of that header is written by the client and is never believed
 // (PITFALLS.md; MDN "X-Forwarded-For", security and privacy concerns).
+// Every X-Forwarded-For line counts, in order, as one comma-separated list
+// (RFC 9110, 5.3): a proxy that appends a line of its own instead of
+// extending the client's must not let the client's line be taken for its
+// own.
 func (s *Server) clientAddr(c *fiber.Ctx) netip.Addr {
 	peer, _ := netip.ParseAddr(c.Context().RemoteIP().String())
-	return resolveClientAddr(peer.Unmap(), c.Get(fiber.HeaderXForwardedFor), s.TrustedProxies)
+	return resolveClientAddr(peer.Unmap(), forwardedFor(c), s.TrustedProxies)
+}
+
+// forwardedFor joins every X-Forwarded-For line of the request with ",".
+func forwardedFor(c *fiber.Ctx) string {
+	lines := c.Request().Header.PeekAll(fiber.HeaderXForwardedFor)
+	parts := make([]string, 0, len(lines))
+	for _, l := range lines {
+		parts = append(parts, string(l))
+	}
+	return strings.Join(parts, ",")
 }
 
 // resolveClientAddr is the pure decision behind clientAddr.

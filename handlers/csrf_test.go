@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/PuerkitoBio/goquery"
 )
 
 // Behind a TLS proxy, Fiber's csrf also checks Referer. An informant whose
@@ -17,7 +19,13 @@ func TestCSRFOverHTTPSWithoutReferer(t *testing.T) {
 	// app.Test's peer is 0.0.0.0: trusting it makes X-Forwarded-Proto count.
 	e := newIntakeEnv(t, intakeOpts{trusted: []netip.Prefix{netip.MustParsePrefix("0.0.0.0/32")}})
 	post := func(origin string) int {
-		cookie, token := e.formSession(t, "/tin-bao")
+		// The form is fetched over HTTPS too: its cookie is __Host-csrf.
+		get := httptest.NewRequest(http.MethodGet, "/tin-bao", nil)
+		get.Header.Set("X-Forwarded-Proto", "https")
+		resp, body := e.do(t, get)
+		doc, _ := goquery.NewDocumentFromReader(strings.NewReader(body))
+		token, _ := doc.Find(`input[name="_csrf"]`).Attr("value")
+		cookie := resp.Cookies()[0]
 		v := url.Values{"category": {"mua-ban"}, "area": {"khac"}, "_csrf": {token},
 			"description": {"Có người bán ma túy ở đầu ngõ vào buổi tối, nhiều người lạ ra vào."}}
 		req := httptest.NewRequest(http.MethodPost, "/tin-bao", strings.NewReader(v.Encode()))
@@ -28,7 +36,7 @@ func TestCSRFOverHTTPSWithoutReferer(t *testing.T) {
 			req.Header.Set("Origin", origin)
 		}
 		req.AddCookie(cookie)
-		resp, _ := e.do(t, req)
+		resp, _ = e.do(t, req)
 		return resp.StatusCode
 	}
 	if got := post("https://phongchongmatuy.example"); got != http.StatusOK {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -74,6 +75,9 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	case errors.As(err, &p):
 	case errors.As(err, &fe):
 		p = &Problem{Status: fe.Code}
+	case diskFull(err):
+		s.log.Error("disk full: request refused with 503", "route", c.Route().Path, "method", c.Method(), "err", err)
+		p = &Problem{Status: fiber.StatusServiceUnavailable, Message: msgDiskFull, RetryAfter: diskFullRetryAfter}
 	default:
 		s.log.Error("unexpected error", "route", c.Route().Path, "method", c.Method(), "err", err)
 		p = &Problem{Status: fiber.StatusInternalServerError}
@@ -104,7 +108,10 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if len(c.Response().Header.Peek(fiber.HeaderCacheControl)) == 0 {
 		c.Set(fiber.HeaderCacheControl, cacheNoStore)
 	}
-	if isAPI(c) {
+	if isAPI(c) || requestLost(c) {
+		if requestLost(c) {
+			s.setSecurityHeaders(c)
+		}
 		body := fiber.Map{"error": p.Message}
 		if len(p.Fields) > 0 {
 			body["errors"] = p.Fields
@@ -134,6 +141,39 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		return c.Status(p.Status).SendString(p.Message)
 	}
 	return nil
+}
+
+// msgDiskFull is the answer while the disk (or the database's quota) is
+// full: nothing was stored, and trying again later may work.
+const msgDiskFull = "Hệ thống tạm thời không lưu được dữ liệu (bộ nhớ máy chủ đã đầy). Nội dung của bạn chưa được gửi: vui lòng giữ lại và thử lại sau ít phút; trường hợp khẩn cấp hãy gọi 113."
+
+// diskFullRetryAfter is the Retry-After of that answer, in seconds.
+const diskFullRetryAfter = 120
+
+// diskFull reports whether err comes from a full disk: ENOSPC (a file
+// write, the embedded queue), SQLite's SQLITE_FULL ("database or disk is
+// full", result code 13, also past max_page_count), or PostgreSQL's
+// disk_full (SQLSTATE 53100). The engines' error types are matched by
+// their methods, so this package imports neither driver.
+func diskFull(err error) bool {
+	if errors.Is(err, syscall.ENOSPC) {
+		return true
+	}
+	var coded interface{ Code() int }
+	if errors.As(err, &coded) && coded.Code()&0xff == 13 {
+		return true
+	}
+	var pg interface{ SQLState() string }
+	return errors.As(err, &pg) && pg.SQLState() == "53100"
+}
+
+// requestLost reports whether fasthttp threw the request away before the
+// error handler ran: it does so when a chunked body exceeds the server's
+// BodyLimit, leaving neither path nor Host. Browsers never send a form
+// chunked, so such a request comes from a program, which gets the JSON
+// answer it can read.
+func requestLost(c *fiber.Ctx) bool {
+	return len(c.Request().Header.Host()) == 0 && len(c.Request().URI().Path()) <= 1 && len(c.Request().Header.Peek(fiber.HeaderContentType)) == 0
 }
 
 // isAPI reports whether the request is for the JSON API.

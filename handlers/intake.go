@@ -91,16 +91,16 @@ func (s *Server) registerIntake(app *fiber.App) {
 // budget). A browser sends a cross-site POST without a CORS preflight only
 // with a "simple" Content-Type (text/plain, form encodings), so requiring
 // application/json forces a preflight, which this portal never approves
-// (it sets no Access-Control-Allow-Origin). Independently, a request that
-// carries an Origin header naming another site is refused. Apps and curl,
-// which send no Origin, are unaffected. It runs before the rate limit, so
-// refused requests spend no budget.
+// (it sets no Access-Control-Allow-Origin). Independently, originGuard
+// (csrf.go) has refused a request whose Origin names another site. Apps
+// and curl, which send no Origin, are unaffected. It runs before the rate
+// limit, so refused requests spend no budget.
 //
 // POST /api/v1/tips also takes multipart/form-data (photos; photoForm has
 // parsed it by now). That is a "simple" type a page elsewhere can post
 // without a preflight, so it is refused from browsers unless the request
-// is same-origin by both Origin and Sec-Fetch-Site (sent by every current
-// browser; apps and curl send neither).
+// is same-origin by both Origin (originGuard) and Sec-Fetch-Site (sent by
+// every current browser; apps and curl send neither).
 func (s *Server) apiGuard(c *fiber.Ctx) error {
 	_, multipartBody := uploadsOf(c)
 	mt, _, err := mime.ParseMediaType(string(c.Request().Header.ContentType()))
@@ -112,9 +112,6 @@ func (s *Server) apiGuard(c *fiber.Ctx) error {
 	}
 	if !multipartBody && encoded(c) {
 		return &Problem{Status: fiber.StatusUnsupportedMediaType, Message: msgEncoded}
-	}
-	if origin := c.Get(fiber.HeaderOrigin); origin != "" && !sameOrigin(origin, s.siteURL(c)) {
-		return &Problem{Status: fiber.StatusForbidden, Message: msgCrossSite}
 	}
 	if site := c.Get("Sec-Fetch-Site"); multipartBody && site != "" && site != "same-origin" && site != "none" {
 		return &Problem{Status: fiber.StatusForbidden, Message: msgCrossSite}

@@ -25,21 +25,3 @@ func (s *Server) intakeCSRF(rerender onLimited, button string) fiber.Handler {
 		return s.csrf(c)
 	}
 }
-
-// freshCSRFToken issues a new token for the page being rendered after a
-// failed check, as the csrf middleware does on a GET: the same cookie
-// (name, path, flags and lifetime of csrfMiddleware) and the same value
-// for the form field ({{.CSRF}}).
-func (s *Server) freshCSRFToken(c *fiber.Ctx) {
-	st := &csrfStore{secret: s.Secret, now: s.Now}
-	token := st.generate()
-	c.Cookie(&fiber.Cookie{
-		Name:     csrfCookie,
-		Value:    token,
-		Secure:   strings.HasPrefix(s.BaseURL, "https://"),
-		HTTPOnly: true,
-		SameSite: "Lax",
-		Expires:  s.Now().Add(csrfLifetime),
-	})
-	c.Locals(csrfLocal, token)
-}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -115,6 +116,13 @@ func (s *Server) enquirySubmit(c *fiber.Ctx) error {
 	if errors.Is(err, intake.ErrAlreadySubmitted) {
 		delete(v, nonceField) // a fresh nonce: what is shown again may be sent as a new enquiry
 		return s.renderEnquiryForm(c, fiber.StatusConflict, v, consent, nil, msgAlreadySentEnquiry)
+	}
+	if diskFull(err) {
+		// Nothing stored: the form comes back with what was typed, 503
+		// and Retry-After (the error is logged by handleError's rule).
+		s.log.Error("disk full: submission refused with 503", "err", err)
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(diskFullRetryAfter))
+		return s.renderEnquiryForm(c, fiber.StatusServiceUnavailable, v, consent, nil, msgDiskFull)
 	}
 	if err != nil {
 		return err

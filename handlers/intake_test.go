@@ -523,7 +523,7 @@ func TestNoClientAddressAnywhere(t *testing.T) {
 	})
 	const addr = "203.0.113.77"
 	ua := "Mozilla/5.0 (TestPhone; distinctive-UA-7731)"
-	ref := "https://referrer.example/distinctive-ref-7731"
+	ref := "http://example.com/distinctive-ref-7731" // same origin: a foreign Referer is refused on form POSTs
 	hdr := []string{"X-Forwarded-For", addr, "User-Agent", ua, "Referer", ref}
 	tip := `{"category":"mua-ban","area":"khac","description":"Có người bán ma túy ở đầu ngõ mỗi tối."}`
 	var receipt string

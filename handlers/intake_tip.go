@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -186,6 +187,12 @@ func (s *Server) tipSubmit(c *fiber.Ctx) error {
 	case stop && errors.Is(err, intake.ErrAlreadySubmitted):
 		delete(v, nonceField) // a fresh nonce: what is shown again may be sent as a new tip
 		return s.renderTipForm(c, fiber.StatusConflict, v, nil, nil, msgAlreadySentTip)
+	case stop && diskFull(err):
+		// Nothing stored: the form comes back with what was typed, 503
+		// and Retry-After.
+		s.log.Error("disk full: submission refused with 503", "err", err)
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(diskFullRetryAfter))
+		return s.renderTipForm(c, fiber.StatusServiceUnavailable, v, nil, nil, msgDiskFull)
 	case stop:
 		return err
 	case ref != nil:

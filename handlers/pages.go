@@ -52,11 +52,18 @@ var securityHeaderFields = [...][2]string{
 // securityHeaders sets securityHeaderFields on every response that goes
 // through Fiber.
 func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	s.setSecurityHeaders(c)
+	return c.Next()
+}
+
+// setSecurityHeaders sets securityHeaderFields on c's response (also
+// where the middleware did not run: handleError for a request fasthttp
+// threw away).
+func (s *Server) setSecurityHeaders(c *fiber.Ctx) {
 	h := &c.Context().Response.Header
 	for _, f := range securityHeaderFields {
 		h.Set(f[0], f[1])
 	}
-	return c.Next()
 }
 
 // serveCached answers, straight from memory and before Fiber's router and

@@ -164,13 +164,3 @@ func (s *Server) execute(page string, v View) ([]byte, error) {
 	}
 	return norm.NFC.Bytes(buf.Bytes()), nil
 }
-
-// siteURL is the absolute base URL of this request: BaseURL when
-// configured, else built from the request's scheme and host. Only the
-// same-origin check of the JSON API uses it; pages use s.linkBase.
-func (s *Server) siteURL(c *fiber.Ctx) string {
-	if s.BaseURL != "" {
-		return s.BaseURL
-	}
-	return c.Protocol() + "://" + string([]byte(c.Hostname()))
-}

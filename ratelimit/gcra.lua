@@ -3,7 +3,9 @@
 -- github.com/rwz/redis-gcra, MIT); see redis.go for why it is forked.
 -- Changes: the clock is read in whole seconds (TIME's microseconds are
 -- dropped), the stored arrival time is whole seconds plus multiples of the
--- emission interval (rounded up to the millisecond), the key expires at
+-- emission interval (rounded up to the microsecond, and compared with a
+-- tolerance of 0.1 ms so that the rounding of an interval such as 3600/7 s
+-- never costs a unit), the key expires at
 -- the whole second its window ends (SET ... EXAT), a refund that frees
 -- the key deletes it, the caller's key material must still be the one in
 -- Redis, and what the in-process limiter granted during an outage can be
@@ -36,13 +38,16 @@ local cost = tonumber(ARGV[4])
 local debt = tonumber(ARGV[5])
 local floor = tonumber(ARGV[6])
 
+-- Below this, in seconds, a difference is rounding, not time.
+local tolerance = 0.0001
+
 local function fmt(t)
   if t == math.floor(t) then return string.format('%.0f', t) end
-  return string.format('%.3f', math.ceil(t * 1000) / 1000)
+  return string.format('%.6f', math.ceil(t * 1000000) / 1000000)
 end
 
 local function store(t)
-  if t <= now then
+  if t <= now + tolerance then
     redis.call('DEL', KEYS[1])
     return
   end
@@ -63,12 +68,12 @@ end
 if cost > 0 then
   local new_tat = tat + interval * cost
   local allow_at = new_tat - burst
-  if now < allow_at then
+  if now + tolerance < allow_at then
     if merged then store(tat) end
     return {0, 0, fmt(allow_at - now), fmt(tat)}
   end
   store(new_tat)
-  return {1, math.floor((now - allow_at) / interval + 1e-9), '0', fmt(new_tat)}
+  return {1, math.floor((now - allow_at + tolerance) / interval), '0', fmt(new_tat)}
 end
 if cost < 0 then
   local new_tat = tat + interval * cost

@@ -164,3 +164,28 @@ func TestRedisInstancesShareMaterialAndFollowItsChange(t *testing.T) {
 		t.Fatalf("under new material the two instances gave %d, want %d (one budget)", allowed, lim.Rate)
 	}
 }
+
+// TestRedisFractionalIntervalsGrantExactlyTheLimit: 7/h is an interval of
+// 514.285714… s; rounding the stored time up must not cost a unit (nor
+// give one).
+func TestRedisFractionalIntervalsGrantExactlyTheLimit(t *testing.T) {
+	c, prefix := testRedis(t)
+	l := NewRedis(c, prefix)
+	for _, rate := range []int{7, 11, 13, 120} {
+		lim := Limit{Rate: rate, Period: time.Hour}
+		key := "tips:" + strconv.Itoa(rate)
+		for round := 0; round < 3; round++ {
+			allowed := 0
+			for i := 0; i < rate+3; i++ {
+				if r, err := l.Allow(context.Background(), key, lim); err != nil {
+					t.Fatal(err)
+				} else if r.Allowed {
+					allowed++
+				}
+			}
+			if allowed != rate && round == 0 || allowed != 0 && round > 0 {
+				t.Fatalf("%d/h round %d: %d allowed", rate, round, allowed)
+			}
+		}
+	}
+}

@@ -252,7 +252,7 @@ func TestBinaryKeepsNoClientAddress(t *testing.T) {
 	hdr := map[string]string{
 		"X-Forwarded-For": addr,
 		"User-Agent":      "Mozilla/5.0 (Phone; distinctive-UA-5521)",
-		"Referer":         "https://ref.example/distinctive-ref-5521",
+		"Referer":         p.URL + "/distinctive-ref-5521", // same origin: a foreign Referer is refused on form POSTs
 	}
 	tip := `{"category":"to-chuc-su-dung","area":"phuong-thai-binh","description":"Một nhóm thanh niên tụ tập sử dụng ma túy trong nhà trọ."}`
 	var receipt string
