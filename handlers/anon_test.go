@@ -363,3 +363,26 @@ func TestFeedAndSitemapIgnoreTheRequestHost(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCSRFToken: whatever the form field and cookie hold, the check never
+// panics and accepts only a token issued for that very cookie.
+func FuzzCSRFToken(f *testing.F) {
+	s := &Server{Deps: Deps{Secret: []byte("test-secret-0123456789abcdef"), Now: time.Now}}
+	id := "AAAAAAAAAAAAAAAAAAAAAAAA"
+	good := s.csrfIssue(id)
+	for _, tok := range []string{good, "", ".", "1.", "x.y", good + "x", "99999999999999999999." + strings.Split(good, ".")[1]} {
+		f.Add(id, tok)
+	}
+	f.Fuzz(func(t *testing.T, cookie, token string) {
+		ok := validCookieID(cookie) && s.csrfValid(cookie, token)
+		if ok && token != s.csrfIssue(cookie) && !strings.HasPrefix(token, strings.Split(token, ".")[0]+".") {
+			t.Fatalf("accepted %q for %q", token, cookie)
+		}
+		if ok {
+			issued, _, _ := strings.Cut(token, ".")
+			if token != issued+"."+s.csrfMAC(cookie, issued) {
+				t.Fatalf("accepted %q for %q without its MAC", token, cookie)
+			}
+		}
+	})
+}

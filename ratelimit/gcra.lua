@@ -1,6 +1,9 @@
 -- GCRA rate limiting in one atomic step. A fork of the script of
--- github.com/go-redis/redis_rate/v10 (lua.go, BSD-2-Clause, itself after
--- github.com/rwz/redis-gcra, MIT); see redis.go for why it is forked.
+-- github.com/go-redis/redis_rate/v10 (lua.go), itself after
+-- github.com/rwz/redis-gcra; see redis.go for why it is forked.
+-- Copyright (c) 2013 The github.com/go-redis/redis_rate Authors (BSD-2-Clause,
+-- full text in LICENSE.redis_rate beside this file).
+-- Copyright (c) 2017 Pavel Pravosud (redis-gcra, MIT).
 -- Changes: the clock is read in whole seconds (TIME's microseconds are
 -- dropped), the stored arrival time is whole seconds plus multiples of the
 -- emission interval (rounded up to the microsecond, and compared with a

@@ -189,3 +189,17 @@ func TestRedisFractionalIntervalsGrantExactlyTheLimit(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseSeconds: what gcra.lua writes reads back exactly, anything
+// else gives 0 or a number without panicking.
+func FuzzParseSeconds(f *testing.F) {
+	for _, s := range []string{"1764662820", "0.500000", "514.285715", "", ".", "-1.5", "1e9", "99999999999999999999", "1.0000000001"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ns := parseSeconds(s)
+		if whole, err := strconv.ParseInt(s, 10, 64); err == nil && whole >= 0 && whole < 1<<33 && ns != whole*int64(time.Second) {
+			t.Fatalf("parseSeconds(%q) = %d", s, ns)
+		}
+	})
+}

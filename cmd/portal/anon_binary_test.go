@@ -369,3 +369,41 @@ func candidateKeys(secret []byte, scope string, addr netip.Addr) []string {
 	out = append(out, hex.EncodeToString(mac(secret, []byte(addr.String()))))
 	return out
 }
+
+// TestBinarySaysWhenRedisDoesNotPersist: with a Redis that keeps nothing
+// (appendonly no, no save points), serve warns once at start and /readyz
+// says redis_persistence "none"; with CONFIG disabled it warns that it
+// cannot tell and says "unknown"; with AOF it says "aof" and does not warn.
+func TestBinarySaysWhenRedisDoesNotPersist(t *testing.T) {
+	for _, tc := range []struct {
+		args      []string
+		want      string
+		warning   string
+		noWarning bool
+	}{
+		{nil, "none", "Redis does not persist its data", false},
+		{[]string{"--rename-command", "CONFIG", ""}, "unknown", "cannot tell whether Redis persists", false},
+		{[]string{"--appendonly", "yes"}, "aof", "", true},
+	} {
+		t.Run(tc.want, func(t *testing.T) {
+			srv := redistest.Start(t, tc.args...)
+			p := startPortal(t, "PORTAL_DATA_DIR="+t.TempDir(), "REDIS_URL="+srv.URL(0))
+			status, body := httpGet(t, p.URL+"/readyz")
+			if status != 200 || !strings.Contains(body, `"redis_persistence":"`+tc.want+`"`) {
+				t.Fatalf("/readyz: %d %s", status, body)
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for tc.warning != "" && !strings.Contains(p.Logs(), tc.warning) && time.Now().Before(deadline) {
+				time.Sleep(50 * time.Millisecond)
+			}
+			p.stop(t)
+			logs := p.Logs()
+			if tc.noWarning && strings.Contains(logs, "persist") {
+				t.Fatalf("a warning about persistence with AOF on:\n%s", logs)
+			}
+			if tc.warning != "" && strings.Count(logs, tc.warning) != 1 {
+				t.Fatalf("want the warning %q once:\n%s", tc.warning, logs)
+			}
+		})
+	}
+}
