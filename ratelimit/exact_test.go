@@ -90,7 +90,7 @@ func TestFallbackIsExactWhileRedisStalls(t *testing.T) {
 	a.Allow(context.Background(), "warm:x", lim)
 	b.Allow(context.Background(), "warm:x", lim)
 	stop := make(chan struct{})
-	stalls := 0
+	var stalls atomic.Int32
 	go func() {
 		for {
 			select {
@@ -99,7 +99,7 @@ func TestFallbackIsExactWhileRedisStalls(t *testing.T) {
 			default:
 			}
 			srv.Stall(400 * time.Millisecond)
-			stalls++
+			stalls.Add(1)
 			time.Sleep(450 * time.Millisecond)
 		}
 	}()
@@ -107,13 +107,13 @@ func TestFallbackIsExactWhileRedisStalls(t *testing.T) {
 	start := time.Now()
 	got := hammerPaced(t, []Limiter{a, b}, "tips:stalled", lim, 50, 6, 250*time.Millisecond)
 	close(stop)
-	if got != lim.Rate || stalls < 2 {
-		t.Fatalf("while Redis stalls (%d stalls): %d of 300 allowed, want %d", stalls, got, lim.Rate)
+	if got != lim.Rate || stalls.Load() < 2 {
+		t.Fatalf("while Redis stalls (%d stalls): %d of 300 allowed, want %d", stalls.Load(), got, lim.Rate)
 	}
 	if a.Degraded() || b.Degraded() || a.Counters().Fallback+b.Counters().Fallback != 0 {
 		t.Fatalf("the in-process limiter decided during a stall: %+v %+v", a.Counters(), b.Counters())
 	}
-	t.Logf("%d stalls of 400 ms during %v of requests", stalls, time.Since(start).Round(time.Millisecond))
+	t.Logf("%d stalls of 400 ms during %v of requests", stalls.Load(), time.Since(start).Round(time.Millisecond))
 }
 
 // TestFallbackSwitchBackDoesNotDoubleGrant: a client uses part of its
