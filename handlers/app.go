@@ -17,10 +17,12 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/thaibinh-pcmt/portal/content"
+	"github.com/thaibinh-pcmt/portal/identity"
 	"github.com/thaibinh-pcmt/portal/intake"
 	"github.com/thaibinh-pcmt/portal/pagecache"
 	"github.com/thaibinh-pcmt/portal/press"
 	"github.com/thaibinh-pcmt/portal/ratelimit"
+	"github.com/thaibinh-pcmt/portal/rehab"
 	"github.com/thaibinh-pcmt/portal/search"
 	"github.com/thaibinh-pcmt/portal/store"
 )
@@ -74,6 +76,13 @@ type Deps struct {
 	Limiter ratelimit.Limiter
 	// Limits are the rates of the limited routes (handlers/ratelimit.go).
 	Limits Limits
+	// Identity is the site's identity (province, names, emblem, operator,
+	// agencies, hotlines); nil: the embedded identity.
+	Identity *identity.Identity
+	// Rehab is the directory of rehab services shown on /cai-nghien; nil:
+	// the page lists none. Set by startIntake (its catalog validates the
+	// service an enquiry names).
+	Rehab *rehab.Directory
 	// Press is the press office (staff, sessions, campaigns, audit); nil:
 	// no admin routes and no campaign pages.
 	Press *press.Office
@@ -135,6 +144,13 @@ func newServer(d Deps) (*Server, *fiber.App, error) {
 	if d.Library == nil {
 		return nil, nil, errors.New("handlers: Deps.Library is required")
 	}
+	if d.Identity == nil {
+		id, err := identity.Default()
+		if err != nil {
+			return nil, nil, err
+		}
+		d.Identity = id
+	}
 	if len(d.Secret) < 16 {
 		return nil, nil, errors.New("handlers: Deps.Secret must be at least 16 bytes")
 	}
@@ -150,7 +166,12 @@ func newServer(d Deps) (*Server, *fiber.App, error) {
 	if d.Press != nil {
 		// Every change the press office makes to what the public sees
 		// (publish, unpublish, edit, schedule, go-live) drops the pages.
-		d.Press.OnChange(s.pages.Invalidate)
+		// The form shells go too: their menu offers "Chiến dịch" only
+		// while a campaign is public.
+		d.Press.OnChange(func() {
+			s.pages.Invalidate()
+			s.forms.reset()
+		})
 	}
 	app := fiber.New(fiber.Config{
 		AppName:               "portal",

@@ -113,14 +113,14 @@ func (s *Server) buildFeed(ctx context.Context) (pagecache.Content, error) {
 	base := s.linkBase
 	doc := atomFeedDoc{
 		Lang:     "vi",
-		Title:    atomText{Type: "text", Body: "Phòng, chống ma túy tỉnh Thái Bình: chiến dịch và bài viết"},
-		Subtitle: atomText{Type: "text", Body: "Chiến dịch tuyên truyền và bài viết phòng, chống ma túy của tỉnh Thái Bình."},
+		Title:    atomText{Type: "text", Body: s.Identity.Portal.Name + ": chiến dịch và bài viết"},
+		Subtitle: atomText{Type: "text", Body: "Chiến dịch tuyên truyền và bài viết phòng, chống ma túy trên " + s.Identity.Province.Area + ", tỉnh " + s.Identity.Province.Name + "."},
 		ID:       base + "/",
 		Links: []atomLink{
 			{Rel: "alternate", Type: "text/html", Href: base + "/"},
 			{Rel: "self", Type: "application/atom+xml", Href: base + "/feed.xml"},
 		},
-		Author: atomPerson{Name: "Cổng thông tin phòng, chống ma túy tỉnh Thái Bình"},
+		Author: atomPerson{Name: s.Identity.Portal.Name + " – " + s.Identity.Province.Area},
 	}
 	updated := time.Unix(0, 0).UTC()
 	for _, it := range items {

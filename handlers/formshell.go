@@ -103,6 +103,15 @@ type formShells struct {
 	shells map[string]*formShell
 }
 
+// reset drops every shell: the next GET of each form builds it again (the
+// layout around a form changed, as the menu does when the first campaign
+// is published).
+func (f *formShells) reset() {
+	f.mu.Lock()
+	f.shells = nil
+	f.mu.Unlock()
+}
+
 // emptyForm answers a GET of an empty intake form from its shell, built
 // on first use by view (which renders the page with the markers given as
 // its token and nonce). Without a token from the csrf middleware the page

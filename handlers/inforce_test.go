@@ -100,7 +100,8 @@ func TestDocumentPageInForce(t *testing.T) {
 	}
 }
 
-// The /van-ban list has a status column; a numberless import shows as such.
+// Each card of the /van-ban list has a status line; a numberless import
+// shows as such.
 func TestDocumentListInForce(t *testing.T) {
 	dir := t.TempDir()
 	if _, err := content.ImportFile(filepath.Join("..", "content", "testdata", "kinds", "1-no-number", "thong-bao-so-trong.txt"), dir); err != nil {
@@ -115,17 +116,14 @@ func TestDocumentListInForce(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := getDoc(t, app, "/van-ban", http.StatusOK)
-	if page.Find("thead th").Last().Text() != "Hiệu lực" {
-		t.Errorf("no status column: %q", page.Find("thead th").Text())
-	}
 	status := map[string]string{}
-	page.Find("tbody tr").Each(func(_ int, tr *goquery.Selection) {
-		href, _ := tr.Find("td a").First().Attr("href")
-		st, _ := tr.Find("td.in-force").Attr("data-status")
-		status[href] = st + "|" + strings.TrimSpace(tr.Find("td.in-force").Text())
+	page.Find("main li.doc").Each(func(_ int, li *goquery.Selection) {
+		href, _ := li.Find("h2 a").First().Attr("href")
+		st, _ := li.Find(".in-force").Attr("data-status")
+		status[href] = st + "|" + strings.TrimSpace(li.Find(".in-force").Text())
 	})
 	if len(status) != 19 {
-		t.Errorf("%d rows, want 19 (17 shipped, 1 imported, the plan 45/KH-UBND it cites)", len(status))
+		t.Errorf("%d documents, want 19 (17 shipped, 1 imported, the plan 45/KH-UBND it cites)", len(status))
 	}
 	for href, want := range map[string]string{
 		"/van-ban/424-qd-ttg-2017":      "expired|Hết hiệu lực từ 1/1/2021",
@@ -138,8 +136,8 @@ func TestDocumentListInForce(t *testing.T) {
 			t.Errorf("%s: %q, want %q", href, status[href], want)
 		}
 	}
-	nn := page.Find(`tbody a[href="/van-ban/thong-bao-ket-luan-cua-pho-chu-tich-uy-ban-nhan-dan"]`)
-	if nn.Text() != "Không số" {
+	nn := page.Find(`main a[href="/van-ban/thong-bao-ket-luan-cua-pho-chu-tich-uy-ban-nhan-dan"]`)
+	if nn.Text() != "Thông báo (không số)" {
 		t.Errorf("numberless import in the list: %q", nn.Text())
 	}
 	h1 := getDoc(t, app, "/van-ban/thong-bao-ket-luan-cua-pho-chu-tich-uy-ban-nhan-dan", http.StatusOK).Find("h1").Text()

@@ -72,6 +72,7 @@ func (s *Server) registerIntake(app *fiber.App) {
 	app.Post("/tin-bao", intakeNoStore, photoForm(intakeFormBodyLimit),
 		s.submissionLimit(scopeTips, s.Limits.Tips, s.tipAgain), s.intakeCSRF(s.tipAgain, "Gửi tin báo"), s.tipSubmit)
 	app.Get("/cai-nghien", s.rehabGuide)
+	app.Get("/cai-nghien/dich-vu/:slug", s.rehabService)
 	app.Get("/cai-nghien/dang-ky", intakeNoStore, s.csrf, s.enquiryPage)
 	app.Post("/cai-nghien/dang-ky", intakeNoStore, form,
 		s.submissionLimit(scopeEnquiries, s.Limits.Enquiries, s.enquiryAgain), s.intakeCSRF(s.enquiryAgain, "Gửi đăng ký"), s.enquirySubmit)

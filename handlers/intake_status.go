@@ -20,7 +20,10 @@ type statusView struct {
 	ReceivedOn string
 }
 
-const statusTitle = "Tra cứu tin đã gửi"
+const (
+	statusTitle       = "Tra cứu tin đã gửi"
+	statusDescription = "Nhập mã tiếp nhận 16 chữ số để xem tin báo hoặc đăng ký tư vấn đã được chuyển đến cơ quan chức năng hay chưa."
+)
 
 // statusPage shows the receipt look-up form (from its shell:
 // formshell.go). The receipt is posted, never put in a URL, so it stays
@@ -30,7 +33,7 @@ func (s *Server) statusPage(c *fiber.Ctx) error {
 		return err
 	}
 	return s.emptyForm(c, "/tra-cuu", "tra-cuu", false, func(csrf, _ string) View {
-		return View{Title: statusTitle, Data: statusView{}, CSRF: csrf}
+		return View{Title: statusTitle, Description: statusDescription, Data: statusView{}, CSRF: csrf}
 	})
 }
 
@@ -42,7 +45,7 @@ func (s *Server) statusAgain(c *fiber.Ctx, status int, msg string) error {
 		return err
 	}
 	typed := strings.Clone(c.FormValue(intake.FieldReceipt))
-	return s.render(c, status, "tra-cuu", View{Title: statusTitle, Data: statusView{Receipt: typed, Error: msg}})
+	return s.render(c, status, "tra-cuu", View{Title: statusTitle, Description: statusDescription, Data: statusView{Receipt: typed, Error: msg}})
 }
 
 // statusSubmit looks up the posted receipt.
@@ -68,5 +71,5 @@ func (s *Server) statusSubmit(c *fiber.Ctx) error {
 			v.ReceivedOn = d.Format("2/1/2006")
 		}
 	}
-	return s.render(c, code, "tra-cuu", View{Title: statusTitle, Data: v})
+	return s.render(c, code, "tra-cuu", View{Title: statusTitle, Description: statusDescription, Data: v})
 }

@@ -20,6 +20,7 @@ func (s *Server) routes(app *fiber.App) {
 	// Rate limits of routes registered by others (search) come first.
 	s.registerRateLimits(app)
 	s.registerSite(app)
+	s.registerAbout(app)
 	s.registerSearch(app)
 	s.registerIntake(app)
 	s.registerAdmin(app)

@@ -59,8 +59,8 @@ func (s *Server) buildHome(ctx context.Context) (pagecache.Content, error) {
 		data.Campaigns = s.HomeCampaigns(ctx)
 	}
 	return s.htmlPage("/", "home", View{
-		Title:       "Cổng thông tin phòng, chống ma túy tỉnh Thái Bình",
-		Description: "Văn bản, bài viết tuyên truyền, tố giác tội phạm ma túy ẩn danh và hỗ trợ cai nghiện tự nguyện.",
+		Title:       s.Identity.Portal.Name + " – " + s.Identity.Province.Area + ", tỉnh " + s.Identity.Province.Name,
+		Description: s.Identity.Portal.Description,
 		Data:        data,
 	}, expires)
 }
@@ -70,7 +70,7 @@ func (s *Server) documentList(c *fiber.Ctx) error {
 	return s.cached(c, "/van-ban", func(context.Context) (pagecache.Content, error) {
 		return s.htmlPage("/van-ban", "documents", View{
 			Title:       "Văn bản",
-			Description: "Kế hoạch 53/KH-UBND của Ủy ban nhân dân tỉnh Thái Bình và các văn bản được dẫn chiếu.",
+			Description: "Kế hoạch 53/KH-UBND của Ủy ban nhân dân tỉnh Thái Bình (nay thuộc tỉnh " + s.Identity.Province.Name + ") và các văn bản được dẫn chiếu: số hiệu, ngày ban hành, trích yếu, toàn văn.",
 			Data:        s.Library.Documents(),
 		}, time.Time{})
 	})

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"fmt"
 	"html/template"
@@ -14,8 +15,14 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/thaibinh-pcmt/portal/content"
+	"github.com/thaibinh-pcmt/portal/identity"
+	"github.com/thaibinh-pcmt/portal/rehab"
 	"github.com/thaibinh-pcmt/portal/static"
 )
+
+// shareImage is the asset shown in link previews of pages without an image
+// of their own (og:image, 1200×630).
+const shareImage = "og-image.png"
 
 //go:embed templates
 var templateFS embed.FS
@@ -41,6 +48,38 @@ type View struct {
 	SiteURL string
 	// Data is the page's own data.
 	Data any
+
+	// Filled by render:
+
+	// Site is the site's identity (identity.yaml).
+	Site *identity.Identity
+	// Menu is the main navigation: only sections with something in them.
+	Menu []menuItem
+	// OwnImage reports whether the page set its own Image (a campaign's
+	// cover); otherwise Image is the portal's default share image.
+	OwnImage bool
+}
+
+// Hotline returns the telephone line with number from the identity, for
+// {{with .Hotline "113"}}; nil when the file does not list it, so the
+// sentence that names it is left out.
+func (v View) Hotline(number string) *identity.Hotline {
+	if h, ok := v.Site.Hotline(number); ok {
+		return &h
+	}
+	return nil
+}
+
+// labelledFact is a rehab.Fact with the label it is shown under.
+type labelledFact struct {
+	Label string
+	Fact  rehab.Fact
+}
+
+// menuItem is one entry of the main navigation.
+type menuItem struct {
+	Path, Label string
+	Current     bool
 }
 
 // templateSet holds one parsed template per page, each a clone of the
@@ -82,7 +121,9 @@ var funcs = template.FuncMap{
 		}
 		return t.Format("2006-01-02")
 	},
-	"add":         func(a, b int) int { return a + b },
+	"add": func(a, b int) int { return a + b },
+	// fact pairs a label with a rehab.Fact for the "fact" template.
+	"fact":        func(label string, f rehab.Fact) labelledFact { return labelledFact{label, f} },
 	"hasPrefix":   strings.HasPrefix,
 	"voiceSearch": voiceSearchAllowed, // handlers/search.go
 	// lines splits a multi-line value (a signature block) into its lines.
@@ -155,6 +196,17 @@ func (s *Server) execute(page string, v View) ([]byte, error) {
 		return nil, fmt.Errorf("render: no template %q", page)
 	}
 	v.SiteURL = s.linkBase
+	v.Site = s.Identity
+	// The menu asks the database whether a campaign is public; pages are
+	// rendered into the page cache, which publishing invalidates.
+	v.Menu = s.menu(context.Background(), v.Path)
+	if v.Description == "" {
+		v.Description = s.Identity.Portal.Description
+	}
+	v.OwnImage = v.Image != ""
+	if !v.OwnImage {
+		v.Image = static.URL(shareImage)
+	}
 	if v.Canonical == "" {
 		v.Canonical = v.SiteURL + v.Path
 	}

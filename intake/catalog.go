@@ -47,6 +47,10 @@ type FormOptions struct {
 	Relationships []Option `json:"relationships"`
 	Substances    []Option `json:"substances"`
 	RehabForms    []Option `json:"rehab_forms"`
+	// RehabServices are the services of the rehab directory (package
+	// rehab) an enquiry may name: code is the service's slug. Set with
+	// SetRehabServices; empty when no directory is wired.
+	RehabServices []Option `json:"rehab_services"`
 }
 
 // Route is where one kind of submission goes.
@@ -158,6 +162,24 @@ func LoadCatalog() (*Catalog, error) {
 		c.Routes[kind] = r
 	}
 	return c, nil
+}
+
+// SetRehabServices sets the services an enquiry may name (slug and name of
+// each). Call it before the catalog is shared: the catalog is read-only
+// afterwards. Codes must be unique lower-case ASCII and labels NFC.
+func (c *Catalog) SetRehabServices(services []Option) error {
+	seen := map[string]bool{}
+	for _, o := range services {
+		if !codePattern.MatchString(o.Code) || seen[o.Code] {
+			return fmt.Errorf("intake: rehab service code %q is not unique lower-case ASCII", o.Code)
+		}
+		seen[o.Code] = true
+		if strings.TrimSpace(o.Label) == "" || !norm.NFC.IsNormalString(o.Label) {
+			return fmt.Errorf("intake: rehab service %q: label empty or not NFC", o.Code)
+		}
+	}
+	c.Options.RehabServices = append([]Option(nil), services...)
+	return nil
 }
 
 // Label returns the label of code in list, and whether code is there.

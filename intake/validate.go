@@ -25,6 +25,7 @@ const (
 	// FieldAttachments is the file field of the tip form and of the
 	// multipart API: the photos (attachments.go).
 	FieldAttachments = "attachments"
+	FieldService     = "service"
 )
 
 // FieldLabels are the Vietnamese names of the fields, used as form labels
@@ -44,6 +45,7 @@ var FieldLabels = map[string]string{
 	FieldConsent:        "Đồng ý xử lý dữ liệu cá nhân",
 	FieldReceipt:        "Mã tiếp nhận",
 	FieldAttachments:    "Ảnh đính kèm",
+	FieldService:        "Cơ sở, dịch vụ quan tâm",
 }
 
 // Length limits in characters (runes), counted after NFC normalisation.
@@ -153,6 +155,9 @@ type EnquiryInput struct {
 	Phone         string `json:"phone"`
 	Message       string `json:"message,omitempty"`
 	Consent       bool   `json:"consent"`
+	// Service is the slug of the rehab service the family is interested
+	// in (FormOptions.RehabServices); optional.
+	Service string `json:"service,omitempty"`
 }
 
 // Enquiry is a validated rehab enquiry, as stored in the outbox and sent to
@@ -174,6 +179,8 @@ type Enquiry struct {
 	MessageHTML        string `json:"message_html,omitempty"`
 	Consent            bool   `json:"consent"`
 	ConsentBasis       string `json:"consent_basis"`
+	Service            string `json:"service,omitempty"`
+	ServiceLabel       string `json:"service_label,omitempty"`
 }
 
 // choice checks that code is one of list and returns its label.
@@ -244,7 +251,8 @@ func (c *Catalog) ValidateTip(in TipInput) (Tip, FieldErrors) {
 }
 
 // ValidateEnquiry checks a rehab enquiry and returns it cleaned and
-// sanitised, or the FieldErrors. The phone is normalised to E.164
+// sanitised, or the FieldErrors. The service is optional; when given it must
+// be one of Options.RehabServices. The phone is normalised to E.164
 // (NormalisePhone); consent must be given, since the desk will process a
 // name and a phone number (Luật Bảo vệ dữ liệu cá nhân 91/2025/QH15, in force
 // since 1/1/2026, which replaced Nghị định 13/2023/NĐ-CP).
@@ -264,6 +272,9 @@ func (c *Catalog) ValidateEnquiry(in EnquiryInput) (Enquiry, FieldErrors) {
 		e.Phone = p
 	}
 	e.Message, e.MessageHTML = fe.text(FieldMessage, in.Message, true, 0, MessageMax)
+	if strings.TrimSpace(in.Service) != "" {
+		e.Service, e.ServiceLabel = fe.choice(FieldService, in.Service, c.Options.RehabServices)
+	}
 	if !in.Consent {
 		fe.add(FieldConsent, "cần đánh dấu ô đồng ý thì cán bộ mới được dùng tên và số điện thoại của bạn để gọi lại")
 	}

@@ -342,7 +342,7 @@ func TestDecodeRefusesUnknownFields(t *testing.T) {
 		{"tip photos", func(b []byte) error { _, err := DecodeTip(b); return err }, `{"description":"x","attachments":["data:image/jpeg;base64,AAAA"]}`, FieldAttachments,
 			"Ảnh đính kèm: không gửi được ảnh trong JSON. Hãy gửi tin báo dạng multipart/form-data"},
 		{"enquiry", func(b []byte) error { _, err := DecodeEnquiry(b); return err }, `{"consent":true,"email":"a@b.vn"}`, "email",
-			"Các trường được nhận: relationship, substance, preferred_form, area, contact_name, phone, message, consent."},
+			"Các trường được nhận: relationship, substance, preferred_form, area, contact_name, phone, message, consent, service."},
 		{"enquiry photos", func(b []byte) error { _, err := DecodeEnquiry(b); return err }, `{"attachments":[]}`, "attachments", "attachments: trường này không có"},
 		{"status", func(b []byte) error { _, err := DecodeStatusRequest(b); return err }, `{"receipt":"1","kind":"tip"}`, "kind", "Các trường được nhận: receipt."},
 		{"long key", func(b []byte) error { _, err := DecodeStatusRequest(b); return err }, `{"` + strings.Repeat("k", 500) + `":1}`, strings.Repeat("k", 63) + "…", "trường này"},
@@ -380,5 +380,33 @@ func TestCleanText(t *testing.T) {
 	}
 	if got := cleanText("ab\xffcd", false); got != "abcd" || !utf8.ValidString(got) {
 		t.Errorf("invalid UTF-8 = %q", got)
+	}
+}
+
+func TestValidateEnquiryService(t *testing.T) {
+	c := mustCatalog(t)
+	in := validEnquiry()
+	// No directory wired and no service named: fine.
+	if _, fe := c.ValidateEnquiry(in); fe != nil {
+		t.Fatalf("no service: %v", fe)
+	}
+	in.Service = "dieu-tri-thay-the-methadone"
+	if _, fe := c.ValidateEnquiry(in); fe[FieldService] != "Cơ sở, dịch vụ quan tâm: hãy chọn một mục trong danh sách" {
+		t.Errorf("service not in an empty list: %v", fe)
+	}
+	c2 := *c
+	if err := c2.SetRehabServices([]Option{{Code: "dieu-tri-thay-the-methadone", Label: "Điều trị thay thế bằng thuốc Methadone"}}); err != nil {
+		t.Fatal(err)
+	}
+	e, fe := c2.ValidateEnquiry(in)
+	if fe != nil || e.Service != "dieu-tri-thay-the-methadone" || e.ServiceLabel != "Điều trị thay thế bằng thuốc Methadone" {
+		t.Errorf("known service: %+v %v", e, fe)
+	}
+	in.Service = "spa-nghi-duong"
+	if _, fe := c2.ValidateEnquiry(in); fe[FieldService] == "" {
+		t.Error("unknown service accepted")
+	}
+	if err := c2.SetRehabServices([]Option{{Code: "A B", Label: "x"}}); err == nil {
+		t.Error("bad code accepted")
 	}
 }

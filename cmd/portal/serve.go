@@ -20,6 +20,7 @@ import (
 
 	"github.com/thaibinh-pcmt/portal/content"
 	"github.com/thaibinh-pcmt/portal/handlers"
+	"github.com/thaibinh-pcmt/portal/identity"
 	"github.com/thaibinh-pcmt/portal/pagecache"
 )
 
@@ -58,6 +59,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	for _, w := range lib.Warnings {
 		log.Warn("document skipped", "err", w)
 	}
+	site, err := identity.Load(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	if site.From != "embedded" {
+		log.Info("site identity from the data dir", "file", site.From)
+	}
 	db, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -85,7 +93,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		// A start begins with an empty page cache; the press office's
 		// changes invalidate it (handlers.New wires that). A listener for
 		// other instances' changes will call pages.Invalidate too.
-		Pages: pagecache.New(time.Now),
+		Pages:    pagecache.New(time.Now),
+		Identity: site,
 	}
 	workerCtx, stopWorkers := context.WithCancel(context.Background())
 	defer stopWorkers()

@@ -13,6 +13,7 @@ import (
 	"github.com/thaibinh-pcmt/portal/intake"
 	"github.com/thaibinh-pcmt/portal/queue"
 	"github.com/thaibinh-pcmt/portal/ratelimit"
+	"github.com/thaibinh-pcmt/portal/rehab"
 	"github.com/thaibinh-pcmt/portal/store"
 )
 
@@ -40,6 +41,27 @@ func startIntake(ctx context.Context, cfg Config, deps *handlers.Deps, db *store
 	if err != nil {
 		return nil, err
 	}
+	// The rehab directory (/cai-nghien) lives in the same data dir; an
+	// enquiry may name one of its services.
+	areaCodes := make([]string, 0, len(cat.Options.Areas))
+	for _, a := range cat.Options.Areas {
+		areaCodes = append(areaCodes, a.Code)
+	}
+	dir, err := rehab.Load(cfg.DataDir, areaCodes)
+	if err != nil {
+		return nil, err
+	}
+	if dir.From != "embedded" {
+		log.Info("rehab services from the data dir", "file", dir.From)
+	}
+	services := make([]intake.Option, 0, len(dir.Services))
+	for _, sv := range dir.Services {
+		services = append(services, intake.Option{Code: sv.Slug, Label: sv.Name.Text})
+	}
+	if err := cat.SetRehabServices(services); err != nil {
+		return nil, err
+	}
+	deps.Rehab = dir
 	svc, err := intake.NewService(intake.Config{DB: db, Catalog: cat, Secret: deps.Secret, Now: deps.Now})
 	if err != nil {
 		return nil, err
