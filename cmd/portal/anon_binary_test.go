@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -157,18 +158,28 @@ func TestBinaryLimitsExactAtConcurrency50(t *testing.T) {
 				name += ", Redis stalling"
 			}
 			t.Run(name, func(t *testing.T) {
+				var over <-chan struct{}
 				if stalling {
-					// Every request of the burst meets the stall: Redis
-					// answers nobody for 400 ms from now.
-					srv.Stall(400 * time.Millisecond)
+					// The burst meets the stall: Redis answers nobody
+					// for a second from before the first request.
+					over = srv.Stall(time.Second)
 				}
-				start := time.Now()
-				counts := burst(t, 50, portals, func(base string, i int) (int, error) { return sc.send(base, i, round) })
+				var metStall atomic.Bool
+				counts := burst(t, 50, portals, func(base string, i int) (int, error) {
+					if over != nil {
+						select {
+						case <-over:
+						default:
+							metStall.Store(true) // sent while Redis stalled
+						}
+					}
+					return sc.send(base, i, round)
+				})
 				if counts[sc.ok] != sc.limit || counts[sc.no] != 50-sc.limit {
 					t.Fatalf("statuses %v, want %d × %d and %d × %d", counts, sc.limit, sc.ok, 50-sc.limit, sc.no)
 				}
-				if took := time.Since(start); stalling && took < 300*time.Millisecond {
-					t.Fatalf("the burst took %v: it did not meet the stall", took)
+				if stalling && !metStall.Load() {
+					t.Fatal("no request of the burst was sent while Redis stalled")
 				}
 			})
 		}

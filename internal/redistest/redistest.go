@@ -160,10 +160,12 @@ func (s *Server) Kill() {
 }
 
 // Stall makes the server answer nobody for d (DEBUG SLEEP on a connection
-// of its own), from now; it returns at once. The stall is what a busy
-// Redis does (a slow command, a long script, a fork): commands wait, none
-// fails.
-func (s *Server) Stall(d time.Duration) {
+// of its own). It returns once the stall has begun — a PING on another
+// connection goes unanswered for 50 ms — so that a loaded machine cannot
+// start the caller's requests before it; the returned channel is closed
+// when the stall is over. The stall is what a busy Redis does (a slow
+// command, a long script, a fork): commands wait, none fails.
+func (s *Server) Stall(d time.Duration) <-chan struct{} {
 	c := redis.NewClient(&redis.Options{Addr: s.Addr(), ReadTimeout: d + 5*time.Second, MaxRetries: -1})
 	done := make(chan struct{})
 	go func() {
@@ -171,10 +173,21 @@ func (s *Server) Stall(d time.Duration) {
 		defer c.Close()
 		c.Do(context.Background(), "DEBUG", "SLEEP", strconv.FormatFloat(d.Seconds(), 'f', 3, 64))
 	}()
-	// Wait until the sleep has begun: a PING on another connection then
-	// takes (nearly) the whole stall.
-	time.Sleep(20 * time.Millisecond)
+	probe := redis.NewClient(&redis.Options{Addr: s.Addr(), ReadTimeout: 50 * time.Millisecond, MaxRetries: -1, PoolSize: 1})
+	defer probe.Close()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+		select {
+		case <-done:
+			s.t.Fatalf("redistest: the stall of %v ended before it could be seen", d)
+		default:
+		}
+		if err := probe.Ping(context.Background()).Err(); err != nil {
+			break // no answer within 50 ms: the sleep has begun
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	s.t.Cleanup(func() { <-done })
+	return done
 }
 
 // Dir is the server's working directory (where a dump would go).
