@@ -61,23 +61,29 @@ func testOutboxLifecycle(t *testing.T, db *store.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st != (store.SubmissionStatus{Kind: "rehab_enquiry", Status: store.StatusReceived, ReceivedOn: "2026-11-29"}) {
+	if st != (store.SubmissionStatus{SubmissionID: "sub-0002", Kind: "rehab_enquiry", Status: store.StatusReceived, ReceivedOn: "2026-11-29"}) {
 		t.Errorf("status = %+v", st)
 	}
 
-	if n, err := db.MarkForwarded(ctx, "sub-0000"); err != nil || n != 1 {
-		t.Fatalf("MarkForwarded = %d, %v; want 1", n, err)
+	sent := store.SentEntry{ID: "sub-0000", StreamID: "1700000000000-0", Epoch: "e1", At: at}
+	if n, err := db.MarkSent(ctx, sent); err != nil || n != 1 {
+		t.Fatalf("MarkSent = %d, %v; want 1", n, err)
 	}
-	if n, err := db.MarkForwarded(ctx, "sub-0000", "no-such-id"); err != nil || n != 0 {
-		t.Errorf("second MarkForwarded = %d, %v; want 0, nil", n, err)
+	if n, err := db.MarkSent(ctx, store.SentEntry{ID: "no-such-id", Epoch: "e1", At: at}); err != nil || n != 0 {
+		t.Errorf("MarkSent of an unknown id = %d, %v; want 0, nil", n, err)
 	}
 	st, err = db.StatusByReceiptHash(ctx, "hash-0000")
-	if err != nil || st.Status != store.StatusForwarded || st.Kind != "tip" {
+	if err != nil || st.Status != store.StatusForwarded || st.Kind != "tip" || st.SubmissionID != "sub-0000" {
 		t.Errorf("status after forwarding = %+v, %v", st, err)
 	}
 	pending, err = db.PendingSubmissions(ctx, 10)
 	if err != nil || len(pending) != 2 || pending[0].ID != "sub-0001" {
 		t.Fatalf("pending after forwarding = %+v, %v", pending, err)
+	}
+	// Sent is not gone: the row waits in the outbox until a desk has it.
+	stats, err := db.OutboxStats(ctx)
+	if err != nil || stats.Unsent != 2 || stats.Sent != 1 || !stats.OldestSent.Equal(at.Truncate(time.Minute)) {
+		t.Errorf("OutboxStats = %+v, %v; want 2 unsent, 1 sent at %v", stats, err, at.Truncate(time.Minute))
 	}
 
 	if _, err := db.StatusByReceiptHash(ctx, "no-such-hash"); !errors.Is(err, store.ErrNotFound) {
@@ -196,7 +202,7 @@ func testWriteOutboxCombines(t *testing.T, db *store.DB) {
 	if err := db.InsertSubmissions(ctx, []store.Submission{testSubmission(1, at), testSubmission(2, at)}); err != nil {
 		t.Fatal(err)
 	}
-	n, err := db.WriteOutbox(ctx, []store.Submission{testSubmission(3, at)}, []string{"sub-0001"})
+	n, err := db.WriteOutbox(ctx, []store.Submission{testSubmission(3, at)}, []store.SentEntry{{ID: "sub-0001", Epoch: "e", At: at}})
 	if err != nil || n != 1 {
 		t.Fatalf("WriteOutbox = %d, %v", n, err)
 	}
@@ -208,10 +214,70 @@ func testWriteOutboxCombines(t *testing.T, db *store.DB) {
 		t.Errorf("status of sub-0001 = %+v", st)
 	}
 	// A failing insert rolls the forwarded mark back too.
-	if _, err := db.WriteOutbox(ctx, []store.Submission{testSubmission(2, at)}, []string{"sub-0003"}); err == nil {
+	if _, err := db.WriteOutbox(ctx, []store.Submission{testSubmission(2, at)}, []store.SentEntry{{ID: "sub-0003", Epoch: "e", At: at}}); err == nil {
 		t.Fatal("duplicate accepted")
 	}
 	if st, _ := db.StatusByReceiptHash(ctx, "hash-0003"); st.Status != store.StatusReceived {
 		t.Errorf("status of sub-0003 after rollback = %+v", st)
+	}
+}
+
+// TestOutboxUntilDesk: issue 10, point 3. A sent row stays in the outbox
+// until a desk's case commit removes it; a queue that comes back with a new
+// epoch makes every row sent under another epoch due again, once.
+func TestOutboxUntilDesk(t *testing.T) { storetest.ForEach(t, testOutboxUntilDesk) }
+
+func testOutboxUntilDesk(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	at := time.Date(2026, 11, 29, 3, 4, 0, 0, time.UTC)
+	var subs []store.Submission
+	for i := 0; i < 4; i++ {
+		subs = append(subs, testSubmission(i, at))
+	}
+	if err := db.InsertSubmissions(ctx, subs); err != nil {
+		t.Fatal(err)
+	}
+	// Three sent under epoch A, one not yet sent.
+	for i := 0; i < 3; i++ {
+		if _, err := db.MarkSent(ctx, store.SentEntry{ID: subs[i].ID, StreamID: fmt.Sprint(i + 1), Epoch: "A", At: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A desk takes sub-0000: its outbox row goes in the case's transaction.
+	res, err := db.CreateCases(ctx, []store.NewCase{{SubmissionID: "sub-0000", Desk: "police", Kind: "tip",
+		Category: "mua-ban", Area: "vu-thu", Status: "new", ReceivedAt: at, Content: []byte(`{}`)}}, at)
+	if err != nil || len(res) != 1 || !res[0].Created {
+		t.Fatalf("CreateCases = %+v, %v", res, err)
+	}
+	if st, _ := db.OutboxStats(ctx); st.Sent != 2 || st.Unsent != 1 {
+		t.Fatalf("after the desk took one: %+v, want 2 sent, 1 unsent", st)
+	}
+	// Same epoch: nothing is due again.
+	if n, err := db.ResendOutbox(ctx, "A"); err != nil || n != 0 {
+		t.Errorf("ResendOutbox(same epoch) = %d, %v", n, err)
+	}
+	// The queue forgot everything (epoch B): the two sent rows no desk has
+	// are due again; the desk's and the unsent one are untouched.
+	if n, err := db.ResendOutbox(ctx, "B"); err != nil || n != 2 {
+		t.Fatalf("ResendOutbox(new epoch) = %d, %v; want 2", n, err)
+	}
+	if st, _ := db.StatusByReceiptHash(ctx, "hash-0001"); st.Status != store.StatusReceived {
+		t.Errorf("status of a row due again = %q, want received", st.Status)
+	}
+	pending, err := db.PendingSubmissions(ctx, 10)
+	if err != nil || len(pending) != 3 || pending[0].ID != "sub-0001" || pending[2].ID != "sub-0003" {
+		t.Fatalf("pending after resend = %+v, %v", pending, err)
+	}
+	// Sent again under B: a second look at epoch B changes nothing (once).
+	for _, p := range pending {
+		if _, err := db.MarkSent(ctx, store.SentEntry{ID: p.ID, StreamID: "x", Epoch: "B", At: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := db.ResendOutbox(ctx, "B"); err != nil || n != 0 {
+		t.Errorf("second ResendOutbox(B) = %d, %v; want 0", n, err)
+	}
+	if _, err := db.ResendOutbox(ctx, ""); err == nil {
+		t.Error("empty epoch accepted")
 	}
 }
