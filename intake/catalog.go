@@ -59,6 +59,10 @@ type Route struct {
 	Queue string `yaml:"queue"`
 	// Agency names the receiving desk in Vietnamese; shown on the forms.
 	Agency string `yaml:"agency"`
+	// Desk is the code of the desk whose inbox receives this kind (a desk
+	// of desk/data/desk.yaml): the portal's desk consumer reads Queue for
+	// it.
+	Desk string `yaml:"desk"`
 }
 
 // Catalog is the loaded data: the choices of each field and the routes. It
@@ -158,6 +162,9 @@ func LoadCatalog() (*Catalog, error) {
 		}
 		if strings.TrimSpace(r.Agency) == "" {
 			return nil, fmt.Errorf("intake: routing.yaml: kind %q: no agency", kind)
+		}
+		if !codePattern.MatchString(r.Desk) {
+			return nil, fmt.Errorf("intake: routing.yaml: kind %q: desk %q is not a desk code such as police", kind, r.Desk)
 		}
 		c.Routes[kind] = r
 	}

@@ -24,28 +24,37 @@ const (
 )
 
 // Forwarder moves submissions from the outbox to their agency queues
-// (routing.yaml): for each outbox row, oldest first, it publishes a
-// queue.Entry {id, kind, received_at, data} and, once the queue has it,
-// deletes the row and marks the submission forwarded. While the queue
-// fails it retries with exponential back-off and full jitter. It runs at
-// start (rows left by a crash go first), after every commit (Wake) and
-// every PollInterval. At most every CheckpointEvery, once rows were
-// forwarded, it checkpoints the database so that their text leaves the disk
-// (deleted rows are zeroed, the write-ahead log truncated).
+// (routing.yaml): for each outbox row not yet on a queue, oldest first, it
+// publishes a queue.Entry {id, kind, received_at, data} and, once the
+// queue has it, marks the row sent (with the entry's stream id and the
+// queue's epoch) and the submission forwarded. The row stays in the outbox
+// until the desk consumer commits its case, which deletes it (issue 10,
+// point 3): before each round the forwarder reads the queue's epoch
+// (queue.Publisher.Epoch), and when the queue has forgotten what it held (a
+// Redis restarted without persistence has a new epoch) every row sent under
+// another epoch is made due again (store.DB.ResendOutbox) and published
+// once more. While the queue fails it retries with exponential back-off
+// and full jitter. It runs at start (rows left by a crash go first), after
+// every commit (Wake) and every PollInterval. At most every
+// CheckpointEvery, once rows were forwarded, it checkpoints the database so
+// that deleted text leaves the disk (deleted rows are zeroed, the
+// write-ahead log truncated).
 //
-// Delivery is at least once: a crash between Publish and MarkForwarded
-// publishes the row again at the next start; consumers de-duplicate on
-// the entry id.
+// Delivery is at least once: a crash between Publish and MarkSent, or a
+// Redis that restarts between the epoch check and a publish, publishes a
+// row again; the desk consumer de-duplicates on the submission id.
 type Forwarder struct {
 	// DB holds the outbox.
 	DB *store.DB
-	// Marker records forwarded ids; the Service (which shares the commit
-	// with new submissions) or, when nil, DB.
+	// Marker records sent rows; the Service (which shares the commit with
+	// new submissions) or, when nil, DB.
 	Marker interface {
-		MarkForwarded(ctx context.Context, ids ...string) (int, error)
+		MarkSent(ctx context.Context, sent ...store.SentEntry) (int, error)
 	}
 	// Publisher is the agency queue engine (Redis Streams or embedded).
 	Publisher queue.Publisher
+	// Now is the clock of the sent marks; time.Now when nil.
+	Now func() time.Time
 	// Catalog gives the route of each kind.
 	Catalog *Catalog
 	// Wake, if not nil, signals new rows (Service.Wake).
@@ -58,9 +67,12 @@ type Forwarder struct {
 	Batch                                                int
 	// CheckpointEvery bounds how often, after rows were forwarded, the
 	// write-ahead log is checkpointed and truncated
-	// (store.DB.CheckpointOutbox) so that forwarded submissions leave the
+	// (store.DB.CheckpointOutbox) so that deleted submissions leave the
 	// disk; DefaultCheckpointEvery when zero.
 	CheckpointEvery time.Duration
+
+	// epoch is the queue's epoch the last round saw; "" before the first.
+	epoch string
 }
 
 func (f *Forwarder) defaults() {
@@ -88,13 +100,35 @@ func (f *Forwarder) defaults() {
 	if f.Marker == nil {
 		f.Marker = f.DB
 	}
+	if f.Now == nil {
+		f.Now = time.Now
+	}
 }
 
-// ForwardPending publishes outbox rows until the outbox is empty or a
-// publish fails, and returns how many rows it forwarded. An error means
-// rows remain; the caller retries later.
+// ForwardPending publishes outbox rows until none is due or a publish
+// fails, and returns how many rows it sent. First it compares the queue's
+// epoch with the one it saw last: rows sent under another epoch (the queue
+// forgot them) become due again. An error means rows remain; the caller
+// retries later.
 func (f *Forwarder) ForwardPending(ctx context.Context) (int, error) {
 	f.defaults()
+	ectx, cancel := context.WithTimeout(ctx, f.PublishTimeout)
+	epoch, err := f.Publisher.Epoch(ectx)
+	cancel()
+	if err != nil {
+		return 0, fmt.Errorf("intake: forward: %w", err)
+	}
+	if epoch != f.epoch {
+		n, err := f.DB.ResendOutbox(ctx, epoch)
+		if err != nil {
+			return 0, err
+		}
+		if n > 0 {
+			f.Log.Warn("forwarder: the queue no longer has submissions no desk had taken (restarted without persistence?); sending them again",
+				"submissions", n)
+		}
+		f.epoch = epoch
+	}
 	total := 0
 	for {
 		rows, err := f.DB.PendingSubmissions(ctx, f.Batch)
@@ -104,7 +138,7 @@ func (f *Forwarder) ForwardPending(ctx context.Context) (int, error) {
 		if len(rows) == 0 {
 			return total, nil
 		}
-		done := make([]string, 0, len(rows))
+		done := make([]store.SentEntry, 0, len(rows))
 		var pubErr error
 		for _, r := range rows {
 			route, ok := f.Catalog.Routes[r.Kind]
@@ -113,7 +147,7 @@ func (f *Forwarder) ForwardPending(ctx context.Context) (int, error) {
 				break
 			}
 			pctx, cancel := context.WithTimeout(ctx, f.PublishTimeout)
-			err := f.Publisher.Publish(pctx, route.Queue, queue.Entry{
+			streamID, err := f.Publisher.Publish(pctx, route.Queue, queue.Entry{
 				ID: r.ID, Kind: r.Kind, ReceivedAt: r.ReceivedAt, Data: r.Data,
 			})
 			cancel()
@@ -121,12 +155,12 @@ func (f *Forwarder) ForwardPending(ctx context.Context) (int, error) {
 				pubErr = fmt.Errorf("intake: forward %s to %s: %w", r.ID, route.Queue, err)
 				break
 			}
-			done = append(done, r.ID)
+			done = append(done, store.SentEntry{ID: r.ID, StreamID: streamID, Epoch: epoch, At: f.Now()})
 		}
 		if len(done) > 0 {
 			// The queue has them; if this fails they are published again
 			// later (at least once).
-			n, err := f.Marker.MarkForwarded(context.WithoutCancel(ctx), done...)
+			n, err := f.Marker.MarkSent(context.WithoutCancel(ctx), done...)
 			total += n
 			if err != nil {
 				return total, err

@@ -15,7 +15,7 @@ import (
 // Status values of a submission and what /tra-cuu shows for them.
 const (
 	StatusReceived  = store.StatusReceived  // in the outbox
-	StatusForwarded = store.StatusForwarded // on the agency queue
+	StatusForwarded = store.StatusForwarded // on the agency queue, not yet with a desk
 )
 
 // StatusLabels are the Vietnamese labels of the statuses.
@@ -68,12 +68,16 @@ type Receipt struct {
 }
 
 // Status is what /tra-cuu and POST /api/v1/status show for a receipt.
+// Once a desk has the case, the desk package tells its status instead.
 type Status struct {
-	Kind        string // KindTip or KindRehabEnquiry
-	Status      string // StatusReceived or StatusForwarded
-	StatusLabel string // Vietnamese
-	KindLabel   string // Vietnamese
-	ReceivedOn  string // day of receipt in Vietnam, "YYYY-MM-DD"
+	// SubmissionID is the submission the receipt names; the key of its
+	// case. Never shown to the person.
+	SubmissionID string
+	Kind         string // KindTip or KindRehabEnquiry
+	Status       string // StatusReceived or StatusForwarded
+	StatusLabel  string // Vietnamese
+	KindLabel    string // Vietnamese
+	ReceivedOn   string // day of receipt in Vietnam, "YYYY-MM-DD"
 }
 
 // Service accepts submissions: it writes each to the outbox, durably,
@@ -101,7 +105,7 @@ type insertReq struct {
 }
 
 type markReq struct {
-	ids  []string
+	sent []store.SentEntry
 	done chan markResult
 }
 
@@ -228,15 +232,15 @@ func (s *Service) submit(ctx context.Context, kind string, v any, opts []SubmitO
 	return Receipt{Code: code, Status: StatusReceived, Agency: s.catalog.Routes[kind].Agency}, nil
 }
 
-// MarkForwarded records that the queue has the submissions ids (see
-// store.DB.MarkForwarded), through the writer goroutine, so that the
-// forwarder's acknowledgements share commits with new submissions instead
-// of waiting on SQLite's write lock. The Forwarder uses it as its Marker.
-func (s *Service) MarkForwarded(ctx context.Context, ids ...string) (int, error) {
-	if len(ids) == 0 {
+// MarkSent records that the queue has the entries (see store.DB.MarkSent),
+// through the writer goroutine, so that the forwarder's marks share commits
+// with new submissions instead of waiting on SQLite's write lock. The
+// Forwarder uses it as its Marker.
+func (s *Service) MarkSent(ctx context.Context, sent ...store.SentEntry) (int, error) {
+	if len(sent) == 0 {
 		return 0, nil
 	}
-	req := &markReq{ids: ids, done: make(chan markResult, 1)}
+	req := &markReq{sent: sent, done: make(chan markResult, 1)}
 	select {
 	case s.marks <- req:
 	case <-s.stop:
@@ -287,11 +291,11 @@ func (s *Service) commit(inserts []*insertReq, marks []*markReq) {
 	for i, r := range inserts {
 		subs[i] = r.sub
 	}
-	var ids []string
+	var sent []store.SentEntry
 	for _, m := range marks {
-		ids = append(ids, m.ids...)
+		sent = append(sent, m.sent...)
 	}
-	_, err := s.db.WriteOutbox(ctx, subs, ids)
+	_, err := s.db.WriteOutbox(ctx, subs, sent)
 	if len(inserts) > 0 {
 		// Wake the forwarder before answering, so that a caller who got
 		// its receipt can count on the forwarder having been signalled.
@@ -304,7 +308,7 @@ func (s *Service) commit(inserts []*insertReq, marks []*markReq) {
 		for _, m := range marks {
 			// The count of one mark in a shared commit is not separated
 			// out; the forwarder only logs it.
-			m.done <- markResult{n: len(m.ids), err: err}
+			m.done <- markResult{n: len(m.sent), err: err}
 		}
 		return
 	}
@@ -312,7 +316,7 @@ func (s *Service) commit(inserts []*insertReq, marks []*markReq) {
 		r.done <- s.db.InsertSubmissions(ctx, []store.Submission{r.sub})
 	}
 	for _, m := range marks {
-		n, err := s.db.MarkForwarded(ctx, m.ids...)
+		n, err := s.db.MarkSent(ctx, m.sent...)
 		m.done <- markResult{n: n, err: err}
 	}
 }
@@ -340,12 +344,23 @@ func (s *Service) Status(ctx context.Context, receipt string) (Status, error) {
 		return Status{}, fmt.Errorf("intake: status: %w", err)
 	}
 	return Status{
-		Kind:        st.Kind,
-		Status:      st.Status,
-		StatusLabel: StatusLabels[st.Status],
-		KindLabel:   KindLabels[st.Kind],
-		ReceivedOn:  st.ReceivedOn,
+		SubmissionID: st.SubmissionID,
+		Kind:         st.Kind,
+		Status:       st.Status,
+		StatusLabel:  StatusLabels[st.Status],
+		KindLabel:    KindLabels[st.Kind],
+		ReceivedOn:   st.ReceivedOn,
 	}, nil
+}
+
+// NonceHash is the keyed hash (hex) under which a form's one-time nonce is
+// recorded, or "" when nonce is not the shape NewNonce gives. The desk uses
+// it to make a submitter's message one-time, as WithNonce does a tip.
+func (s *Service) NonceHash(nonce string) string {
+	if !ValidNonce(nonce) {
+		return ""
+	}
+	return s.hasher.hashNonce(nonce)
 }
 
 // newID returns a random submission id: 32 hex digits (128 bits). It is

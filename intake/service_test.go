@@ -66,13 +66,13 @@ func TestSubmitAndStatus(t *testing.T) {
 	}
 	want := Status{Kind: KindTip, Status: StatusReceived, StatusLabel: "Đã tiếp nhận",
 		KindLabel: "Tin báo về tội phạm, tệ nạn ma túy", ReceivedOn: "2026-11-30"}
-	if st != want {
-		t.Errorf("status = %+v, want %+v", st, want)
-	}
-
 	rows, err := db.PendingSubmissions(ctx, 10)
 	if err != nil || len(rows) != 1 {
 		t.Fatalf("outbox = %+v, %v", rows, err)
+	}
+	want.SubmissionID = rows[0].ID
+	if st != want {
+		t.Errorf("status = %+v, want %+v", st, want)
 	}
 	if !rows[0].ReceivedAt.Equal(fixed) || rows[0].Kind != KindTip || len(rows[0].ID) != 32 {
 		t.Errorf("outbox row = %+v", rows[0])
@@ -239,7 +239,11 @@ func TestForwarderRedis(t *testing.T) {
 		}
 	}
 	if c, _ := db.CountPendingSubmissions(ctx); c != 0 {
-		t.Errorf("outbox holds %d after forwarding", c)
+		t.Errorf("outbox has %d rows still to send after forwarding", c)
+	}
+	// Sent, but kept until a desk has them (issue 10, point 3).
+	if st, _ := db.OutboxStats(ctx); st.Sent != 2 {
+		t.Errorf("outbox after forwarding: %+v, want 2 sent rows kept", st)
 	}
 	for _, code := range []string{rt.Code, re.Code} {
 		st, err := svc.Status(ctx, code)
@@ -396,61 +400,70 @@ func TestForwarderRunSurvivesRedisOutage(t *testing.T) {
 	}
 }
 
-// TestForwardedEnquiryLeavesTheDisk: once an enquiry is forwarded, its name
-// and phone number are in no file of the data dir any more (deleted rows
-// are zeroed, the write-ahead log is checkpointed and truncated).
-func TestForwardedEnquiryLeavesTheDisk(t *testing.T) {
+// TestForwarderResendsWhatTheQueueForgot: issue 10, point 3. Rows stay in
+// the outbox after forwarding; when the queue comes back with a new epoch
+// (a Redis restarted empty; here a new embedded queue file), every row no
+// desk has taken is sent again, once, and a row a desk took is not.
+func TestForwarderResendsWhatTheQueueForgot(t *testing.T) {
 	ctx := context.Background()
-	svc, db, dir := newTestService(t)
-	q, err := queue.OpenLocal(t.TempDir()) // the queue lives elsewhere
+	svc, db, _ := newTestService(t)
+	cat := svc.Catalog()
+	q1, err := queue.OpenLocal(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer q.Close()
-	in := validEnquiry()
-	in.ContactName = "Phạm Thị Độc Nhất Vô Nhị"
-	in.Phone = "0912 777 888"
-	e, fe := svc.Catalog().ValidateEnquiry(in)
-	if fe != nil {
-		t.Fatal(fe)
+	defer q1.Close()
+	tip, _ := cat.ValidateTip(validTip())
+	for i := 0; i < 3; i++ {
+		if _, err := svc.SubmitTip(ctx, tip); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, err := svc.SubmitEnquiry(ctx, e); err != nil {
+	f := &Forwarder{DB: db, Marker: svc, Publisher: q1, Catalog: cat}
+	if n, err := f.ForwardPending(ctx); err != nil || n != 3 {
+		t.Fatalf("ForwardPending = %d, %v; want 3", n, err)
+	}
+	if n, err := f.ForwardPending(ctx); err != nil || n != 0 {
+		t.Fatalf("second ForwardPending = %d, %v; want 0 (nothing due)", n, err)
+	}
+	// A desk takes the first one.
+	st1, _ := q1.Stats(ctx, cat.Routes[KindTip].Queue)
+	if st1.Length != 3 {
+		t.Fatalf("queue holds %d entries, want 3", st1.Length)
+	}
+	rows, _ := db.SQL().QueryContext(ctx, `SELECT id FROM intake_outbox ORDER BY seq`)
+	var ids []string
+	for rows.Next() {
+		var id string
+		rows.Scan(&id)
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if _, err := db.CreateCases(ctx, []store.NewCase{{SubmissionID: ids[0], Desk: "police", Kind: KindTip, Status: "new",
+		ReceivedAt: time.Now(), Content: []byte(`{}`)}}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	needles := []string{"Độc Nhất Vô Nhị", "+84912777888"}
-	onDisk := func() []string {
-		var found []string
-		files, _ := filepath.Glob(filepath.Join(dir, "*"))
-		for _, f := range files {
-			b, _ := os.ReadFile(f)
-			for _, n := range needles {
-				if strings.Contains(string(b), n) {
-					found = append(found, filepath.Base(f)+": "+n)
-				}
-			}
-		}
-		return found
+	// The queue forgets everything: a new queue with a new epoch.
+	q2, err := queue.OpenLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
 	}
-	if len(onDisk()) == 0 {
-		t.Fatal("the enquiry is not on disk before forwarding: the test proves nothing")
+	defer q2.Close()
+	f.Publisher = q2
+	if n, err := f.ForwardPending(ctx); err != nil || n != 2 {
+		t.Fatalf("after the queue forgot: ForwardPending = %d, %v; want 2", n, err)
 	}
-	f := &Forwarder{DB: db, Marker: svc, Publisher: q, Catalog: svc.Catalog(), Wake: svc.Wake(),
-		PollInterval: 10 * time.Millisecond, CheckpointEvery: time.Millisecond}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- f.Run(runCtx) }()
-	defer func() { cancel(); <-done }()
-	for i := 0; ; i++ {
-		found := onDisk()
-		if len(found) == 0 {
-			break
-		}
-		if i > 500 {
-			t.Fatalf("still on disk after forwarding: %v", found)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if n, err := f.ForwardPending(ctx); err != nil || n != 0 {
+		t.Fatalf("sent again twice: ForwardPending = %d, %v; want 0", n, err)
 	}
-	if c, _ := db.CountPendingSubmissions(ctx); c != 0 {
-		t.Errorf("outbox holds %d", c)
+	st2, _ := q2.Stats(ctx, cat.Routes[KindTip].Queue)
+	if st2.Length != 2 {
+		t.Errorf("new queue holds %d entries, want the 2 no desk had", st2.Length)
+	}
+	// A second forwarder (another instance) that saw the old epoch does
+	// not send them a third time.
+	f2 := &Forwarder{DB: db, Publisher: q2, Catalog: cat, epoch: "old"}
+	if n, err := f2.ForwardPending(ctx); err != nil || n != 0 {
+		t.Errorf("second instance: ForwardPending = %d, %v; want 0", n, err)
 	}
 }

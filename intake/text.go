@@ -31,6 +31,15 @@ import (
 // escaped once.
 var strictPolicy = bluemonday.StrictPolicy()
 
+// CleanText prepares free text the way every field of the forms is
+// prepared (see cleanText); the desk uses it for what staff write, so that
+// both directions of a conversation follow one rule.
+func CleanText(s string, multiline bool) string { return cleanText(s, multiline) }
+
+// VisibleLen counts the characters a reader sees in cleaned text (see
+// visibleLen); minimum lengths are counted with it.
+func VisibleLen(plain string) int { return visibleLen(plain) }
+
 // cleanText prepares one inbound string: invalid UTF-8 is dropped, the text
 // is normalised to NFC (text from iOS and macOS often arrives decomposed),
 // CR LF and lone CR become LF, tabs become spaces, every other control

@@ -26,6 +26,9 @@ const (
 	// multipart API: the photos (attachments.go).
 	FieldAttachments = "attachments"
 	FieldService     = "service"
+	// FieldBody is a message in the conversation with the desk (the
+	// /tra-cuu form and POST /api/v1/messages).
+	FieldBody = "body"
 )
 
 // FieldLabels are the Vietnamese names of the fields, used as form labels
@@ -46,6 +49,7 @@ var FieldLabels = map[string]string{
 	FieldReceipt:        "Mã tiếp nhận",
 	FieldAttachments:    "Ảnh đính kèm",
 	FieldService:        "Cơ sở, dịch vụ quan tâm",
+	FieldBody:           "Lời nhắn",
 }
 
 // Length limits in characters (runes), counted after NFC normalisation.
@@ -224,6 +228,19 @@ func (fe FieldErrors) text(field, raw string, multiline bool, min, max int) (pla
 		return "", ""
 	}
 	return s, safeHTML(s)
+}
+
+// ValidateReply checks a submitter's message to the desk (field "body"):
+// required, at most MessageMax characters, cleaned like every free-text
+// field of the forms (plain text as typed, NFC, control characters
+// removed). It returns the cleaned text or the FieldErrors.
+func ValidateReply(raw string) (string, FieldErrors) {
+	fe := FieldErrors{}
+	plain, _ := fe.text(FieldBody, raw, true, 1, MessageMax)
+	if len(fe) > 0 {
+		return "", fe
+	}
+	return plain, nil
 }
 
 // ValidateTip checks a tip-off against the catalog and returns it cleaned

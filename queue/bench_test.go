@@ -21,7 +21,7 @@ func benchPublish(b *testing.B, q queue.Queue, stream string, parallel bool) {
 	if parallel {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				if err := q.Publish(ctx, stream, e); err != nil {
+				if _, err := q.Publish(ctx, stream, e); err != nil {
 					b.Error(err)
 					return
 				}
@@ -29,7 +29,7 @@ func benchPublish(b *testing.B, q queue.Queue, stream string, parallel bool) {
 		})
 	} else {
 		for i := 0; i < b.N; i++ {
-			if err := q.Publish(ctx, stream, e); err != nil {
+			if _, err := q.Publish(ctx, stream, e); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -100,7 +100,7 @@ func benchConsume(b *testing.B, q queue.Queue, stream string) {
 		b.Fatal(err)
 	}
 	for i := 0; i < b.N; i++ {
-		if err := q.Publish(ctx, stream, entry(i)); err != nil {
+		if _, err := q.Publish(ctx, stream, entry(i)); err != nil {
 			b.Fatal(err)
 		}
 	}

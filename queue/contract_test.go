@@ -142,7 +142,7 @@ func entry(i int) queue.Entry {
 func mustPublish(t *testing.T, q queue.Queue, stream string, from, to int) {
 	t.Helper()
 	for i := from; i < to; i++ {
-		if err := q.Publish(context.Background(), stream, entry(i)); err != nil {
+		if _, err := q.Publish(context.Background(), stream, entry(i)); err != nil {
 			t.Fatalf("publish %d: %v", i, err)
 		}
 	}
@@ -494,7 +494,7 @@ func TestContractConcurrentPublishersAndConsumers(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for i := 0; i < perPublisher; i++ {
-					if err := q.Publish(ctx, s, entry(p*perPublisher+i)); err != nil {
+					if _, err := q.Publish(ctx, s, entry(p*perPublisher+i)); err != nil {
 						t.Error(err)
 						return
 					}
@@ -611,11 +611,11 @@ func TestContractInvalidInput(t *testing.T) {
 			{ID: "x", Kind: "tip", ReceivedAt: t0},
 		}
 		for i, e := range bad {
-			if err := q.Publish(ctx, s, e); !errors.Is(err, queue.ErrInvalid) {
+			if _, err := q.Publish(ctx, s, e); !errors.Is(err, queue.ErrInvalid) {
 				t.Errorf("bad entry %d: err = %v, want ErrInvalid", i, err)
 			}
 		}
-		if err := q.Publish(ctx, "", entry(0)); !errors.Is(err, queue.ErrInvalid) {
+		if _, err := q.Publish(ctx, "", entry(0)); !errors.Is(err, queue.ErrInvalid) {
 			t.Errorf("empty stream: err = %v, want ErrInvalid", err)
 		}
 		if st := stats(t, q, s); st.Length != 0 {
@@ -659,7 +659,7 @@ func TestLocalFileIsOwnerOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	if err := l.Publish(context.Background(), queue.StreamPolice, entry(0)); err != nil {
+	if _, err := l.Publish(context.Background(), queue.StreamPolice, entry(0)); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{queue.LocalFile, queue.LocalFile + "-wal"} {
@@ -684,7 +684,7 @@ func TestRedisEntryFieldsAreExactlyTheContract(t *testing.T) {
 	s := prefix + "police"
 	e := entry(7)
 	e.ReceivedAt = e.ReceivedAt.In(time.FixedZone("ICT", 7*3600))
-	if err := queue.NewRedis(c).Publish(ctx, s, e); err != nil {
+	if _, err := queue.NewRedis(c).Publish(ctx, s, e); err != nil {
 		t.Fatal(err)
 	}
 	msgs, err := c.XRange(ctx, s, "-", "+").Result()

@@ -81,6 +81,15 @@ PRAGMA user_version = 2;
 COMMIT;
 `
 
+// localSchemaV3 adds the queue's epoch (Epoch): one random value per file.
+const localSchemaV3 = `
+CREATE TABLE IF NOT EXISTS meta (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+) WITHOUT ROWID;
+PRAGMA user_version = 3;
+`
+
 // Local is the embedded engine: a durable queue in one SQLite file
 // (DATA_DIR/queue.db) with the semantics of Redis Streams and consumer
 // groups. Every operation is one IMMEDIATE transaction in WAL mode with
@@ -154,6 +163,12 @@ func OpenLocal(dataDir string) (*Local, error) {
 			return nil, fmt.Errorf("queue: coarsen times in %s: %w", path, err)
 		}
 	}
+	if version < 3 {
+		if _, err := db.ExecContext(ctx, localSchemaV3); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("queue: update schema in %s: %w", path, err)
+		}
+	}
 	return &Local{db: db, path: path, now: time.Now, wake: make(chan struct{})}, nil
 }
 
@@ -192,26 +207,26 @@ func (l *Local) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return tx.Commit()
 }
 
-// Publish appends e to stream and returns once the transaction is synced
-// to disk.
-func (l *Local) Publish(ctx context.Context, stream string, e Entry) error {
+// Publish appends e to stream and returns its stream id (a decimal
+// sequence number) once the transaction is synced to disk.
+func (l *Local) Publish(ctx context.Context, stream string, e Entry) (string, error) {
 	if err := validateEntry(stream, e); err != nil {
-		return err
+		return "", err
 	}
 	fields, err := encodeFields(entryFields(e))
 	if err != nil {
-		return fmt.Errorf("queue: publish %s to %s: %w", e.ID, stream, err)
+		return "", fmt.Errorf("queue: publish %s to %s: %w", e.ID, stream, err)
 	}
+	var seq int64
 	err = l.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO streams (name) VALUES (?)`, stream); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO entries (stream, fields, added_ms) VALUES (?, ?, ?)`,
-			stream, fields, l.nowMS())
-		return err
+		return tx.QueryRowContext(ctx, `INSERT INTO entries (stream, fields, added_ms) VALUES (?, ?, ?) RETURNING seq`,
+			stream, fields, l.nowMS()).Scan(&seq)
 	})
 	if err != nil {
-		return fmt.Errorf("queue: publish %s to %s: %w", e.ID, stream, err)
+		return "", fmt.Errorf("queue: publish %s to %s: %w", e.ID, stream, err)
 	}
 	l.mu.Lock()
 	if !l.closed {
@@ -219,7 +234,7 @@ func (l *Local) Publish(ctx context.Context, stream string, e Entry) error {
 		l.wake = make(chan struct{})
 	}
 	l.mu.Unlock()
-	return nil
+	return strconv.FormatInt(seq, 10), nil
 }
 
 // CreateGroup creates group on stream from the first entry (like XGROUP

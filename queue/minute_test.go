@@ -44,7 +44,7 @@ func TestContractKeepsNoTimeFinerThanAMinute(t *testing.T) {
 		for i := 0; i < 3; i++ {
 			e := entry(i)
 			e.ReceivedAt = fine
-			if err := q.Publish(ctx, s, e); err != nil {
+			if _, err := q.Publish(ctx, s, e); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -136,7 +136,7 @@ func TestRedisMinuteIDsStayIncreasing(t *testing.T) {
 				}
 			}
 			for i := 0; i < 2; i++ {
-				if err := q.Publish(ctx, s, entry(i)); err != nil {
+				if _, err := q.Publish(ctx, s, entry(i)); err != nil {
 					t.Fatalf("publish %d: %v", i, err)
 				}
 			}

@@ -26,8 +26,16 @@ type Entry struct {
 
 // Publisher appends entries to a named queue (stream).
 type Publisher interface {
-	// Publish appends e to the queue named stream, e.g. "portal:queue:police".
-	// A nil error means the queue holds the entry durably enough to delete
-	// it from the outbox.
-	Publish(ctx context.Context, stream string, e Entry) error
+	// Publish appends e to the queue named stream, e.g. "portal:queue:police",
+	// and returns the entry's stream id. A nil error means the queue holds
+	// the entry as durably as it holds anything; the outbox still keeps the
+	// submission until a desk has it (Epoch tells when the queue forgot).
+	Publish(ctx context.Context, stream string, e Entry) (string, error)
+
+	// Epoch returns the queue's epoch: a random value the queue keeps for
+	// as long as it keeps its entries, created on first use. A different
+	// value than before means the queue lost what it held (a Redis
+	// restarted without persistence, a deleted queue file): whatever was
+	// published before must be published again.
+	Epoch(ctx context.Context) (string, error)
 }

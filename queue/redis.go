@@ -70,20 +70,22 @@ return minute_xadd(KEYS[1], ARGV)
 // (minuteIDLua) instead of XADD *, whose id is the millisecond of
 // publication, and no trimming. A nil error means Redis has the entry
 // (durable as far as its persistence settings go; the outbox keeps the
-// submission until then). Bad entries give an error wrapping ErrInvalid.
-func (r *Redis) Publish(ctx context.Context, stream string, e Entry) error {
+// submission until a desk has it) and returns the entry's stream id. Bad
+// entries give an error wrapping ErrInvalid.
+func (r *Redis) Publish(ctx context.Context, stream string, e Entry) (string, error) {
 	if err := validateEntry(stream, e); err != nil {
-		return err
+		return "", err
 	}
 	fields := entryFields(e)
 	args := make([]any, len(fields))
 	for i, f := range fields {
 		args[i] = f
 	}
-	if err := publishScript.Run(ctx, r.client, []string{stream}, args...).Err(); err != nil {
-		return fmt.Errorf("queue: publish %s to %s: %w", e.ID, stream, err)
+	id, err := publishScript.Run(ctx, r.client, []string{stream}, args...).Text()
+	if err != nil {
+		return "", fmt.Errorf("queue: publish %s to %s: %w", e.ID, stream, err)
 	}
-	return nil
+	return id, nil
 }
 
 // CreateGroup creates group on stream from id 0 (XGROUP CREATE … 0

@@ -168,7 +168,7 @@ func queueGroupStats(t *testing.T, q queue.Queue, stream, group string) (queue.S
 func testConsumeWhilePublishing(t *testing.T, bin string, e queueEngine, short, stream string) {
 	ctx := context.Background()
 	for i := 0; i < 2; i++ {
-		if err := e.q.Publish(ctx, stream, queueTestEntry(i)); err != nil {
+		if _, err := e.q.Publish(ctx, stream, queueTestEntry(i)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -194,7 +194,7 @@ func testConsumeWhilePublishing(t *testing.T, bin string, e queueEngine, short, 
 		stdout.WriteString(sc.Text() + "\n")
 		if i == 1 {
 			for j := 2; j < 4; j++ {
-				if err := e.q.Publish(ctx, stream, queueTestEntry(j)); err != nil {
+				if _, err := e.q.Publish(ctx, stream, queueTestEntry(j)); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -261,7 +261,7 @@ func testConsumeClaimsAndDeadLetters(t *testing.T, bin string, e queueEngine, sh
 		t.Fatal(err)
 	}
 	for i := 0; i < 2; i++ {
-		if err := e.q.Publish(ctx, stream, queueTestEntry(i)); err != nil {
+		if _, err := e.q.Publish(ctx, stream, queueTestEntry(i)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -286,7 +286,7 @@ func testConsumeClaimsAndDeadLetters(t *testing.T, bin string, e queueEngine, sh
 			t.Fatalf("claim = %+v, %v; want entry 1 with %d deliveries", c, err, d)
 		}
 	}
-	if err := e.q.Publish(ctx, stream, queueTestEntry(2)); err != nil {
+	if _, err := e.q.Publish(ctx, stream, queueTestEntry(2)); err != nil {
 		t.Fatal(err)
 	}
 	e.q.Read(ctx, stream, "desk", "crashed", 1, 0) // entry 2: delivered once, never acked
@@ -334,7 +334,7 @@ func testConsumeDeadLettersUnknownKinds(t *testing.T, bin string, e queueEngine,
 	forged := queueTestEntry(1)
 	forged.ID, forged.Kind = "forged", "payment"
 	for _, en := range []queue.Entry{queueTestEntry(0), forged, queueTestEntry(2)} {
-		if err := e.q.Publish(ctx, stream, en); err != nil {
+		if _, err := e.q.Publish(ctx, stream, en); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -371,7 +371,7 @@ func testTwoConsumerProcesses(t *testing.T, bin string, e queueEngine, short, st
 	const n = 40
 	ctx := context.Background()
 	for i := 0; i < n; i++ {
-		if err := e.q.Publish(ctx, stream, queueTestEntry(i)); err != nil {
+		if _, err := e.q.Publish(ctx, stream, queueTestEntry(i)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -205,7 +205,7 @@ func TestTrimAckedRedis(t *testing.T) {
 	stream := prefix + "police"
 	noGroup := prefix + "social-affairs"
 	pub := func(s, id, text string) {
-		if err := q.Publish(ctx, s, queue.Entry{ID: id, Kind: "tip", ReceivedAt: time.Now(), Data: []byte(`{"description":"` + text + `"}`)}); err != nil {
+		if _, err := q.Publish(ctx, s, queue.Entry{ID: id, Kind: "tip", ReceivedAt: time.Now(), Data: []byte(`{"description":"` + text + `"}`)}); err != nil {
 			t.Fatal(err)
 		}
 	}
