@@ -1,0 +1,80 @@
+package desk
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/thaibinh-pcmt/portal/queue"
+	"github.com/thaibinh-pcmt/portal/store"
+)
+
+// Rejected is a queue message that can never become a case of its desk;
+// the consumer moves it to the dead-letter stream.
+type Rejected struct {
+	StreamID   string
+	Deliveries int64
+	// Reason says why, in Vietnamese, for the logs and the operator.
+	Reason string
+}
+
+// Ingest turns the messages of desk's queue into cases, in one
+// transaction, and returns the stream ids now safe to acknowledge (their
+// case is committed, or already was: a redelivered entry never makes a
+// second case) and the messages that can never be a case of this desk
+// (not a portal entry, a kind routed elsewhere, data that is not a
+// submission), to be dead-lettered. The case's commit also removes the
+// submission from the outbox (store.DB.CreateCases). An error means
+// nothing was committed: acknowledge nothing and try again later.
+func (s *Service) Ingest(ctx context.Context, desk string, msgs []queue.Message) (ack []string, rejected []Rejected, err error) {
+	if _, ok := s.data.Desk(desk); !ok {
+		return nil, nil, fmt.Errorf("desk: ingest: unknown desk %q", desk)
+	}
+	initial := s.data.Initial().Code
+	var cases []store.NewCase
+	var ids []string
+	seen := map[string]bool{}
+	for _, m := range msgs {
+		reject := func(why string) {
+			rejected = append(rejected, Rejected{StreamID: m.StreamID, Deliveries: m.Deliveries, Reason: why})
+		}
+		if m.Err != nil {
+			reject("không phải tin của cổng thông tin")
+			continue
+		}
+		if d, ok := s.DeskOfKind(m.Kind); !ok || d != desk {
+			reject(fmt.Sprintf("loại %q không thuộc bộ phận %s", m.Kind, desk))
+			continue
+		}
+		if m.ReceivedAt.IsZero() {
+			reject("thiếu thời điểm tiếp nhận")
+			continue
+		}
+		sub, err := decodeSubmission(m.Kind, m.Data)
+		if err != nil {
+			reject("dữ liệu không phải tin báo hoặc đăng ký hợp lệ")
+			continue
+		}
+		category, area, err := sub.classify()
+		if err != nil {
+			reject("thiếu phân loại hoặc địa bàn")
+			continue
+		}
+		ids = append(ids, m.StreamID)
+		if seen[m.ID] {
+			continue // the same submission twice in one read: one case
+		}
+		seen[m.ID] = true
+		content, err := s.sealer.Seal(ctx, Scope{Desk: desk}, m.Data)
+		if err != nil {
+			return nil, nil, fmt.Errorf("desk: ingest %s: %w", m.ID, err)
+		}
+		cases = append(cases, store.NewCase{SubmissionID: m.ID, Desk: desk, Kind: m.Kind, Category: category,
+			Area: area, Status: initial, ReceivedAt: m.ReceivedAt, Content: content})
+	}
+	if len(cases) > 0 {
+		if _, err := s.db.CreateCases(ctx, cases, s.now()); err != nil {
+			return nil, nil, err
+		}
+	}
+	return ids, rejected, nil
+}
