@@ -76,6 +76,23 @@ func (s *Service) Open(ctx context.Context, a Actor, id int64) (CaseView, error)
 	return v, nil
 }
 
+// Row returns the inbox line of case id of a's desk: clear columns only,
+// nothing opened, marked or audited.
+func (s *Service) Row(ctx context.Context, a Actor, id int64) (Row, error) {
+	d, ok := s.data.Desk(a.Desk)
+	if !ok {
+		return Row{}, ErrNotFound
+	}
+	c, err := s.db.CaseByID(ctx, a.Desk, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return Row{}, ErrNotFound
+	}
+	if err != nil {
+		return Row{}, err
+	}
+	return s.row(d, c), nil
+}
+
 // view reads and opens a case without marking or auditing anything.
 func (s *Service) view(ctx context.Context, a Actor, id int64) (CaseView, error) {
 	d, ok := s.data.Desk(a.Desk)

@@ -163,7 +163,7 @@ func (c *Consumer) handle(ctx context.Context, stream, desk string, msgs []queue
 		switch {
 		case m.Deliveries > 2*c.MaxDeliveries:
 			c.deadLetter(ctx, stream, Rejected{StreamID: m.StreamID, Deliveries: m.Deliveries,
-				Reason: "đã giao quá số lần cho phép mà chưa tạo được hồ sơ"})
+				Code: queue.ReasonMaxDeliveries, Reason: "đã giao quá số lần cho phép mà chưa tạo được hồ sơ"})
 		case m.Deliveries > c.MaxDeliveries:
 			if err := c.commit(ctx, stream, desk, []queue.Message{m}); err != nil {
 				return err
@@ -186,7 +186,7 @@ func (c *Consumer) commit(ctx context.Context, stream, desk string, msgs []queue
 	if panicked {
 		if len(msgs) == 1 {
 			c.deadLetter(ctx, stream, Rejected{StreamID: msgs[0].StreamID, Deliveries: msgs[0].Deliveries,
-				Reason: "lỗi ngoài ý muốn khi tạo hồ sơ"})
+				Code: queue.ReasonMalformed + ": the case could not be created (panic)", Reason: "lỗi ngoài ý muốn khi tạo hồ sơ"})
 			return nil
 		}
 		for _, m := range msgs {
@@ -229,7 +229,7 @@ func (c *Consumer) ingest(ctx context.Context, desk string, msgs []queue.Message
 }
 
 func (c *Consumer) deadLetter(ctx context.Context, stream string, r Rejected) {
-	moved, err := c.Queue.DeadLetter(ctx, stream, Group, r.StreamID, r.Deliveries)
+	moved, err := c.Queue.DeadLetter(ctx, stream, Group, r.StreamID, r.Deliveries, r.Code)
 	if err != nil {
 		c.Log.Warn("desk consumer: dead-letter failed; the entry stays pending", "queue", stream, "stream_id", r.StreamID, "err", err)
 		return

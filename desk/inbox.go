@@ -51,8 +51,10 @@ type Row struct {
 	Unread   bool
 	// Overdue: no first response and past the desk's goal.
 	Overdue bool
-	// DueAt is when the first response is due (received + goal).
+	// DueAt is when the first response is due (received + goal); Due is
+	// it as a date and hour.
 	DueAt time.Time
+	Due   string
 	// Responded reports a first response.
 	Responded bool
 }
@@ -190,6 +192,7 @@ func (s *Service) row(d *Desk, c store.Case) Row {
 	if o, ok := d.Outcome(c.Outcome); ok {
 		r.OutcomeLabel = o.Label
 	}
+	r.Due = HourLabel(r.DueAt)
 	r.Overdue = !r.Responded && s.now().After(r.DueAt)
 	return r
 }

@@ -13,6 +13,9 @@ import (
 type Rejected struct {
 	StreamID   string
 	Deliveries int64
+	// Code is the dead-letter reason recorded with the entry
+	// (queue.FieldDeadReason): a queue.Reason* value and a detail.
+	Code string
 	// Reason says why, in Vietnamese, for the logs and the operator.
 	Reason string
 }
@@ -34,29 +37,33 @@ func (s *Service) Ingest(ctx context.Context, desk string, msgs []queue.Message)
 	var ids []string
 	seen := map[string]bool{}
 	for _, m := range msgs {
-		reject := func(why string) {
-			rejected = append(rejected, Rejected{StreamID: m.StreamID, Deliveries: m.Deliveries, Reason: why})
+		reject := func(code, why string) {
+			rejected = append(rejected, Rejected{StreamID: m.StreamID, Deliveries: m.Deliveries, Code: code, Reason: why})
 		}
 		if m.Err != nil {
-			reject("không phải tin của cổng thông tin")
+			reject(queue.ReasonMalformed, "không phải tin của cổng thông tin")
 			continue
 		}
 		if d, ok := s.DeskOfKind(m.Kind); !ok || d != desk {
-			reject(fmt.Sprintf("loại %q không thuộc bộ phận %s", m.Kind, desk))
+			kind := m.Kind
+			if len(kind) > 100 {
+				kind = kind[:100]
+			}
+			reject(queue.ReasonUnknownKind+": "+kind, fmt.Sprintf("loại %q không thuộc bộ phận %s", kind, desk))
 			continue
 		}
 		if m.ReceivedAt.IsZero() {
-			reject("thiếu thời điểm tiếp nhận")
+			reject(queue.ReasonMalformed+": no received_at", "thiếu thời điểm tiếp nhận")
 			continue
 		}
 		sub, err := decodeSubmission(m.Kind, m.Data)
 		if err != nil {
-			reject("dữ liệu không phải tin báo hoặc đăng ký hợp lệ")
+			reject(queue.ReasonMalformed+": data is not a submission", "dữ liệu không phải tin báo hoặc đăng ký hợp lệ")
 			continue
 		}
 		category, area, err := sub.classify()
 		if err != nil {
-			reject("thiếu phân loại hoặc địa bàn")
+			reject(queue.ReasonMalformed+": no category or area", "thiếu phân loại hoặc địa bàn")
 			continue
 		}
 		ids = append(ids, m.StreamID)

@@ -46,7 +46,9 @@ func (s *Server) registerAdmin(app *fiber.App) {
 	app.Get("/media/:name", s.media)
 
 	g := app.Group(adminPrefix, noStore, s.csrf)
-	g.Get("/", func(c *fiber.Ctx) error { return c.Redirect(campaignsPath, fiber.StatusSeeOther) })
+	g.Get("/", h.requireStaff(func(press.Principal) bool { return true }), func(c *fiber.Ctx) error {
+		return c.Redirect(homeFor(principal(c)), fiber.StatusSeeOther)
+	})
 	g.Get("/dang-nhap", h.loginForm)
 	g.Post("/dang-nhap", h.login)
 	g.Post("/dang-xuat", h.logout)
@@ -61,6 +63,9 @@ func (s *Server) registerAdmin(app *fiber.App) {
 	g.Post("/chien-dich/:id<int>/dang-ngay", staff, h.publishNow)
 	g.Post("/chien-dich/:id<int>/go-xuong", staff, h.unpublish)
 	g.Get("/nhat-ky", h.requireStaff(press.Principal.IsAdmin), h.auditLog)
+	if s.Desk != nil {
+		h.registerDesk(g)
+	}
 	// Anything else under /quan-tri asks for a login first, so the admin
 	// area's shape is not shown to strangers.
 	g.Use(h.requireStaff(func(press.Principal) bool { return true }), func(c *fiber.Ctx) error { return notFound("") })
@@ -134,15 +139,32 @@ func (h *admin) clearSession(c *fiber.Ctx) {
 	})
 }
 
-// safeNext returns the path to go to after login: next when it is a path
-// inside the admin area (never another site: no "//" or "\" tricks), else
-// the campaign list.
-func safeNext(next string) string {
+// homeFor is where a staff member lands: the inbox for a desk, the
+// campaigns for the press office and admins.
+func homeFor(p press.Principal) string {
+	if p.WorksDesk() {
+		return inboxPath
+	}
+	return campaignsPath
+}
+
+// afterLogin is where a login goes: next when it is a safe path inside the
+// admin area, else the role's home.
+func afterLogin(next string, p press.Principal) string {
+	if n := safePath(next); n != "" {
+		return n
+	}
+	return homeFor(p)
+}
+
+// safePath returns next when it is a path inside the admin area (never
+// another site: no "//" or "\" tricks, not the logout), else "".
+func safePath(next string) string {
 	if strings.HasPrefix(next, adminPrefix+"/") && !strings.ContainsAny(next, "\\\r\n") &&
 		!strings.HasPrefix(next, "//") && !strings.Contains(next, "/../") && next != logoutPath {
 		if u, err := url.Parse(next); err == nil && u.Host == "" && u.Scheme == "" {
 			return next
 		}
 	}
-	return campaignsPath
+	return ""
 }

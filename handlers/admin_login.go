@@ -22,10 +22,10 @@ type loginData struct {
 const loginScope = "login"
 
 func (h *admin) loginForm(c *fiber.Ctx) error {
-	if _, err := h.Press.Authenticate(c.UserContext(), c.Cookies(sessionCookie)); err == nil {
-		return c.Redirect(safeNext(c.Query("tiep")), fiber.StatusSeeOther)
+	if p, err := h.Press.Authenticate(c.UserContext(), c.Cookies(sessionCookie)); err == nil {
+		return c.Redirect(afterLogin(c.Query("tiep"), p), fiber.StatusSeeOther)
 	}
-	return h.renderLogin(c, fiber.StatusOK, loginData{Next: safeNext(c.Query("tiep"))})
+	return h.renderLogin(c, fiber.StatusOK, loginData{Next: safePath(c.Query("tiep"))})
 }
 
 func (h *admin) renderLogin(c *fiber.Ctx, status int, d loginData) error {
@@ -39,7 +39,7 @@ func (h *admin) renderLogin(c *fiber.Ctx, status int, d loginData) error {
 func (h *admin) login(c *fiber.Ctx) error {
 	d := loginData{
 		Username: strings.Clone(strings.TrimSpace(c.FormValue("username"))),
-		Next:     safeNext(c.FormValue("tiep")),
+		Next:     safePath(strings.Clone(c.FormValue("tiep"))),
 	}
 	sess, err := h.Press.Login(c.UserContext(), press.LoginRequest{
 		Username:  d.Username,
@@ -64,7 +64,7 @@ func (h *admin) login(c *fiber.Ctx) error {
 		return err
 	}
 	h.setSession(c, sess.Token, sess.MaxAge)
-	return c.Redirect(d.Next, fiber.StatusSeeOther)
+	return c.Redirect(afterLogin(d.Next, sess.Principal), fiber.StatusSeeOther)
 }
 
 // logout ends the session (the CSRF token makes a forged logout fail).

@@ -17,6 +17,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/thaibinh-pcmt/portal/content"
+	"github.com/thaibinh-pcmt/portal/desk"
 	"github.com/thaibinh-pcmt/portal/identity"
 	"github.com/thaibinh-pcmt/portal/intake"
 	"github.com/thaibinh-pcmt/portal/pagecache"
@@ -86,6 +87,10 @@ type Deps struct {
 	// Press is the press office (staff, sessions, campaigns, audit); nil:
 	// no admin routes and no campaign pages.
 	Press *press.Office
+	// Desk is where the desks work cases (inbox, conversation, desk API);
+	// nil: no inbox and /tra-cuu shows the intake status only. Needs Press
+	// (sign-in) for the inbox and Intake (receipts) for the conversation.
+	Desk *desk.Service
 }
 
 // Server holds the dependencies and parsed templates behind every handler.

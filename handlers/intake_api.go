@@ -20,13 +20,21 @@ type submissionAccepted struct {
 }
 
 // submissionStatus is the 200 body of POST /api/v1/status. ReceivedOn is a
-// date, YYYY-MM-DD (Vietnam time).
+// date, YYYY-MM-DD (Vietnam time). Until a desk has the case, Status is
+// "received" or "forwarded"; then it is the case's status (new, verifying,
+// referred, closed) with its label and meaning, the outcome once closed,
+// and the conversation (messages, oldest first; sent_on a date).
 type submissionStatus struct {
-	Kind        string `json:"kind"`
-	KindLabel   string `json:"kind_label"`
-	Status      string `json:"status"`
-	StatusLabel string `json:"status_label"`
-	ReceivedOn  string `json:"received_on"`
+	Kind         string       `json:"kind"`
+	KindLabel    string       `json:"kind_label"`
+	Status       string       `json:"status"`
+	StatusLabel  string       `json:"status_label"`
+	StatusHelp   string       `json:"status_help,omitempty"`
+	Outcome      string       `json:"outcome,omitempty"`
+	OutcomeLabel string       `json:"outcome_label,omitempty"`
+	ReceivedOn   string       `json:"received_on"`
+	Messages     []apiMessage `json:"messages"`
+	CanReply     bool         `json:"can_reply"`
 }
 
 // apiFormOptions answers GET /api/v1/form-options with every list of
@@ -165,16 +173,26 @@ func (s *Server) apiStatus(c *fiber.Ctx) error {
 	if err != nil {
 		return decodeProblem(err)
 	}
-	st, err := s.Intake.Status(c.UserContext(), in.Receipt)
+	v := statusView{Receipt: in.Receipt}
+	code, err := s.lookUp(c.UserContext(), &v)
 	switch {
-	case errors.Is(err, intake.ErrReceiptFormat):
-		return &Problem{Status: fiber.StatusUnprocessableEntity, Message: msgInvalidInput,
-			Fields: map[string]string{intake.FieldReceipt: msgReceiptFormat}}
-	case errors.Is(err, intake.ErrUnknownReceipt):
-		return notFound(msgReceiptUnknown)
 	case err != nil:
 		return err
+	case code == fiber.StatusUnprocessableEntity:
+		return &Problem{Status: fiber.StatusUnprocessableEntity, Message: msgInvalidInput,
+			Fields: map[string]string{intake.FieldReceipt: msgReceiptFormat}}
+	case code == fiber.StatusNotFound:
+		return notFound(msgReceiptUnknown)
 	}
-	return c.JSON(submissionStatus{Kind: st.Kind, KindLabel: st.KindLabel, Status: st.Status,
-		StatusLabel: st.StatusLabel, ReceivedOn: st.ReceivedOn})
+	st := v.Found
+	out := submissionStatus{Kind: st.Kind, KindLabel: st.KindLabel, Status: st.Status,
+		StatusLabel: st.StatusLabel, ReceivedOn: st.ReceivedOn, Messages: []apiMessage{}}
+	if cv := v.Case; cv != nil {
+		out.Status, out.StatusLabel, out.StatusHelp, out.CanReply = cv.Status, cv.StatusLabel, cv.StatusHelp, cv.CanReply
+		out.Outcome, out.OutcomeLabel = cv.Outcome, cv.OutcomePublic
+		for _, m := range cv.Messages {
+			out.Messages = append(out.Messages, apiMessage{From: m.From, Body: m.Body, SentOn: m.SentOn()})
+		}
+	}
+	return c.JSON(out)
 }

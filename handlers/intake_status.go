@@ -1,23 +1,44 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/thaibinh-pcmt/portal/desk"
 	"github.com/thaibinh-pcmt/portal/intake"
 )
 
-// statusView is the Data of /tra-cuu: the form (what was typed, its
-// error) and, after a look-up, the status found.
+// statusView is the Data of /tra-cuu: the look-up form (what was typed,
+// its error) and, after a look-up, the status found with, once a desk has
+// the case, its status, the conversation and the reply form.
 type statusView struct {
 	Receipt string
 	Error   string
 	Found   *intake.Status
 	// ReceivedOn is Found.ReceivedOn written the Vietnamese way, 29/11/2026.
 	ReceivedOn string
+	// Case is what the desk shows the sender; nil while no desk has it.
+	Case *desk.SubmitterView
+	// Messages are Case's messages with their dates written out.
+	Messages []statusMessage
+	// Waiting: the receipt is known but no desk has the case yet.
+	Waiting bool
+	// Reply is the reply form: what was typed, its error, a notice after
+	// sending, its one-time nonce; ReplyOpen shows it without a look-up
+	// (after a 429 or a failed CSRF check).
+	Body, BodyError, Notice, Nonce string
+	ReplyOpen                      bool
+}
+
+// statusMessage is one message as /tra-cuu shows it.
+type statusMessage struct {
+	FromDesk bool
+	Body     string
+	SentOn   string // 29/11/2026
 }
 
 const (
@@ -48,28 +69,57 @@ func (s *Server) statusAgain(c *fiber.Ctx, status int, msg string) error {
 	return s.render(c, status, "tra-cuu", View{Title: statusTitle, Description: statusDescription, Data: statusView{Receipt: typed, Error: msg}})
 }
 
+// lookUp finds the receipt's status and, once a desk has the case, what
+// the desk shows the sender. It fills v and returns the HTTP status of the
+// page: 422 for a malformed receipt, 404 for an unknown one.
+func (s *Server) lookUp(ctx context.Context, v *statusView) (int, error) {
+	st, err := s.Intake.Status(ctx, v.Receipt)
+	switch {
+	case errors.Is(err, intake.ErrReceiptFormat):
+		v.Error = msgReceiptFormat
+		return fiber.StatusUnprocessableEntity, nil
+	case errors.Is(err, intake.ErrUnknownReceipt):
+		v.Error = intake.FieldLabels[intake.FieldReceipt] + ": " + msgReceiptUnknown
+		return fiber.StatusNotFound, nil
+	case err != nil:
+		return 0, err
+	}
+	v.Found = &st
+	v.ReceivedOn = st.ReceivedOn
+	if d, err := time.Parse(time.DateOnly, st.ReceivedOn); err == nil {
+		v.ReceivedOn = d.Format("2/1/2006")
+	}
+	if s.Desk == nil {
+		return fiber.StatusOK, nil
+	}
+	cv, err := s.Desk.ForSubmitter(ctx, st.SubmissionID)
+	if errors.Is(err, desk.ErrNoCase) {
+		v.Waiting = true
+		return fiber.StatusOK, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	v.Case = &cv
+	v.Messages = v.Messages[:0]
+	for _, m := range cv.Messages {
+		v.Messages = append(v.Messages, statusMessage{FromDesk: m.From == desk.FromDesk, Body: m.Body, SentOn: desk.DateLabel(m.SentAt)})
+	}
+	if v.Nonce == "" {
+		v.Nonce, _ = intake.NewNonce()
+	}
+	return fiber.StatusOK, nil
+}
+
 // statusSubmit looks up the posted receipt.
 func (s *Server) statusSubmit(c *fiber.Ctx) error {
 	if err := s.intakeAvailable(); err != nil {
 		return err
 	}
-	typed := strings.Clone(c.FormValue(intake.FieldReceipt))
-	st, err := s.Intake.Status(c.UserContext(), typed)
-	v := statusView{Receipt: typed}
-	code := fiber.StatusOK
-	switch {
-	case errors.Is(err, intake.ErrReceiptFormat):
-		v.Error, code = msgReceiptFormat, fiber.StatusUnprocessableEntity
-	case errors.Is(err, intake.ErrUnknownReceipt):
-		v.Error, code = intake.FieldLabels[intake.FieldReceipt]+": "+msgReceiptUnknown, fiber.StatusNotFound
-	case err != nil:
+	v := statusView{Receipt: strings.Clone(c.FormValue(intake.FieldReceipt))}
+	code, err := s.lookUp(c.UserContext(), &v)
+	if err != nil {
 		return err
-	default:
-		v.Found = &st
-		v.ReceivedOn = st.ReceivedOn
-		if d, err := time.Parse(time.DateOnly, st.ReceivedOn); err == nil {
-			v.ReceivedOn = d.Format("2/1/2006")
-		}
 	}
 	return s.render(c, code, "tra-cuu", View{Title: statusTitle, Description: statusDescription, Data: v})
 }

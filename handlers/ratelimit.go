@@ -19,6 +19,9 @@ type Limits struct {
 	Enquiries ratelimit.Limit // POST /cai-nghien/dang-ky, POST /api/v1/rehab-enquiries
 	Status    ratelimit.Limit // POST /tra-cuu, POST /api/v1/status
 	Search    ratelimit.Limit // GET /tim-kiem, GET /api/v1/search
+	// Messages bounds a sender's messages to the desk (POST
+	// /tra-cuu/tin-nhan, POST /api/v1/messages), counted like tips.
+	Messages ratelimit.Limit
 }
 
 // Rate-limit scopes: the first part of every key (ratelimit.Keyer.Key), so
@@ -28,6 +31,7 @@ const (
 	scopeEnquiries = "enquiries"
 	scopeStatus    = "status"
 	scopeSearch    = "search"
+	scopeMessages  = "messages"
 )
 
 // msgTooMany is the message of a 429; the error handler adds Retry-After.

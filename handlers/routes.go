@@ -23,6 +23,8 @@ func (s *Server) routes(app *fiber.App) {
 	s.registerAbout(app)
 	s.registerSearch(app)
 	s.registerIntake(app)
+	s.registerMessages(app)
+	s.registerDeskAPI(app)
 	s.registerAdmin(app)
 
 	// Nothing else is registered: Fiber answers an unknown path with

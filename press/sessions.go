@@ -41,6 +41,11 @@ func (p Principal) CanPublish() bool { return p.Role == RolePress || p.Role == R
 // IsAdmin reports whether p may read the audit log.
 func (p Principal) IsAdmin() bool { return p.Role == RoleAdmin }
 
+// WorksDesk reports whether p works a desk's inbox (police, social-affairs).
+// An admin manages accounts but does not: the cases' content is the desks'
+// alone.
+func (p Principal) WorksDesk() bool { return p.Role == RolePolice || p.Role == RoleSocialAffairs }
+
 // LoginRequest is one login attempt.
 type LoginRequest struct {
 	Username, Password string

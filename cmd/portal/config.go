@@ -31,6 +31,14 @@ type Config struct {
 	LimitStatus    ratelimit.Limit // PORTAL_LIMIT_STATUS
 	LimitSearch    ratelimit.Limit // PORTAL_LIMIT_SEARCH
 	LimitLogin     ratelimit.Limit // PORTAL_LIMIT_LOGIN, failed logins per client and per account
+	LimitMessages  ratelimit.Limit // PORTAL_LIMIT_MESSAGES, a sender's messages to the desk per client
+
+	// DeskConsumer runs the desk consumer in serve (PORTAL_DESK_CONSUMER,
+	// on|off): off for instances that should only serve pages.
+	DeskConsumer bool
+	// DeskClaimIdle is how long an entry stays pending in a dead desk
+	// consumer before another claims it (PORTAL_DESK_CLAIM_IDLE).
+	DeskClaimIdle time.Duration
 }
 
 // Default limits: generous enough for one NAT address holding a school or an
@@ -41,6 +49,7 @@ const (
 	defaultLimitStatus    = "60/h"
 	defaultLimitSearch    = "120/m"
 	defaultLimitLogin     = "10/h"
+	defaultLimitMessages  = "20/h"
 )
 
 // loadConfig reads env (a lookup function, so tests pass their own) and then
@@ -54,7 +63,8 @@ func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (Co
 	}
 	var c Config
 	var proxies, grace string
-	var limits [5]string
+	var limits [6]string
+	var deskConsumer, claimIdle string
 	fs.StringVar(&c.Addr, "addr", env("PORTAL_ADDR", "127.0.0.1:8080"), "listen address (PORTAL_ADDR)")
 	fs.StringVar(&c.DataDir, "data-dir", env("PORTAL_DATA_DIR", "./data"), "data directory (PORTAL_DATA_DIR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL; empty for SQLite in the data dir (DATABASE_URL)")
@@ -70,6 +80,9 @@ func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (Co
 	fs.StringVar(&limits[2], "limit-status", env("PORTAL_LIMIT_STATUS", defaultLimitStatus), "receipt look-ups per client (PORTAL_LIMIT_STATUS)")
 	fs.StringVar(&limits[3], "limit-search", env("PORTAL_LIMIT_SEARCH", defaultLimitSearch), "searches per client (PORTAL_LIMIT_SEARCH)")
 	fs.StringVar(&limits[4], "limit-login", env("PORTAL_LIMIT_LOGIN", defaultLimitLogin), "failed logins per client and per account (PORTAL_LIMIT_LOGIN)")
+	fs.StringVar(&limits[5], "limit-messages", env("PORTAL_LIMIT_MESSAGES", defaultLimitMessages), "a sender's messages to the desk per client (PORTAL_LIMIT_MESSAGES)")
+	fs.StringVar(&deskConsumer, "desk-consumer", env("PORTAL_DESK_CONSUMER", "on"), "turn agency queue entries into cases in this process: on or off (PORTAL_DESK_CONSUMER)")
+	fs.StringVar(&claimIdle, "desk-claim-idle", env("PORTAL_DESK_CLAIM_IDLE", "60s"), "claim entries a dead desk consumer left pending after this long (PORTAL_DESK_CLAIM_IDLE)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -81,11 +94,21 @@ func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (Co
 	if c.ShutdownGrace, err = time.ParseDuration(grace); err != nil || c.ShutdownGrace < 0 {
 		errs = append(errs, fmt.Errorf("PORTAL_SHUTDOWN_GRACE: %q is not a duration such as 10s", grace))
 	}
-	for i, dst := range []*ratelimit.Limit{&c.LimitTips, &c.LimitEnquiries, &c.LimitStatus, &c.LimitSearch, &c.LimitLogin} {
-		name := []string{"PORTAL_LIMIT_TIPS", "PORTAL_LIMIT_ENQUIRIES", "PORTAL_LIMIT_STATUS", "PORTAL_LIMIT_SEARCH", "PORTAL_LIMIT_LOGIN"}[i]
+	for i, dst := range []*ratelimit.Limit{&c.LimitTips, &c.LimitEnquiries, &c.LimitStatus, &c.LimitSearch, &c.LimitLogin, &c.LimitMessages} {
+		name := []string{"PORTAL_LIMIT_TIPS", "PORTAL_LIMIT_ENQUIRIES", "PORTAL_LIMIT_STATUS", "PORTAL_LIMIT_SEARCH", "PORTAL_LIMIT_LOGIN", "PORTAL_LIMIT_MESSAGES"}[i]
 		if *dst, err = ratelimit.ParseLimit(limits[i]); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))
 		}
+	}
+	switch strings.ToLower(deskConsumer) {
+	case "on", "1", "true", "yes":
+		c.DeskConsumer = true
+	case "off", "0", "false", "no":
+	default:
+		errs = append(errs, fmt.Errorf("PORTAL_DESK_CONSUMER: %q: use on or off", deskConsumer))
+	}
+	if c.DeskClaimIdle, err = time.ParseDuration(claimIdle); err != nil || c.DeskClaimIdle < time.Second {
+		errs = append(errs, fmt.Errorf("PORTAL_DESK_CLAIM_IDLE: %q is not a duration of at least 1s such as 60s", claimIdle))
 	}
 	if c.Addr == "" {
 		errs = append(errs, errors.New("PORTAL_ADDR: must not be empty"))

@@ -5,6 +5,7 @@
 //	portal import FILE...     import administrative documents into the data dir
 //	portal queue consume|stats|trim  read the agency queues
 //	portal user add|list|disable|passwd  manage staff accounts
+//	portal token create|list|revoke      desk API tokens for agencies' systems
 package main
 
 import (
@@ -44,6 +45,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runQueue(ctx, args, getenv, stdout, stderr)
 	case "user":
 		return runUser(ctx, args, getenv, stdin, stdout, stderr)
+	case "token":
+		return runToken(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -55,9 +58,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 const usage = `usage:
   portal [serve] [flags]                     run the web portal (default)
   portal import [flags] FILE...              import administrative documents (plain text)
-  portal queue consume --queue NAME [flags]  print and acknowledge agency queue messages
+  portal queue consume --queue NAME [flags]  hand agency queue messages to a command (--exec) or print them
   portal queue stats [flags]                 queue lengths, pending and dead-letter counts
   portal queue trim [flags]                  remove entries every consumer group acknowledged
   portal user add|list|disable|passwd        manage staff accounts
+  portal token create|list|revoke            desk API tokens for agencies' systems
 Run "portal SUBCOMMAND -h" for the flags of one subcommand.
 `

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,22 +11,28 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/thaibinh-pcmt/portal/desk"
 	"github.com/thaibinh-pcmt/portal/intake"
 	"github.com/thaibinh-pcmt/portal/queue"
 )
 
-// Defaults of "portal queue consume".
+// Defaults of "portal queue consume". The group "desk" is the portal's
+// own (desk.Group: it makes the cases); agencies' systems read with groups
+// of their own so that both get every entry.
 const (
-	defaultConsumeGroup  = "desk"
+	defaultConsumeGroup  = "agency"
 	defaultClaimIdle     = 60 * time.Second
 	defaultMaxDeliveries = 5
+	defaultExecTimeout   = 5 * time.Minute
 	consumeBatch         = 10
 )
 
@@ -57,10 +64,16 @@ func runQueue(ctx context.Context, args []string, getenv func(string) string, st
 const queueUsage = `usage:
   portal queue consume --queue NAME [--group G] [--consumer C] [--max N] [--wait D]
                        [--claim-idle D] [--max-deliveries N] [--any-stream]
+                       [--exec CMD [--exec-timeout D]]
   portal queue stats [--queue NAME[,NAME…]] [--json]
   portal queue trim [--queue NAME[,NAME…]]   remove entries every group has acknowledged
 NAME is police, social-affairs, police:dead … or a full stream name (portal:queue:police);
 consume reads only these and the queues of routing.yaml unless --any-stream is given.
+With --exec, each message goes as one JSON object to CMD's standard input (run by
+/bin/sh -c) and is acknowledged only when CMD exits 0; otherwise it stays pending
+and is delivered again after --claim-idle. Without --exec each message is printed as
+one JSON line and acknowledged once written (see README: what that guarantees).
+The group "desk" belongs to the portal itself; use a group of your own (default agency).
 With the embedded queue (no REDIS_URL) the data dir must exist.
 `
 
@@ -77,6 +90,9 @@ type consumeOptions struct {
 	// stream (routedKinds); others are moved to the dead-letter stream
 	// with queue.ReasonUnknownKind.
 	knownKind func(kind string) bool
+	// exec, when set, is the command each message is handed to.
+	exec        string
+	execTimeout time.Duration
 }
 
 // deadReasonVN says in Vietnamese why an entry was moved aside.
@@ -114,8 +130,9 @@ func routedKinds(stream string) (func(string) bool, error) {
 }
 
 // runQueueConsume joins the consumer group (creating it from the first entry
-// if missing), and prints each message as one JSON line on stdout,
-// acknowledging it only after the line is written and flushed. Entries
+// if missing), and hands each message to the --exec command, acknowledging
+// it only when the command exits 0, or prints it as one JSON line on
+// stdout, acknowledging it once the line is written and flushed. Entries
 // pending longer than --claim-idle in any consumer (one that died) are
 // claimed first; an entry delivered more than --max-deliveries times, one
 // that is not a portal entry, or one whose kind routing.yaml does not send
@@ -138,6 +155,8 @@ func runQueueConsume(ctx context.Context, args []string, getenv func(string) str
 	fset.DurationVar(&o.wait, "wait", 0, "how long to wait for a new message before exiting (0: do not wait)")
 	fset.DurationVar(&o.claimIdle, "claim-idle", defaultClaimIdle, "claim entries pending in other consumers for at least this long")
 	fset.Int64Var(&o.maxDeliveries, "max-deliveries", defaultMaxDeliveries, "move an entry to the dead-letter stream after this many failed deliveries")
+	fset.StringVar(&o.exec, "exec", "", "run this command (/bin/sh -c) per message, the message as JSON on its stdin; acknowledge only when it exits 0")
+	fset.DurationVar(&o.execTimeout, "exec-timeout", defaultExecTimeout, "kill --exec's command after this long (the message is then delivered again)")
 	cfg, err := loadConfig(fset, args, getenv)
 	if err != nil {
 		return err
@@ -173,6 +192,10 @@ func runQueueConsume(ctx context.Context, args []string, getenv func(string) str
 		return errors.New("queue consume: --max-deliveries must be at least 1")
 	case o.group == "" || o.consumer == "":
 		return errors.New("queue consume: --group and --consumer must not be empty")
+	case o.group == desk.Group && !strings.HasSuffix(o.stream, queue.DeadSuffix):
+		return fmt.Errorf("queue consume: nhóm %q là nhóm của chính cổng thông tin (tạo hồ sơ cho hộp thư); đọc bằng nhóm của riêng hệ thống bạn, ví dụ --group %s", desk.Group, defaultConsumeGroup)
+	case o.exec != "" && o.execTimeout <= 0:
+		return errors.New("queue consume: --exec-timeout must be positive")
 	}
 	if o.knownKind, err = routedKinds(o.stream); err != nil {
 		return err
@@ -199,7 +222,13 @@ func consume(ctx context.Context, q queue.Queue, o consumeOptions, stdout, stder
 		return err
 	}
 	out := bufio.NewWriter(stdout)
-	printed := 0
+	printed, failed := 0, 0
+	unhandled := func() error {
+		if failed > 0 {
+			return fmt.Errorf("queue consume: %d lần lệnh --exec thất bại; các tin đó chưa được xác nhận và sẽ được giao lại", failed)
+		}
+		return nil
+	}
 	for o.max == 0 || printed < o.max {
 		if ctx.Err() != nil {
 			return nil // interrupted (SIGINT/SIGTERM): unprinted entries stay pending
@@ -221,7 +250,7 @@ func consume(ctx context.Context, q queue.Queue, o consumeOptions, stdout, stder
 			}
 		}
 		if len(msgs) == 0 {
-			return nil // nothing new within --wait
+			return unhandled() // nothing new within --wait
 		}
 		for _, m := range msgs {
 			if reason := queue.DeadReason(o.stream, m, o.knownKind, o.maxDeliveries); reason != "" {
@@ -235,7 +264,15 @@ func consume(ctx context.Context, q queue.Queue, o consumeOptions, stdout, stder
 				}
 				continue
 			}
-			if err := writeLine(out, stdout, m); err != nil {
+			if o.exec != "" {
+				if err := runExec(ctx, o, m, stdout, stderr); err != nil {
+					// Not acknowledged: it stays pending in this consumer and
+					// is delivered again after --claim-idle.
+					failed++
+					fmt.Fprintf(stderr, "queue: tin %s (%s): %v; chưa xác nhận, sẽ được giao lại sau %s\n", m.StreamID, m.ID, err, o.claimIdle)
+					continue
+				}
+			} else if err := writeLine(out, stdout, m); err != nil {
 				// Not acknowledged: it stays pending and comes back.
 				return fmt.Errorf("queue consume: write message %s: %w", m.StreamID, err)
 			}
@@ -244,6 +281,41 @@ func consume(ctx context.Context, q queue.Queue, o consumeOptions, stdout, stder
 			}
 			printed++
 		}
+	}
+	return unhandled()
+}
+
+// runExec hands m to o.exec: /bin/sh -c CMD with the message as one JSON
+// object (the line print mode writes) on its standard input and
+// PORTAL_QUEUE, PORTAL_STREAM_ID, PORTAL_MESSAGE_ID and PORTAL_DELIVERIES
+// in its environment; its output goes to ours. It returns nil only when
+// the command exits 0 within o.execTimeout; a command still running then
+// is killed with its process group.
+func runExec(ctx context.Context, o consumeOptions, m queue.Message, stdout, stderr io.Writer) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(ctx, o.execTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(cctx, "/bin/sh", "-c", o.exec)
+	cmd.Stdin = bytes.NewReader(append(b, '\n'))
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.Env = append(os.Environ(), "PORTAL_QUEUE="+o.stream, "PORTAL_STREAM_ID="+m.StreamID,
+		"PORTAL_MESSAGE_ID="+m.ID, "PORTAL_DELIVERIES="+strconv.FormatInt(m.Deliveries, 10))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	err = cmd.Run()
+	if cctx.Err() == context.DeadlineExceeded {
+		return fmt.Errorf("lệnh --exec chạy quá %s nên bị dừng", o.execTimeout)
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return fmt.Errorf("lệnh --exec kết thúc với mã %d", ee.ExitCode())
+	}
+	if err != nil {
+		return fmt.Errorf("lệnh --exec: %w", err)
 	}
 	return nil
 }

@@ -176,7 +176,7 @@ func testConsumeWhilePublishing(t *testing.T, bin string, e queueEngine, short, 
 	// more while it waits (--wait 90s, --max 4): as "portal serve" would.
 	cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(cctx, bin, "queue", "consume", "--any-stream", "--queue", short, "--group", "desk",
+	cmd := exec.CommandContext(cctx, bin, "queue", "consume", "--any-stream", "--queue", short, "--group", "agency",
 		"--consumer", "cli", "--max", "4", "--wait", "90s")
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, e.env...)
 	var stderr bytes.Buffer
@@ -214,12 +214,12 @@ func testConsumeWhilePublishing(t *testing.T, bin string, e queueEngine, short, 
 		checkConsumedLine(t, m, i, 1)
 	}
 	// Every printed message was acknowledged after printing.
-	st, g := queueGroupStats(t, e.q, stream, "desk")
+	st, g := queueGroupStats(t, e.q, stream, "agency")
 	if st.Length != 4 || g.Pending != 0 || g.Lag != 0 || g.Consumers != 0 {
 		t.Fatalf("after consume: %+v %+v, want length 4, 0 pending, lag 0, the exited consumer removed", st, g)
 	}
 	// Nothing left: with --wait 0 it exits at once and prints nothing.
-	o, s, err := runQueueBinary(t, bin, e.env, "queue", "consume", "--any-stream", "--queue", stream, "--group", "desk")
+	o, s, err := runQueueBinary(t, bin, e.env, "queue", "consume", "--any-stream", "--queue", stream, "--group", "agency")
 	if err != nil || o != "" {
 		t.Fatalf("second consume = %q, %v\n%s", o, err, s)
 	}
@@ -234,14 +234,14 @@ func testConsumeWhilePublishing(t *testing.T, bin string, e queueEngine, short, 
 		t.Fatalf("stats --json: %v\n%s", err, o)
 	}
 	if len(all) != 1 || all[0].Stream != stream || all[0].Length != 4 || len(all[0].Groups) != 1 ||
-		all[0].Groups[0].Name != "desk" || all[0].Groups[0].Pending != 0 || all[0].DeadLetters != 0 {
+		all[0].Groups[0].Name != "agency" || all[0].Groups[0].Pending != 0 || all[0].DeadLetters != 0 {
 		t.Fatalf("stats --json = %+v", all)
 	}
 	o, s, err = runQueueBinary(t, bin, e.env, "queue", "stats", "--queue", short)
 	if err != nil {
 		t.Fatalf("stats: %v\n%s", err, s)
 	}
-	if !strings.Contains(o, "HÀNG ĐỢI") || !strings.Contains(o, stream) || !strings.Contains(o, "desk") {
+	if !strings.Contains(o, "HÀNG ĐỢI") || !strings.Contains(o, stream) || !strings.Contains(o, "agency") {
 		t.Fatalf("stats table:\n%s", o)
 	}
 
@@ -250,14 +250,14 @@ func testConsumeWhilePublishing(t *testing.T, bin string, e queueEngine, short, 
 	if err != nil || o != stream+": đã xoá 4 tin mọi nhóm đã xác nhận\n" {
 		t.Fatalf("trim = %q, %v\n%s", o, err, s)
 	}
-	if st, g := queueGroupStats(t, e.q, stream, "desk"); st.Length != 0 || g.Pending != 0 {
+	if st, g := queueGroupStats(t, e.q, stream, "agency"); st.Length != 0 || g.Pending != 0 {
 		t.Fatalf("after trim: %+v", st)
 	}
 }
 
 func testConsumeClaimsAndDeadLetters(t *testing.T, bin string, e queueEngine, short, stream string) {
 	ctx := context.Background()
-	if err := e.q.CreateGroup(ctx, stream, "desk"); err != nil {
+	if err := e.q.CreateGroup(ctx, stream, "agency"); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 2; i++ {
@@ -266,22 +266,22 @@ func testConsumeClaimsAndDeadLetters(t *testing.T, bin string, e queueEngine, sh
 		}
 	}
 	// A consumer takes both and dies.
-	got, err := e.q.Read(ctx, stream, "desk", "crashed", 2, 0)
+	got, err := e.q.Read(ctx, stream, "agency", "crashed", 2, 0)
 	if err != nil || len(got) != 2 {
 		t.Fatalf("read = %d, %v", len(got), err)
 	}
 	// Another crashing consumer claims both (2 deliveries each) and
 	// handles only entry 0.
-	c, err := e.q.Claim(ctx, stream, "desk", "crashed-2", 0, 2)
+	c, err := e.q.Claim(ctx, stream, "agency", "crashed-2", 0, 2)
 	if err != nil || len(c) != 2 || c[1].Deliveries != 2 {
 		t.Fatalf("claim = %+v, %v", c, err)
 	}
-	if _, err := e.q.Ack(ctx, stream, "desk", c[0].StreamID); err != nil {
+	if _, err := e.q.Ack(ctx, stream, "agency", c[0].StreamID); err != nil {
 		t.Fatal(err)
 	}
 	// Three more crashes raise entry 1's count to 5.
 	for d := int64(3); d <= 5; d++ {
-		c, err := e.q.Claim(ctx, stream, "desk", "crashed-2", 0, 2)
+		c, err := e.q.Claim(ctx, stream, "agency", "crashed-2", 0, 2)
 		if err != nil || len(c) != 1 || c[0].Deliveries != d {
 			t.Fatalf("claim = %+v, %v; want entry 1 with %d deliveries", c, err, d)
 		}
@@ -289,10 +289,10 @@ func testConsumeClaimsAndDeadLetters(t *testing.T, bin string, e queueEngine, sh
 	if _, err := e.q.Publish(ctx, stream, queueTestEntry(2)); err != nil {
 		t.Fatal(err)
 	}
-	e.q.Read(ctx, stream, "desk", "crashed", 1, 0) // entry 2: delivered once, never acked
+	e.q.Read(ctx, stream, "agency", "crashed", 1, 0) // entry 2: delivered once, never acked
 	// The consumer claims both (--claim-idle 0): entry 2 is printed with 2
 	// deliveries; entry 1 (6th delivery > 5) goes to the dead-letter stream.
-	o, s, err := runQueueBinary(t, bin, e.env, "queue", "consume", "--any-stream", "--queue", short, "--group", "desk",
+	o, s, err := runQueueBinary(t, bin, e.env, "queue", "consume", "--any-stream", "--queue", short, "--group", "agency",
 		"--consumer", "cli", "--claim-idle", "0s", "--max-deliveries", "5")
 	if err != nil {
 		t.Fatalf("consume: %v\n%s", err, s)
@@ -305,7 +305,7 @@ func testConsumeClaimsAndDeadLetters(t *testing.T, bin string, e queueEngine, sh
 	if !strings.Contains(s, queue.DeadLetterStream(stream)) || !strings.Contains(s, "sub-1") {
 		t.Fatalf("stderr does not report the dead-letter move:\n%s", s)
 	}
-	st, g := queueGroupStats(t, e.q, stream, "desk")
+	st, g := queueGroupStats(t, e.q, stream, "agency")
 	if g.Pending != 0 || st.DeadLetters != 1 {
 		t.Fatalf("after consume: %+v, want 0 pending, 1 dead letter", st)
 	}
@@ -318,7 +318,7 @@ func testConsumeClaimsAndDeadLetters(t *testing.T, bin string, e queueEngine, sh
 	if err := json.Unmarshal([]byte(o), &dead); err != nil {
 		t.Fatalf("dead line %q: %v", o, err)
 	}
-	if dead["id"] != "sub-1" || dead["dead_group"] != "desk" || dead["dead_deliveries"] != float64(6) ||
+	if dead["id"] != "sub-1" || dead["dead_group"] != "agency" || dead["dead_deliveries"] != float64(6) ||
 		dead["dead_reason"] != queue.ReasonMaxDeliveries {
 		t.Fatalf("dead line = %v", dead)
 	}
@@ -338,7 +338,7 @@ func testConsumeDeadLettersUnknownKinds(t *testing.T, bin string, e queueEngine,
 			t.Fatal(err)
 		}
 	}
-	o, s, err := runQueueBinary(t, bin, e.env, "queue", "consume", "--any-stream", "--queue", short, "--group", "desk", "--consumer", "cli")
+	o, s, err := runQueueBinary(t, bin, e.env, "queue", "consume", "--any-stream", "--queue", short, "--group", "agency", "--consumer", "cli")
 	if err != nil {
 		t.Fatalf("consume: %v\n%s", err, s)
 	}
@@ -378,7 +378,7 @@ func testTwoConsumerProcesses(t *testing.T, bin string, e queueEngine, short, st
 	outs := make(chan string, 2)
 	for _, name := range []string{"one", "two"} {
 		go func() {
-			o, s, err := runQueueBinary(t, bin, e.env, "queue", "consume", "--any-stream", "--queue", short, "--group", "desk",
+			o, s, err := runQueueBinary(t, bin, e.env, "queue", "consume", "--any-stream", "--queue", short, "--group", "agency",
 				"--consumer", name, "--wait", "1s")
 			if err != nil {
 				t.Errorf("consumer %s: %v\n%s", name, err, s)
@@ -397,7 +397,7 @@ func testTwoConsumerProcesses(t *testing.T, bin string, e queueEngine, short, st
 			t.Errorf("%s printed %d times, want once", id, seen[id])
 		}
 	}
-	if st, g := queueGroupStats(t, e.q, stream, "desk"); g.Pending != 0 || g.Lag != 0 || st.Length != n {
+	if st, g := queueGroupStats(t, e.q, stream, "agency"); g.Pending != 0 || g.Lag != 0 || st.Length != n {
 		t.Fatalf("after two consumers: %+v", st)
 	}
 }

@@ -98,9 +98,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	workerCtx, stopWorkers := context.WithCancel(context.Background())
 	defer stopWorkers()
-	stopIntake, err := startIntake(workerCtx, cfg, &deps, db, log)
+	q, stopIntake, err := startIntake(workerCtx, cfg, &deps, db, log)
 	if err != nil {
 		return fmt.Errorf("start intake: %w", err)
+	}
+	stopDesk, err := startDesk(workerCtx, cfg, &deps, db, q, log)
+	if err != nil {
+		return fmt.Errorf("start desk: %w", err)
 	}
 	stopPress, err := startPress(workerCtx, cfg, &deps, db, log)
 	if err != nil {
@@ -136,6 +140,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer cancel()
 	if err := stopPress(stopCtx); err != nil {
 		errs = append(errs, fmt.Errorf("stop press office: %w", err))
+	}
+	if err := stopDesk(stopCtx); err != nil {
+		errs = append(errs, fmt.Errorf("stop desk consumer: %w", err))
 	}
 	if err := stopIntake(stopCtx); err != nil {
 		errs = append(errs, fmt.Errorf("stop intake: %w", err))

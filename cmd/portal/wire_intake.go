@@ -33,13 +33,14 @@ const rateLimitPrefix = "portal:rl:"
 //     outbox first.
 //
 // Redis being down at start is not an error: submissions wait in the
-// outbox and the limiter falls back. The returned stop, called after the
-// web server has drained, stops the forwarder (waiting at most until ctx's
-// deadline), closes the service and then the queue.
-func startIntake(ctx context.Context, cfg Config, deps *handlers.Deps, db *store.DB, log *slog.Logger) (stop func(context.Context) error, err error) {
+// outbox and the limiter falls back. It returns the queue (the desk
+// consumer reads it) and stop, which, called after the web server has
+// drained and the desk consumer has stopped, stops the forwarder (waiting
+// at most until ctx's deadline), closes the service and then the queue.
+func startIntake(ctx context.Context, cfg Config, deps *handlers.Deps, db *store.DB, log *slog.Logger) (q queue.Queue, stop func(context.Context) error, err error) {
 	cat, err := intake.LoadCatalog()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The rehab directory (/cai-nghien) lives in the same data dir; an
 	// enquiry may name one of its services.
@@ -64,7 +65,7 @@ func startIntake(ctx context.Context, cfg Config, deps *handlers.Deps, db *store
 	deps.Rehab = dir
 	svc, err := intake.NewService(intake.Config{DB: db, Catalog: cat, Secret: deps.Secret, Now: deps.Now})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var (
 		pub        queue.Queue
@@ -75,7 +76,7 @@ func startIntake(ctx context.Context, cfg Config, deps *handlers.Deps, db *store
 		opt, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {
 			svc.Close()
-			return nil, fmt.Errorf("REDIS_URL: %w", err)
+			return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
 		}
 		// Short timeouts: a request must not wait on a Redis that is gone.
 		// The limiter's own (ratelimit.DefaultPrimaryTimeout, 2 s) is the
@@ -117,7 +118,7 @@ func startIntake(ctx context.Context, cfg Config, deps *handlers.Deps, db *store
 		q, err := queue.OpenLocal(cfg.DataDir)
 		if err != nil {
 			svc.Close()
-			return nil, err
+			return nil, nil, err
 		}
 		pub, limiter, closeQueue = q, ratelimit.NewMemory(), q.Close
 	}
@@ -139,8 +140,9 @@ func startIntake(ctx context.Context, cfg Config, deps *handlers.Deps, db *store
 	deps.Limiter = limiter
 	deps.Limits = handlers.Limits{
 		Tips: cfg.LimitTips, Enquiries: cfg.LimitEnquiries, Status: cfg.LimitStatus, Search: cfg.LimitSearch,
+		Messages: cfg.LimitMessages,
 	}
-	return func(ctx context.Context) error {
+	return pub, func(ctx context.Context) error {
 		cancel()
 		var errs []error
 		select {
