@@ -27,6 +27,14 @@ var auditActions = map[string]string{
 	"campaign.schedule":  "Hẹn giờ đăng",
 	"campaign.unpublish": "Gỡ bài",
 	"campaign.go_live":   "Bài hẹn giờ tự lên trang",
+	"case.view":          "Xem hồ sơ",
+	"case.status":        "Đổi trạng thái hồ sơ",
+	"case.assign":        "Phân công hồ sơ",
+	"case.note":          "Ghi chú nội bộ",
+	"case.message":       "Gửi tin nhắn cho người gửi",
+	"case.export":        "Xuất danh sách hồ sơ (CSV)",
+	"token.create":       "Tạo mã truy cập API của bộ phận",
+	"token.revoke":       "Thu hồi mã truy cập API",
 }
 
 type auditRow struct {
