@@ -76,6 +76,8 @@ func TestQueueCommand(t *testing.T) {
 			client.Del(context.Background(), stream+"-3", queue.DeadLetterStream(stream+"-3"))
 			t.Run("unknown kinds are dead-lettered", func(t *testing.T) { testConsumeDeadLettersUnknownKinds(t, bin, e, short+"-4", stream+"-4") })
 			client.Del(context.Background(), stream+"-4", queue.DeadLetterStream(stream+"-4"))
+			t.Run("exec", func(t *testing.T) { testConsumeExec(t, bin, e, short+"-5", stream+"-5") })
+			client.Del(context.Background(), stream+"-5", queue.DeadLetterStream(stream+"-5"))
 		})
 	}
 }
@@ -400,4 +402,69 @@ func testTwoConsumerProcesses(t *testing.T, bin string, e queueEngine, short, st
 	if st, g := queueGroupStats(t, e.q, stream, "agency"); g.Pending != 0 || g.Lag != 0 || st.Length != n {
 		t.Fatalf("after two consumers: %+v", st)
 	}
+}
+
+// testConsumeExec: "consume --exec CMD" hands each message to CMD as JSON
+// on its stdin and acknowledges only those CMD took (exit 0); the others
+// stay pending and a later run gets exactly those again.
+func testConsumeExec(t *testing.T, bin string, e queueEngine, short, stream string) {
+	ctx := context.Background()
+	for i := 0; i < 10; i++ {
+		if _, err := e.q.Publish(ctx, stream, queueTestEntry(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The command fails for sub-1, sub-3 and sub-5 and keeps the others.
+	first, again := t.TempDir(), t.TempDir()
+	failSome := `case "$PORTAL_MESSAGE_ID" in sub-1|sub-3|sub-5) echo "không xử lý được $PORTAL_MESSAGE_ID" >&2; exit 3;; esac; cat > "` + first + `/$PORTAL_MESSAGE_ID.json"`
+	o, s, err := runQueueBinary(t, bin, e.env, "queue", "consume", "--any-stream", "--queue", short, "--group", "agency", "--exec", failSome)
+	if err == nil || !strings.Contains(s, "sẽ được giao lại") || !strings.Contains(s, "không xử lý được sub-3") {
+		t.Fatalf("consume --exec with failures: %v\nstdout %s\nstderr %s", err, o, s)
+	}
+	if got := fileNames(t, first); got != "sub-0 sub-2 sub-4 sub-6 sub-7 sub-8 sub-9" {
+		t.Errorf("taken by the command: %s", got)
+	}
+	b, _ := os.ReadFile(first + "/sub-4.json")
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil || m["id"] != "sub-4" || m["deliveries"] != float64(1) {
+		t.Errorf("stdin of the command: %q", b)
+	}
+	if _, g := queueGroupStats(t, e.q, stream, "agency"); g.Pending != 3 {
+		t.Errorf("pending after the first run: %d, want the 3 failed", g.Pending)
+	}
+	// A second run (claiming at once) gets exactly those three again.
+	takeAll := `cat > "` + again + `/$PORTAL_MESSAGE_ID.json"`
+	if o, s, err := runQueueBinary(t, bin, e.env, "queue", "consume", "--any-stream", "--queue", short, "--group", "agency",
+		"--claim-idle", "0", "--exec", takeAll); err != nil {
+		t.Fatalf("second run: %v\n%s\n%s", err, o, s)
+	}
+	if got := fileNames(t, again); got != "sub-1 sub-3 sub-5" {
+		t.Errorf("delivered again: %s, want exactly sub-1 sub-3 sub-5", got)
+	}
+	b, _ = os.ReadFile(again + "/sub-3.json")
+	if json.Unmarshal(b, &m); m["deliveries"] != float64(2) {
+		t.Errorf("second delivery of sub-3: %q", b)
+	}
+	if _, g := queueGroupStats(t, e.q, stream, "agency"); g.Pending != 0 || g.Lag != 0 {
+		t.Errorf("group after both runs: %+v", g)
+	}
+	// The group "desk" is the portal's own.
+	if _, s, err := runQueueBinary(t, bin, e.env, "queue", "consume", "--any-stream", "--queue", short, "--group", "desk"); err == nil || !strings.Contains(s, "nhóm của chính cổng thông tin") {
+		t.Errorf("consume --group desk: %v %s", err, s)
+	}
+}
+
+// fileNames lists the base names (without .json) of the files in dir.
+func fileNames(t *testing.T, dir string) string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, strings.TrimSuffix(e.Name(), ".json"))
+	}
+	sort.Strings(names)
+	return strings.Join(names, " ")
 }
