@@ -111,38 +111,49 @@ func (c *Consumer) runStream(ctx context.Context, stream, desk string) {
 		return sleep(ctx, backoff(c.MinBackoff, c.MaxBackoff, failures))
 	}
 	grouped := false
+	// retry holds a read whose commit failed (the database is down): it
+	// is committed again in place, so the entries keep their delivery
+	// counts however long the outage lasts, instead of being claimed
+	// again and again until they would be dead-lettered.
+	var retry []queue.Message
 	for ctx.Err() == nil {
-		if !grouped {
-			if err := c.Queue.CreateGroup(ctx, stream, Group); err != nil {
-				if !fail("cannot join the queue's consumer group", err) {
+		msgs := retry
+		if msgs == nil {
+			if !grouped {
+				if err := c.Queue.CreateGroup(ctx, stream, Group); err != nil {
+					if !fail("cannot join the queue's consumer group", err) {
+						return
+					}
+					continue
+				}
+				grouped = true
+			}
+			var err error
+			msgs, err = c.Queue.Claim(ctx, stream, Group, c.Name, c.ClaimIdle, c.Batch)
+			if err == nil && len(msgs) == 0 {
+				msgs, err = c.Queue.Read(ctx, stream, Group, c.Name, c.Batch, c.Block)
+			}
+			if err != nil {
+				if isNoGroup(err) {
+					grouped = false // the queue lost the group: create it again
+				}
+				if !fail("cannot read the queue", err) {
 					return
 				}
 				continue
 			}
-			grouped = true
-		}
-		msgs, err := c.Queue.Claim(ctx, stream, Group, c.Name, c.ClaimIdle, c.Batch)
-		if err == nil && len(msgs) == 0 {
-			msgs, err = c.Queue.Read(ctx, stream, Group, c.Name, c.Batch, c.Block)
-		}
-		if err != nil {
-			if isNoGroup(err) {
-				grouped = false // the queue lost the group: create it again
+			if len(msgs) == 0 {
+				continue
 			}
-			if !fail("cannot read the queue", err) {
-				return
-			}
-			continue
-		}
-		if len(msgs) == 0 {
-			continue
 		}
 		if err := c.handle(ctx, stream, desk, msgs); err != nil {
+			retry = msgs
 			if !fail("cannot commit cases", err) {
 				return
 			}
 			continue
 		}
+		retry = nil
 		if failures > 0 {
 			c.Log.Info("desk consumer: working again", "queue", stream, "after_failures", failures)
 			failures = 0

@@ -169,3 +169,42 @@ func TestConsumerClaimsWhatADeadConsumerLeft(t *testing.T) {
 	}
 	waitCases(t, e.db, "police", 10)
 }
+
+// TestConsumerWaitsOutADatabaseOutage: while the database refuses new
+// cases (a trigger stands for an outage), the consumer retries the same
+// entries in place; when it answers again they become cases with their
+// first delivery count, nothing is dead-lettered, nothing stays pending.
+func TestConsumerWaitsOutADatabaseOutage(t *testing.T) {
+	db := storetest.Open(t, "sqlite")
+	e := newEnv(t, db, "")
+	ctx := context.Background()
+	if _, err := db.SQL().ExecContext(ctx, `CREATE TABLE outage (x INTEGER);
+		INSERT INTO outage VALUES (1);
+		CREATE TRIGGER refuse BEFORE INSERT ON cases WHEN EXISTS (SELECT 1 FROM outage)
+		BEGIN SELECT RAISE(ABORT, 'database unavailable'); END;`); err != nil {
+		t.Fatal(err)
+	}
+	q, err := queue.OpenLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	stream := e.cat.Routes[intake.KindTip].Queue
+	for i := 0; i < 5; i++ {
+		q.Publish(ctx, stream, e.tipEntry(t, i, t0))
+	}
+	stop := runConsumer(t, e, q, "portal-outage")
+	defer stop()
+	// Well past ClaimIdle (200 ms) × MaxDeliveries (3) × 2: claims would
+	// have dead-lettered them by now.
+	time.Sleep(2 * time.Second)
+	if p, _ := db.ListCases(ctx, store.CaseFilter{Desk: "police"}); p.Total != 0 {
+		t.Fatalf("%d cases during the outage", p.Total)
+	}
+	db.SQL().ExecContext(ctx, `DELETE FROM outage`)
+	waitCases(t, db, "police", 5)
+	st, err := q.Stats(ctx, stream)
+	if err != nil || st.DeadLetters != 0 || len(st.Groups) != 1 || st.Groups[0].Pending != 0 {
+		t.Errorf("after the outage: %+v, %v", st, err)
+	}
+}

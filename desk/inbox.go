@@ -113,6 +113,9 @@ func (s *Service) List(ctx context.Context, a Actor, q Query) (Inbox, error) {
 func (s *Service) filter(d *Desk, q Query) (store.CaseFilter, FieldErrors) {
 	fe := FieldErrors{}
 	f := store.CaseFilter{Desk: d.Code, Unread: q.Unread, NewestFirst: q.Newest}
+	for _, st := range s.data.Statuses {
+		f.Statuses = append(f.Statuses, st.Code)
+	}
 	if q.Status != "" {
 		if _, ok := s.data.Status(q.Status); !ok {
 			fe.add(FieldStatus, "không có trạng thái “"+q.Status+"”; dùng một trong "+s.statusCodes())

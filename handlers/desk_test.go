@@ -35,7 +35,7 @@ type deskEnv struct {
 
 const deskPassword = "Cán bộ tiếp nhận 2026"
 
-func newDeskEnv(t *testing.T) *deskEnv {
+func newDeskEnv(t testing.TB) *deskEnv {
 	t.Helper()
 	e := &deskEnv{}
 	e.pressEnv = newPressEnv(t, func(d *Deps) {
@@ -71,7 +71,7 @@ func newDeskEnv(t *testing.T) *deskEnv {
 
 // deliver forwards the outbox to the queue and runs the desk consumer
 // until every submission is a case.
-func (e *deskEnv) deliver(t *testing.T) {
+func (e *deskEnv) deliver(t testing.TB) {
 	t.Helper()
 	ctx := context.Background()
 	f := &intake.Forwarder{DB: e.db, Publisher: e.q, Catalog: e.intake.Catalog()}
@@ -95,7 +95,7 @@ func (e *deskEnv) deliver(t *testing.T) {
 	}
 }
 
-func doc(t *testing.T, body string) *goquery.Document {
+func doc(t testing.TB, body string) *goquery.Document {
 	t.Helper()
 	d, err := goquery.NewDocumentFromReader(strings.NewReader(body))
 	if err != nil {
@@ -108,7 +108,7 @@ var receiptRe = regexp.MustCompile(`\d{4} \d{4} \d{4} \d{4}`)
 
 // sendTip fills and sends the tip form as a person with JavaScript off
 // would, and returns the receipt shown.
-func sendTip(t *testing.T, b *browser, description string) string {
+func sendTip(t testing.TB, b *browser, description string) string {
 	t.Helper()
 	b.get("/tin-bao")
 	resp, body := b.post("/tin-bao", url.Values{"category": {"mua-ban"}, "area": {"vu-thu"}, "description": {description},
@@ -123,7 +123,7 @@ func sendTip(t *testing.T, b *browser, description string) string {
 	return r
 }
 
-func sendEnquiry(t *testing.T, b *browser) string {
+func sendEnquiry(t testing.TB, b *browser) string {
 	t.Helper()
 	b.get("/cai-nghien/dang-ky")
 	resp, body := b.post("/cai-nghien/dang-ky", url.Values{"relationship": {"nguoi-than"}, "substance": {"heroin"},
@@ -135,7 +135,7 @@ func sendEnquiry(t *testing.T, b *browser) string {
 	return receiptRe.FindString(doc(t, body).Find(".receipt").Text())
 }
 
-func mustNonce(t *testing.T) string {
+func mustNonce(t testing.TB) string {
 	n, err := intake.NewNonce()
 	if err != nil {
 		t.Fatal(err)

@@ -24,8 +24,9 @@ const (
 var ErrStaleStatus = errors.New("store: case status changed meanwhile")
 
 // Case is one submission being worked by a desk. Everything but Content is
-// clear, for routing and the inbox filters; Content is the submission as
-// sealed by desk.Sealer and is only filled by CaseByID and ExportCases.
+// clear, for routing and the inbox filters (table cases); Content is the
+// submission as sealed by desk.Sealer (table case_contents) and is only
+// filled by CaseByID and ExportCases.
 type Case struct {
 	ID           int64
 	SubmissionID string
@@ -114,10 +115,10 @@ func (db *DB) CreateCases(ctx context.Context, cases []NewCase, now time.Time) (
 		at := c.ReceivedAt.UTC().Truncate(time.Minute).Unix()
 		var id int64
 		err := tx.QueryRowContext(ctx, `INSERT INTO cases
-			    (submission_id, desk, kind, category, area, status, received_at, updated_at, content)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			    (submission_id, desk, kind, category, area, status, received_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (submission_id) DO NOTHING RETURNING id`,
-			c.SubmissionID, c.Desk, c.Kind, c.Category, c.Area, c.Status, at, at, c.Content).Scan(&id)
+			c.SubmissionID, c.Desk, c.Kind, c.Category, c.Area, c.Status, at, at).Scan(&id)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			if err := tx.QueryRowContext(ctx, `SELECT id FROM cases WHERE submission_id = ?`, c.SubmissionID).Scan(&id); err != nil {
@@ -128,9 +129,15 @@ func (db *DB) CreateCases(ctx context.Context, cases []NewCase, now time.Time) (
 			return nil, fmt.Errorf("store: create case %s: %w", c.SubmissionID, err)
 		default:
 			out[i] = CreatedCase{ID: id, Created: true}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO case_contents (case_id, content) VALUES (?, ?)`, id, c.Content); err != nil {
+				return nil, fmt.Errorf("store: create case %s: content: %w", c.SubmissionID, err)
+			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO case_events (case_id, at, actor, type, status) VALUES (?, ?, '', ?, ?)`,
 				id, at, EventReceived, c.Status); err != nil {
 				return nil, fmt.Errorf("store: create case %s: event: %w", c.SubmissionID, err)
+			}
+			if err := countCase(ctx, tx, c.Desk, c.Status, 1); err != nil {
+				return nil, fmt.Errorf("store: create case %s: %w", c.SubmissionID, err)
 			}
 		}
 		// Deleted outbox rows are overwritten with zeros (secure_delete).
@@ -144,7 +151,43 @@ func (db *DB) CreateCases(ctx context.Context, cases []NewCase, now time.Time) (
 	return out, nil
 }
 
+// countCase adds delta to the number of desk's cases in status
+// (case_counts), in the caller's transaction: every insert of a case and
+// every change of its status goes through it, so the counts stay exact.
+func countCase(ctx context.Context, tx *sqlTx, desk, status string, delta int) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO case_counts (desk, status, n) VALUES (?, ?, ?)
+		ON CONFLICT (desk, status) DO UPDATE SET n = case_counts.n + excluded.n`, desk, status, delta)
+	if err != nil {
+		return fmt.Errorf("count cases: %w", err)
+	}
+	return nil
+}
+
+// RecountCases rebuilds case_counts from the cases themselves: for rows
+// written around the store's methods (bulk loads, a restore).
+func (db *DB) RecountCases(ctx context.Context) error {
+	tx, err := db.begin(ctx, "recount cases")
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM case_counts`); err != nil {
+		return fmt.Errorf("store: recount cases: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO case_counts (desk, status, n)
+		SELECT desk, status, count(*) FROM cases GROUP BY desk, status`); err != nil {
+		return fmt.Errorf("store: recount cases: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: recount cases: %w", err)
+	}
+	return nil
+}
+
 const caseColumns = `id, submission_id, desk, kind, category, area, status, outcome, received_at, assignee, unread, first_response_at, updated_at`
+
+// caseColumnsC are caseColumns of "cases c" joined with "case_contents t".
+const caseColumnsC = `c.id, c.submission_id, c.desk, c.kind, c.category, c.area, c.status, c.outcome, c.received_at, c.assignee, c.unread, c.first_response_at, c.updated_at, t.content`
 
 func scanCase(row interface{ Scan(...any) error }, extra ...any) (Case, error) {
 	var c Case
@@ -167,7 +210,7 @@ func scanCase(row interface{ Scan(...any) error }, extra ...any) (Case, error) {
 func (db *DB) CaseByID(ctx context.Context, desk string, id int64) (Case, error) {
 	var content []byte
 	c, err := scanCase(db.sql.QueryRowContext(ctx,
-		`SELECT `+caseColumns+`, content FROM cases WHERE id = ? AND desk = ?`, id, desk), &content)
+		`SELECT `+caseColumnsC+` FROM cases c JOIN case_contents t ON t.case_id = c.id WHERE c.id = ? AND c.desk = ?`, id, desk), &content)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Case{}, fmt.Errorf("store: case %d: %w", id, ErrNotFound)
 	}
@@ -215,6 +258,11 @@ type CaseFilter struct {
 	// NewestFirst orders by received time descending (default: oldest
 	// first, the order a desk works in).
 	NewestFirst bool
+	// Statuses are the status codes ByStatus counts (the desk's data).
+	// Counting them by name lets the database pick its index by the
+	// filter alone (no GROUP BY to avoid sorting): an index-only count.
+	// Empty: every status present, by GROUP BY.
+	Statuses []string
 	// Limit (default 50, at most 1000) and Offset page the result.
 	Limit, Offset int
 }
@@ -268,13 +316,19 @@ func (f CaseFilter) where(withStatus bool) (string, []any) {
 	return strings.Join(conds, " AND "), args
 }
 
-// ListCases returns one page of the desk's cases matching f, the total
-// and the per-status counts, read in one transaction so they agree.
-// Content is not read: the list shows only clear columns.
-func (db *DB) ListCases(ctx context.Context, f CaseFilter) (CasePage, error) {
-	if f.Desk == "" {
-		return CasePage{}, errors.New("store: list cases: no desk")
-	}
+// onlyStatus reports a filter on the desk and at most the status: its
+// per-status counts are case_counts.
+func (f CaseFilter) onlyStatus() bool {
+	g := f
+	g.Status, g.NewestFirst, g.Limit, g.Offset, g.Statuses = "", false, 0, 0, nil
+	return g.Category == "" && g.Area == "" && g.ReceivedFrom.IsZero() && g.ReceivedBefore.IsZero() &&
+		g.Assignee == "" && !g.Unassigned && g.AwaitingBefore.IsZero() && !g.Unread
+}
+
+// queries are the two statements of ListCases: the page (ids from an
+// index, then only the rows shown read from the table, so skipped rows
+// cost no table look-up) and the counts per status.
+func (f CaseFilter) queries() (page string, pageArgs []any, counts string, countArgs []any) {
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
@@ -284,18 +338,43 @@ func (db *DB) ListCases(ctx context.Context, f CaseFilter) (CasePage, error) {
 	if f.NewestFirst {
 		order = "received_at DESC, id DESC"
 	}
+	where, args := f.where(true)
+	page = `SELECT ` + caseColumns + ` FROM cases WHERE id IN
+		    (SELECT id FROM cases WHERE ` + where + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?)
+		ORDER BY ` + order
+	pageArgs = append(args, f.Limit, f.Offset)
+	where, countArgs = f.where(false)
+	if len(f.Statuses) == 0 {
+		counts = `SELECT status, count(*) FROM cases WHERE ` + where + ` GROUP BY status`
+		return page, pageArgs, counts, countArgs
+	}
+	// One row: a count per named status, as (status, n) pairs through a
+	// UNION would need the scan once per status.
+	var sums []string
+	var sumArgs []any
+	for _, st := range f.Statuses {
+		sums = append(sums, `COALESCE(sum(CASE WHEN status = ? THEN 1 ELSE 0 END), 0)`)
+		sumArgs = append(sumArgs, st)
+	}
+	counts = `SELECT ` + strings.Join(sums, ", ") + ` FROM cases WHERE ` + where
+	return page, pageArgs, counts, append(sumArgs, countArgs...)
+}
+
+// ListCases returns one page of the desk's cases matching f, the total
+// and the per-status counts, read in one transaction so they agree.
+// Content is not read: the list shows only clear columns.
+func (db *DB) ListCases(ctx context.Context, f CaseFilter) (CasePage, error) {
+	if f.Desk == "" {
+		return CasePage{}, errors.New("store: list cases: no desk")
+	}
 	tx, err := db.sql.BeginTx(ctx, &sql.TxOptions{ReadOnly: db.eng.name() == "postgres"})
 	if err != nil {
 		return CasePage{}, fmt.Errorf("store: list cases: %w", err)
 	}
 	defer tx.Rollback()
 	page := CasePage{ByStatus: map[string]int{}}
-	where, args := f.where(true)
-	// The page's ids come from an index alone; only the rows shown are
-	// then read from the table (skipped rows cost no table look-up).
-	rows, err := tx.QueryContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE id IN
-		    (SELECT id FROM cases WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?)
-		ORDER BY `+order, append(args, f.Limit, f.Offset)...)
+	pageQ, pageArgs, countQ, countArgs := f.queries()
+	rows, err := tx.QueryContext(ctx, pageQ, pageArgs...)
 	if err != nil {
 		return CasePage{}, fmt.Errorf("store: list cases: %w", err)
 	}
@@ -313,24 +392,31 @@ func (db *DB) ListCases(ctx context.Context, f CaseFilter) (CasePage, error) {
 	if err := rows.Err(); err != nil {
 		return CasePage{}, fmt.Errorf("store: list cases: %w", err)
 	}
-	where, args = f.where(false)
-	rows, err = tx.QueryContext(ctx, `SELECT status, count(*) FROM cases WHERE `+where+` GROUP BY status`, args...)
+	switch {
+	case f.onlyStatus():
+		// The tabs of an unfiltered inbox: kept counts, not a scan.
+		err = scanCounts(ctx, tx, `SELECT status, n FROM case_counts WHERE desk = ? AND n > 0`, []any{f.Desk}, page.ByStatus)
+	case len(f.Statuses) > 0:
+		vals := make([]any, len(f.Statuses))
+		ns := make([]int64, len(f.Statuses))
+		for i := range ns {
+			vals[i] = &ns[i]
+		}
+		err = tx.QueryRowContext(ctx, countQ, countArgs...).Scan(vals...)
+		for i, st := range f.Statuses {
+			if ns[i] > 0 {
+				page.ByStatus[st] = int(ns[i])
+			}
+		}
+	default:
+		err = scanCounts(ctx, tx, countQ, countArgs, page.ByStatus)
+	}
 	if err != nil {
 		return CasePage{}, fmt.Errorf("store: count cases: %w", err)
 	}
 	all := 0
-	for rows.Next() {
-		var st string
-		var n int
-		if err := rows.Scan(&st, &n); err != nil {
-			rows.Close()
-			return CasePage{}, fmt.Errorf("store: count cases: %w", err)
-		}
-		page.ByStatus[st] = n
+	for _, n := range page.ByStatus {
 		all += n
-	}
-	if err := rows.Close(); err != nil {
-		return CasePage{}, fmt.Errorf("store: count cases: %w", err)
 	}
 	if f.Status != "" {
 		page.Total = page.ByStatus[f.Status]
@@ -338,6 +424,24 @@ func (db *DB) ListCases(ctx context.Context, f CaseFilter) (CasePage, error) {
 		page.Total = all
 	}
 	return page, nil
+}
+
+// scanCounts reads (status, n) rows into into.
+func scanCounts(ctx context.Context, tx *sqlTx, q string, args []any, into map[string]int) error {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return err
+		}
+		into[st] = n
+	}
+	return rows.Err()
 }
 
 // ExportCases calls fn with every case of desk received in [from, before),
@@ -349,8 +453,8 @@ func (db *DB) ExportCases(ctx context.Context, desk string, from, before time.Ti
 		return fmt.Errorf("store: export cases: %w", err)
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT `+caseColumns+`, content FROM cases
-		WHERE desk = ? AND received_at >= ? AND received_at < ? ORDER BY received_at, id`, desk, from.Unix(), before.Unix())
+	rows, err := tx.QueryContext(ctx, `SELECT `+caseColumnsC+` FROM cases c JOIN case_contents t ON t.case_id = c.id
+		WHERE c.desk = ? AND c.received_at >= ? AND c.received_at < ? ORDER BY c.received_at, c.id`, desk, from.Unix(), before.Unix())
 	if err != nil {
 		return fmt.Errorf("store: export cases: %w", err)
 	}
@@ -460,6 +564,11 @@ func (db *DB) UpdateCase(ctx context.Context, c CaseChange) (CaseEvent, error) {
 		res, err = tx.ExecContext(ctx, `UPDATE cases SET status = ?, outcome = ?, updated_at = ?,
 			    first_response_at = COALESCE(first_response_at, ?) WHERE id = ? AND status = ?`,
 			c.Status, c.Outcome, at, at, c.CaseID, current)
+		if err == nil && c.Status != current {
+			if err = countCase(ctx, tx, c.Desk, current, -1); err == nil {
+				err = countCase(ctx, tx, c.Desk, c.Status, 1)
+			}
+		}
 	case EventMessageOut:
 		res, err = tx.ExecContext(ctx, `UPDATE cases SET updated_at = ?, first_response_at = COALESCE(first_response_at, ?) WHERE id = ?`,
 			at, at, c.CaseID)
