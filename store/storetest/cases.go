@@ -94,7 +94,7 @@ func SeedCases(tb testing.TB, db *store.DB, desk string, n int, end time.Time, s
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO case_contents (case_id, content)
 		SELECT id, `+map[bool]string{true: "$1", false: "?"}[db.Engine() == "postgres"]+` FROM cases
-		WHERE submission_id LIKE 'seed-%' AND id NOT IN (SELECT case_id FROM case_contents)`, content); err != nil {
+		WHERE submission_id LIKE 'seed-%' AND NOT EXISTS (SELECT 1 FROM case_contents t WHERE t.case_id = cases.id)`, content); err != nil {
 		tb.Fatalf("seed case contents: %v", err)
 	}
 	if err := tx.Commit(); err != nil {
