@@ -255,11 +255,11 @@ func warnPersistence(ctx context.Context, rdb *redis.Client, log *slog.Logger) {
 		cancel()
 		switch {
 		case err == nil && !p.Known:
-			log.Warn("redis: cannot tell whether Redis persists its data (CONFIG GET refused); if it does not, a Redis restart loses queued submissions that no desk has taken yet",
+			log.Warn("redis: cannot tell whether Redis persists its data (CONFIG GET refused); if it does not, a Redis restart empties the agency queues (the outbox sends again what no desk has taken; agencies' own consumer groups see those entries again)",
 				"redis_persistence", p.String())
 			return
 		case err == nil && !p.Persists():
-			log.Warn("redis: Redis does not persist its data (appendonly no, no save points): a Redis restart loses queued submissions that no desk has taken yet; enable appendonly",
+			log.Warn("redis: Redis does not persist its data (appendonly no, no save points): a Redis restart empties the agency queues (the outbox sends again what no desk has taken; agencies' own consumer groups see those entries again); enable appendonly",
 				"redis_persistence", p.String())
 			return
 		case err == nil:
