@@ -76,7 +76,7 @@ func (s *Service) Export(ctx context.Context, a Actor, from, to string, w io.Wri
 	cw.UseCRLF = true
 	header := []string{"Số hồ sơ", "Loại", "Tiếp nhận (ngày, giờ)", "Trạng thái", "Kết quả", s.CategoryName(d.Code),
 		"Địa bàn", "Người phụ trách", "Phản hồi đầu tiên", "Quá hạn phản hồi", "Nội dung", "Thời gian (theo người gửi)",
-		"Địa điểm cụ thể", "Người liên hệ", "Số điện thoại", "Hình thức mong muốn", "Người gửi là", "Tin nhắn chưa đọc"}
+		"Địa điểm cụ thể", "Người liên hệ", "Số điện thoại", "Hình thức mong muốn", "Cơ sở, dịch vụ quan tâm", "Người gửi là", "Tin nhắn chưa đọc"}
 	if err := cw.Write(header); err != nil {
 		return 0, err
 	}
@@ -92,20 +92,20 @@ func (s *Service) Export(ctx context.Context, a Actor, from, to string, w io.Wri
 		}
 		r := s.row(d, c)
 		kind := intake.KindLabels[c.Kind]
-		var text, when, where, name, phone, form, rel string
+		var text, when, where, name, phone, form, service, rel string
 		switch {
 		case sub.Tip != nil:
 			text, when, where = sub.Tip.Description, sub.Tip.OccurredAt, sub.Tip.LocationDetail
 		case sub.Enquiry != nil:
 			e := sub.Enquiry
-			text, name, phone, form, rel = e.Message, e.ContactName, e.Phone, e.PreferredFormLabel, e.RelationshipLabel
+			text, name, phone, form, service, rel = e.Message, e.ContactName, e.Phone, e.PreferredFormLabel, e.ServiceLabel, e.RelationshipLabel
 		}
 		first := ""
 		if !c.FirstResponseAt.IsZero() {
 			first = MinuteLabel(c.FirstResponseAt)
 		}
 		row := []string{strconv.FormatInt(c.ID, 10), kind, r.Received, r.StatusLabel, r.OutcomeLabel, r.CategoryLabel,
-			r.AreaLabel, c.Assignee, first, yesNo(r.Overdue), text, when, where, name, phone, form, rel, yesNo(c.Unread)}
+			r.AreaLabel, c.Assignee, first, yesNo(r.Overdue), text, when, where, name, phone, form, service, rel, yesNo(c.Unread)}
 		for i := range row {
 			row[i] = neutralise(row[i])
 		}

@@ -50,7 +50,7 @@ func startIntake(ctx context.Context, cfg Config, deps *handlers.Deps, db *store
 	}
 	dir, err := rehab.Load(cfg.DataDir, areaCodes)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if dir.From != "embedded" {
 		log.Info("rehab services from the data dir", "file", dir.From)
@@ -60,7 +60,7 @@ func startIntake(ctx context.Context, cfg Config, deps *handlers.Deps, db *store
 		services = append(services, intake.Option{Code: sv.Slug, Label: sv.Name.Text})
 	}
 	if err := cat.SetRehabServices(services); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	deps.Rehab = dir
 	svc, err := intake.NewService(intake.Config{DB: db, Catalog: cat, Secret: deps.Secret, Now: deps.Now})
