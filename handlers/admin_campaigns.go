@@ -153,7 +153,7 @@ func (h *admin) readCampaignForm(c *fiber.Ctx) (press.CampaignInput, campaignFor
 		} else if f, err := fh.Open(); err != nil {
 			fe["cover"] = "Không đọc được ảnh bìa. Vui lòng tải lên lại."
 		} else {
-			name, err := h.Press.SaveCover(f)
+			name, err := h.Press.SaveCover(c.UserContext(), f)
 			f.Close()
 			var pe press.FieldErrors
 			switch {

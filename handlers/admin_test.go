@@ -87,8 +87,7 @@ func newPressEnv(t testing.TB, opts ...func(*Deps)) *pressEnv {
 	clk := &testClock{t: time.Date(2026, 6, 20, 1, 0, 0, 0, time.UTC)} // 08:00 in Vietnam
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	office, err := press.New(press.Config{DB: db, Index: idx, Limiter: ratelimit.NewMemory(), Now: clk.Now,
-		MediaDir: filepath.Join(dir, "media"), Logger: logger})
+	office, err := press.New(press.Config{DB: db, Index: idx, Limiter: ratelimit.NewMemory(), Now: clk.Now, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,7 +52,7 @@ type Deps struct {
 	// cmd/portal passes its own so that it can call Invalidate when
 	// another instance changes what pages show (pagecache's doc).
 	Pages *pagecache.Cache
-	// DataDir is the data directory (media uploads live under it).
+	// DataDir is the data directory (imported documents, secret, queue).
 	DataDir string
 	// ReadyChecks are extra named checks run by /readyz (e.g. "redis").
 	ReadyChecks map[string]func(context.Context) error
@@ -91,6 +91,9 @@ type Deps struct {
 	// nil: no inbox and /tra-cuu shows the intake status only. Needs Press
 	// (sign-in) for the inbox and Intake (receipts) for the conversation.
 	Desk *desk.Service
+	// Observer counts requests and cache lookups for the operator's
+	// metrics (handlers/metrics.go); nil: nothing is counted.
+	Observer Observer
 }
 
 // Server holds the dependencies and parsed templates behind every handler.
@@ -206,6 +209,8 @@ func newServer(d Deps) (*Server, *fiber.App, error) {
 	})
 	app.Server().HeaderReceived = bodyLimitFor
 	lingerOnTooLarge(app)
+	// Metrics first, so that every answer is counted, panics included.
+	app.Use(s.observe)
 	// Panics become 500s through handleError; the stack trace is logged
 	// without the request line, headers or address.
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))

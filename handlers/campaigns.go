@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"html/template"
-	"os"
 	"strings"
 	"time"
 
@@ -146,17 +145,14 @@ func renderMarkdown(md string) template.HTML {
 	return h
 }
 
-// media serves a cover image with the fixed content type of the format we
-// wrote, nosniff (set for every response), a CSP that forbids it from
-// running anything, and a long cache: names are random and never reused.
+// media serves a cover image (from the system of record, so every
+// instance has it) with the fixed content type of the format we wrote,
+// nosniff (set for every response), a CSP that forbids it from running
+// anything, and a long cache: names are random and never reused.
 func (s *Server) media(c *fiber.Ctx) error {
-	path, ct, ok := s.Press.MediaFile(c.Params("name"))
-	if !ok {
-		return notFound("Không tìm thấy ảnh này.")
-	}
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return notFound("Không tìm thấy ảnh này.")
+	b, ct, err := s.Press.Media(c.UserContext(), c.Params("name"))
+	if errors.Is(err, press.ErrNoMedia) {
+		return notFound(press.ErrNoMedia.Error())
 	}
 	if err != nil {
 		return err

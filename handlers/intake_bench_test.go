@@ -20,9 +20,9 @@ import (
 // benchServer serves the real app over real HTTP on 127.0.0.1 with the
 // production limiter (Redis + in-process fallback, or none) and the
 // forwarder publishing to Redis Streams under a test prefix.
-func benchServer(b *testing.B, withLimiter bool) (base string, env *intakeEnv, drained func() time.Duration) {
+func benchServer(b *testing.B, withLimiter bool, engine string) (base string, env *intakeEnv, drained func() time.Duration) {
 	limiter, rdb, prefix := testRedisLimiter(b)
-	o := intakeOpts{}
+	o := intakeOpts{engine: engine}
 	if withLimiter {
 		// A limit no benchmark reaches: every request pays for a decision.
 		o.limiter = limiter
@@ -83,8 +83,16 @@ func postTip(client *http.Client, base string) error {
 // the forwarder moving them to Redis Streams at the same time and the
 // Redis rate limiter deciding every request. forwarded-ms is how long the
 // forwarder still needed after the last 202 to empty the outbox.
-func BenchmarkTipThroughput(b *testing.B) {
-	base, env, drained := benchServer(b, true)
+func BenchmarkTipThroughput(b *testing.B) { benchTipThroughput(b, "sqlite") }
+
+// BenchmarkTipThroughputPostgres is BenchmarkTipThroughput with the
+// outbox in PostgreSQL (TEST_DATABASE_URL, a schema of its own): every
+// 202 waits for a commit that PostgreSQL has flushed to its WAL
+// (synchronous_commit on, the server's default).
+func BenchmarkTipThroughputPostgres(b *testing.B) { benchTipThroughput(b, "postgres") }
+
+func benchTipThroughput(b *testing.B, engine string) {
+	base, env, drained := benchServer(b, true, engine)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128}}
 	var failed atomic.Int64
 	b.SetParallelism(32) // × GOMAXPROCS (2) = 64 concurrent clients
@@ -112,8 +120,8 @@ func BenchmarkTipThroughput(b *testing.B) {
 // two, so both see the same machine load, and the difference of the
 // percentiles is what the limiter adds end to end.
 func BenchmarkTipLatency(b *testing.B) {
-	plain, _, _ := benchServer(b, false)
-	limited, _, _ := benchServer(b, true)
+	plain, _, _ := benchServer(b, false, "sqlite")
+	limited, _, _ := benchServer(b, true, "sqlite")
 	client := &http.Client{}
 	postTip(client, plain) // warm the connections
 	postTip(client, limited)

@@ -26,6 +26,7 @@ import (
 	"github.com/thaibinh-pcmt/portal/internal/redistest"
 	"github.com/thaibinh-pcmt/portal/ratelimit"
 	"github.com/thaibinh-pcmt/portal/store"
+	"github.com/thaibinh-pcmt/portal/store/storetest"
 )
 
 // intakeEnv is a real app with a real store, outbox service and limiter.
@@ -42,6 +43,9 @@ type intakeOpts struct {
 	limits  Limits
 	limiter ratelimit.Limiter
 	trusted []netip.Prefix
+	// engine of the system of record: "" or "sqlite" (a file in the test's
+	// directory), "postgres" (a schema of TEST_DATABASE_URL's server).
+	engine string
 }
 
 func newIntakeEnv(t testing.TB, o intakeOpts) *intakeEnv {
@@ -51,8 +55,10 @@ func newIntakeEnv(t testing.TB, o intakeOpts) *intakeEnv {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	db, err := store.OpenSQLite(context.Background(), filepath.Join(dir, "portal.db"))
-	if err != nil {
+	var db *store.DB
+	if o.engine == "postgres" {
+		db = storetest.Open(t, "postgres")
+	} else if db, err = store.OpenSQLite(context.Background(), filepath.Join(dir, "portal.db")); err != nil {
 		t.Fatal(err)
 	}
 	cat, err := intake.LoadCatalog()

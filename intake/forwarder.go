@@ -180,6 +180,7 @@ func (f *Forwarder) Run(ctx context.Context) error {
 	poll := time.NewTicker(f.PollInterval)
 	defer poll.Stop()
 	failures := 0
+	var lastWarn time.Time
 	// Rows forwarded since the last checkpoint. True at start: a process
 	// killed after forwarding may have left their text in the WAL, and a
 	// quiet portal would otherwise keep it there until the next tip.
@@ -196,7 +197,10 @@ func (f *Forwarder) Run(ctx context.Context) error {
 		if err != nil {
 			failures++
 			wait := f.backoff(failures)
-			if failures == 1 || failures%20 == 0 {
+			// The first failure at once, then a reminder a minute: not a
+			// line per retry (the back-off starts at 250 ms).
+			if failures == 1 || time.Since(lastWarn) >= time.Minute {
+				lastWarn = time.Now()
 				f.Log.Warn("forwarder: queue unavailable, submissions stay in the outbox", "err", err, "failures", failures, "retry_in", wait.Round(time.Millisecond))
 			}
 			select {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/thaibinh-pcmt/portal/internal/redistest"
 	"github.com/thaibinh-pcmt/portal/queue"
 	"github.com/thaibinh-pcmt/portal/store"
 )
@@ -156,11 +157,7 @@ func TestGroupCommitConcurrent(t *testing.T) {
 // answer (CI starts it, so the test runs there).
 func testRedis(t testing.TB) *redis.Client {
 	t.Helper()
-	url := os.Getenv("TEST_REDIS_URL")
-	if url == "" {
-		url = "redis://127.0.0.1:6379/9"
-	}
-	opt, err := redis.ParseURL(url)
+	opt, err := redis.ParseURL(redistest.SharedURLDB(9))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +166,7 @@ func testRedis(t testing.TB) *redis.Client {
 	defer cancel()
 	if err := c.Ping(ctx).Err(); err != nil {
 		c.Close()
-		t.Skipf("Redis at %s does not answer: %v", url, err)
+		t.Skipf("Redis at %s does not answer: %v", opt.Addr, err)
 	}
 	t.Cleanup(func() { c.Close() })
 	return c

@@ -16,6 +16,9 @@ import (
 	"github.com/thaibinh-pcmt/portal/store"
 )
 
+// msgCoverGone: the form names a cover image that is not stored.
+const msgCoverGone = "Không tìm thấy ảnh bìa đã tải lên (có thể đã quá một ngày). Vui lòng chọn và tải ảnh lên lại."
+
 // Limits of the campaign form, in characters (runes) except the body.
 const (
 	MaxTitleLen   = 200
@@ -149,7 +152,7 @@ func MakeSlug(title string) string {
 // validate cleans in and returns the fields of a campaign, or FieldErrors
 // (keys "kind", "title", "summary", "body", "status", "publish_at").
 // cur is the campaign being edited (zero for a new one).
-func (o *Office) validate(in CampaignInput, cur store.Campaign, now time.Time) (store.Campaign, error) {
+func (o *Office) validate(ctx context.Context, in CampaignInput, cur store.Campaign, now time.Time) (store.Campaign, error) {
 	c := cur
 	fe := FieldErrors{}
 	c.Kind = in.Kind
@@ -211,10 +214,10 @@ func (o *Office) validate(in CampaignInput, cur store.Campaign, now time.Time) (
 		switch {
 		case !validMediaName(in.Cover):
 			fe["cover"] = "Ảnh bìa không hợp lệ. Vui lòng tải ảnh lên lại."
-		case in.Cover != cur.Cover && !o.coverExists(in.Cover):
+		case in.Cover != cur.Cover && !o.coverExists(ctx, in.Cover):
 			// A name from the form that names no stored file: a tampered
 			// form, or an upload deleted by CleanMedia after a day.
-			fe["cover"] = "Không tìm thấy ảnh bìa đã tải lên (có thể đã quá một ngày). Vui lòng chọn và tải ảnh lên lại."
+			fe["cover"] = msgCoverGone
 		}
 		c.Cover = in.Cover
 	}
@@ -246,16 +249,17 @@ func (o *Office) CreateCampaign(ctx context.Context, p Principal, in CampaignInp
 	if !p.CanPublish() {
 		return store.Campaign{}, ErrForbidden
 	}
-	o.mediaMu.RLock()
-	defer o.mediaMu.RUnlock()
 	now := o.now()
-	c, err := o.validate(in, store.Campaign{}, now)
+	c, err := o.validate(ctx, in, store.Campaign{}, now)
 	if err != nil {
 		return store.Campaign{}, err
 	}
 	c.Slug = MakeSlug(c.Title)
 	c.CreatedAt, c.UpdatedAt, c.CreatedBy, c.UpdatedBy = now, now, p.Username, p.Username
 	c, err = o.db.CreateCampaign(ctx, c, o.audit(p.Username, auditAction(store.Campaign{}, c, true, now), ""))
+	if errors.Is(err, store.ErrMediaNotFound) {
+		return store.Campaign{}, coverError(msgCoverGone)
+	}
 	if err != nil {
 		return store.Campaign{}, err
 	}
@@ -272,14 +276,12 @@ func (o *Office) UpdateCampaign(ctx context.Context, p Principal, id int64, in C
 	if !p.CanPublish() {
 		return store.Campaign{}, ErrForbidden
 	}
-	o.mediaMu.RLock()
-	defer o.mediaMu.RUnlock()
 	cur, err := o.Campaign(ctx, id)
 	if err != nil {
 		return store.Campaign{}, err
 	}
 	now := o.now()
-	c, err := o.validate(in, cur, now)
+	c, err := o.validate(ctx, in, cur, now)
 	if err != nil {
 		return store.Campaign{}, err
 	}
@@ -322,6 +324,9 @@ func (o *Office) save(ctx context.Context, p Principal, cur, c store.Campaign, v
 	c.Version, c.UpdatedAt, c.UpdatedBy = version, now, p.Username
 	saved, err := o.db.UpdateCampaign(ctx, c, o.audit(p.Username, auditAction(cur, c, false, now), ""))
 	switch {
+	case errors.Is(err, store.ErrMediaNotFound):
+		// Deleted by the cleanup between the check and the save.
+		return store.Campaign{}, coverError(msgCoverGone)
 	case errors.Is(err, store.ErrConflict):
 		return store.Campaign{}, ErrEditConflict
 	case errors.Is(err, store.ErrNotFound):

@@ -3,6 +3,7 @@ package press
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/yuin/goldmark"
@@ -21,8 +22,11 @@ const URLPrefix = "/chien-dich"
 // URL is the public path of campaign c.
 func URL(c store.Campaign) string { return URLPrefix + "/" + c.Slug }
 
+// searchSlugPrefix starts the search key of every campaign.
+const searchSlugPrefix = "chien-dich/"
+
 // SearchSlug is the key of campaign c in the search index.
-func SearchSlug(c store.Campaign) string { return "chien-dich/" + c.Slug }
+func SearchSlug(c store.Campaign) string { return searchSlugPrefix + c.Slug }
 
 // Document types of campaigns as written (the same strings as
 // content.TypeCampaign and content.TypeArticle).
@@ -124,9 +128,15 @@ func firstWords(s string, n int) string {
 	return cut + "…"
 }
 
+// indexedCampaign is what this Office's index holds of one campaign.
+type indexedCampaign struct {
+	version int64
+	slug    string
+}
+
 // syncOne brings the search index in step with campaign id now. A failure
-// is logged and left for the scheduler, which retries every campaign whose
-// index entry is out of step (store.CampaignsToIndex).
+// is logged and left for the scheduler, whose every pass (SyncIndex)
+// retries every campaign out of step.
 func (o *Office) syncOne(ctx context.Context, id int64) {
 	if o.index == nil {
 		return
@@ -138,84 +148,151 @@ func (o *Office) syncOne(ctx context.Context, id int64) {
 		o.log.Error("search sync: load campaign", "id", id, "err", err)
 		return
 	}
-	if _, err := o.syncLocked(ctx, c); err != nil {
+	v := store.CampaignVersion{ID: c.ID, Slug: c.Slug, Version: c.Version, Status: c.Status, At: c.PublishedAt}
+	if _, err := o.syncLocked(ctx, v, &c); err != nil {
 		o.log.Warn("search sync failed; the scheduler will retry", "slug", c.Slug, "err", err)
 	}
 }
 
-// syncLocked puts or deletes c in the index as its state at now requires
-// and records what the index holds. wentLive is true when a scheduled
-// campaign entered the index for the first time. syncMu must be held.
-func (o *Office) syncLocked(ctx context.Context, c store.Campaign) (wentLive bool, err error) {
-	now := o.now()
-	if c.Public(now) {
-		if c.IndexedVersion == c.Version {
+// syncLocked puts or deletes campaign v in this Office's index as its state
+// at now requires, and records what the index holds; full is the campaign
+// when the caller has it already (else it is loaded for a put). It
+// reports whether it changed the index. syncMu must be held.
+func (o *Office) syncLocked(ctx context.Context, v store.CampaignVersion, full *store.Campaign) (bool, error) {
+	have, held := o.indexed[v.ID]
+	if v.Public(o.now()) {
+		if held && have.version == v.Version {
 			return false, nil
 		}
-		if err := o.index.Put(ctx, SearchDoc(c)); err != nil {
+		if full == nil || full.Version != v.Version {
+			c, err := o.db.CampaignByID(ctx, v.ID)
+			if err != nil {
+				return false, err
+			}
+			if !c.Public(o.now()) {
+				return false, nil // changed meanwhile; the next pass sees it
+			}
+			full = &c
+		}
+		if err := o.index.Put(ctx, SearchDoc(*full)); err != nil {
 			return false, err
 		}
-		return c.IndexedVersion == 0 && c.PublishedAt.After(c.UpdatedAt), o.db.SetIndexedVersion(ctx, c.ID, c.Version)
+		o.indexed[v.ID] = indexedCampaign{version: full.Version, slug: full.Slug}
+		return true, nil
 	}
-	if c.IndexedVersion == 0 {
+	if !held {
 		return false, nil
 	}
-	if err := o.index.Delete(ctx, SearchSlug(c)); err != nil {
+	if err := o.index.Delete(ctx, SearchSlug(store.Campaign{Slug: have.slug})); err != nil {
 		return false, err
 	}
-	return false, o.db.SetIndexedVersion(ctx, c.ID, 0)
+	delete(o.indexed, v.ID)
+	return true, nil
 }
 
-// SyncDue brings every out-of-step campaign into the search index: the
-// scheduled ones whose time has come, edits whose index update failed, and
-// unpublished ones the index still holds. It returns how many it changed.
-// A scheduled campaign going live is written in the audit log as done by
-// the system. The first error is returned after trying all of them.
-func (o *Office) SyncDue(ctx context.Context) (int, error) {
-	return o.syncDue(ctx, true)
-}
-
-// syncDue is SyncDue; audit says whether go-lives are written to the audit
-// log (not when Reindex re-puts everything at start).
-func (o *Office) syncDue(ctx context.Context, audit bool) (int, error) {
+// SyncIndex brings this Office's search index in step with the campaigns
+// of the shared database: the public ones it lacks or holds at an older
+// version are put (edits, publications on any instance, scheduled ones
+// whose time has come), the ones no longer public are deleted. It reads
+// one light row per campaign (store.CampaignVersions) and loads only what
+// it puts. It returns how many it changed; the first error is returned
+// after trying all of them. Every instance runs it on every change
+// notification (FollowChanges) and at every scheduler tick.
+func (o *Office) SyncIndex(ctx context.Context) (int, error) {
 	if o.index == nil {
 		return 0, nil
 	}
 	o.syncMu.Lock()
 	defer o.syncMu.Unlock()
-	due, err := o.db.CampaignsToIndex(ctx, o.now())
+	vs, err := o.db.CampaignVersions(ctx)
 	if err != nil {
 		return 0, err
 	}
 	var first error
 	n := 0
-	for _, c := range due {
-		live, err := o.syncLocked(ctx, c)
+	seen := make(map[int64]bool, len(vs))
+	for _, v := range vs {
+		seen[v.ID] = true
+		changed, err := o.syncLocked(ctx, v, nil)
 		if err != nil {
 			if first == nil {
 				first = err
 			}
 			continue
 		}
-		n++
-		if live && audit {
-			if err := o.db.AppendAudit(ctx, o.audit(ActorSystem, "campaign.go_live", SearchSlug(c))); err != nil {
-				o.log.Error("audit go-live", "err", err)
+		if changed {
+			n++
+		}
+	}
+	// Campaigns are never deleted today; should one be, its entry goes.
+	for id, have := range o.indexed {
+		if !seen[id] {
+			if err := o.index.Delete(ctx, SearchSlug(store.Campaign{Slug: have.slug})); err != nil && first == nil {
+				first = err
 			}
+			delete(o.indexed, id)
+			n++
 		}
 	}
 	return n, first
 }
 
-// Reindex puts every public campaign into the search index again (and
-// records that), for use at start: the index may have been rebuilt (new
-// analyser version, new engine) without them. It returns how many it put.
+// Reindex makes this Office's search index hold exactly the public
+// campaigns, for use at start: the index may have been rebuilt (new
+// analyser version, new engine) without them, or (on an instance that was
+// down) still hold campaigns unpublished meanwhile. It deletes every
+// campaign entry ("chien-dich/…") that is not public now and puts every
+// public one. It returns how many it put.
 func (o *Office) Reindex(ctx context.Context) (int, error) {
 	if o.index == nil {
 		return 0, nil
 	}
-	if err := o.db.ForgetIndexed(ctx); err != nil {
-		return 0, err
+	stored, err := o.index.Fingerprints(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("press: reindex: %w", err)
 	}
-	return o.syncDue(ctx, false)
+	vs, err := o.db.CampaignVersions(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("press: reindex: %w", err)
+	}
+	public := map[string]bool{}
+	now := o.now()
+	for _, v := range vs {
+		if v.Public(now) {
+			public[SearchSlug(store.Campaign{Slug: v.Slug})] = true
+		}
+	}
+	var stale []string
+	for slug := range stored {
+		if strings.HasPrefix(slug, searchSlugPrefix) && !public[slug] {
+			stale = append(stale, slug)
+		}
+	}
+	if len(stale) > 0 {
+		if err := o.index.Delete(ctx, stale...); err != nil {
+			return 0, fmt.Errorf("press: reindex: %w", err)
+		}
+	}
+	o.syncMu.Lock()
+	o.indexed = map[int64]indexedCampaign{}
+	o.syncMu.Unlock()
+	return o.SyncIndex(ctx)
+}
+
+// FollowChanges keeps this instance in step with campaign changes made
+// on any instance: it subscribes to store.TopicCampaigns (PostgreSQL's
+// LISTEN/NOTIFY, so an edit on one instance reaches the others within
+// milliseconds; on SQLite the notification stays in process) and on every
+// notification — and after the listener reconnects (Change.Resync) — runs
+// SyncIndex for this instance's search index and then the OnChange
+// functions, which invalidate this instance's page cache. It returns when
+// ctx ends. Index failures are logged and retried at the next
+// notification or scheduler tick.
+func (o *Office) FollowChanges(ctx context.Context) {
+	for range o.db.Subscribe(ctx, store.TopicCampaigns) {
+		if _, err := o.SyncIndex(ctx); err != nil && ctx.Err() == nil {
+			o.log.Warn("search: following a campaign change failed; the scheduler retries", "err", err)
+		}
+		o.changed()
+	}
 }

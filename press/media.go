@@ -23,6 +23,7 @@ import (
 	"golang.org/x/image/draw"
 
 	"github.com/thaibinh-pcmt/portal/photo"
+	"github.com/thaibinh-pcmt/portal/store"
 )
 
 // Cover image rules (issue item 3: "type and size checked, image
@@ -48,18 +49,32 @@ var mediaNameRE = regexp.MustCompile(`^[0-9a-f]{32}\.(jpg|png)$`)
 
 func validMediaName(name string) bool { return mediaNameRE.MatchString(name) }
 
-// MediaFile returns the path and the fixed content type of a stored media
-// file name, or ok false when name is not one we could have written (so no
-// path outside the media directory can be asked for).
-func (o *Office) MediaFile(name string) (path, contentType string, ok bool) {
-	if !validMediaName(name) || o.media == "" {
-		return "", "", false
-	}
-	ct := "image/jpeg"
+// ErrNoMedia is returned by Media for a name that is not a stored image.
+var ErrNoMedia = errors.New("Không tìm thấy ảnh này.")
+
+// contentTypeOf is the fixed content type of a media name we wrote.
+func contentTypeOf(name string) string {
 	if filepath.Ext(name) == ".png" {
-		ct = "image/png"
+		return "image/png"
 	}
-	return filepath.Join(o.media, name), ct, true
+	return "image/jpeg"
+}
+
+// Media returns a stored image and its fixed content type, read from the
+// system of record (so every instance serves the same ones). A name that
+// we could not have written, or that is not stored, gives ErrNoMedia.
+func (o *Office) Media(ctx context.Context, name string) (data []byte, contentType string, err error) {
+	if !validMediaName(name) {
+		return nil, "", ErrNoMedia
+	}
+	m, err := o.db.MediaByName(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, "", ErrNoMedia
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return m.Data, m.ContentType, nil
 }
 
 // coverError is the FieldErrors of a rejected cover.
@@ -71,12 +86,10 @@ func coverError(msg string) error { return FieldErrors{"cover": msg} }
 // follow the image (package photo). The image is decoded, turned as its
 // EXIF orientation says, scaled down to CoverWidth if wider, and encoded
 // afresh (JPEG at quality 85; PNG stays PNG to keep transparency), which
-// drops every metadata block: EXIF, GPS position, camera, time.
+// drops every metadata block: EXIF, GPS position, camera, time. The result
+// is stored in the system of record (table media), under a random name.
 // Rejections are FieldErrors{"cover": …}.
-func (o *Office) SaveCover(r io.Reader) (string, error) {
-	if o.media == "" {
-		return "", errors.New("press: no media directory configured")
-	}
+func (o *Office) SaveCover(ctx context.Context, r io.Reader) (string, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxCoverBytes+1))
 	if err != nil {
 		return "", fmt.Errorf("press: read cover: %w", err)
@@ -85,34 +98,12 @@ func (o *Office) SaveCover(r io.Reader) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := os.MkdirAll(o.media, 0o755); err != nil {
-		return "", fmt.Errorf("press: media dir: %w", err)
-	}
 	var rnd [16]byte
 	if _, err := rand.Read(rnd[:]); err != nil {
 		return "", fmt.Errorf("press: media name: %w", err)
 	}
 	name := hex.EncodeToString(rnd[:]) + ext
-	tmp, err := os.CreateTemp(o.media, ".upload-*")
-	if err != nil {
-		return "", fmt.Errorf("press: save cover: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(out); err != nil {
-		tmp.Close()
-		return "", fmt.Errorf("press: save cover: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return "", fmt.Errorf("press: save cover: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return "", fmt.Errorf("press: save cover: %w", err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return "", fmt.Errorf("press: save cover: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(o.media, name)); err != nil {
+	if err := o.db.PutMedia(ctx, store.Media{Name: name, ContentType: contentTypeOf(name), Data: out, CreatedAt: o.now()}); err != nil {
 		return "", fmt.Errorf("press: save cover: %w", err)
 	}
 	return name, nil
@@ -201,71 +192,88 @@ const OrphanMediaAge = 24 * time.Hour
 // mediaCleanEvery is how often the scheduler runs CleanMedia.
 const mediaCleanEvery = time.Hour
 
-// mediaNameInText finds media names in a cover field or a Markdown body.
-var mediaNameInText = regexp.MustCompile(`[0-9a-f]{32}\.(?:jpg|png)`)
-
-// coverExists reports whether the media file name (already checked by
-// validMediaName) exists in the media directory.
-func (o *Office) coverExists(name string) bool {
-	if o.media == "" {
-		return false
+// coverExists reports whether the media name (already checked by
+// validMediaName) is stored.
+func (o *Office) coverExists(ctx context.Context, name string) bool {
+	ok, err := o.db.MediaExists(ctx, name)
+	if err != nil {
+		o.log.Error("media look-up", "err", err)
 	}
-	st, err := os.Stat(filepath.Join(o.media, name))
-	return err == nil && st.Mode().IsRegular()
+	return ok
 }
 
-// CleanMedia deletes the files of the media directory that no campaign
-// names, as cover or in its body, and that are older than OrphanMediaAge
-// (by modification time, against the Office's clock): covers uploaded with
-// a form that was never saved, replaced or removed covers, and temporary
-// files of interrupted uploads (".upload-*"). Only names the Office writes
-// are considered; nothing else in the directory is touched. It holds the
-// media lock, so a campaign naming a file cannot be saved between the
-// look-up of the names in use and the deletion. It returns how many files
-// were deleted; a missing directory is not an error.
+// CleanMedia deletes the stored images that no campaign names, as cover or
+// in its body, and that are older than OrphanMediaAge (against the
+// Office's clock): covers uploaded with a form that was never saved, and
+// replaced or removed covers. A save that names an image refreshes its age
+// in the same transaction, so an image cannot be deleted under a campaign
+// being saved (store.DeleteOrphanMedia). It returns how many were deleted.
+// The scheduler runs it once an hour under its cluster lock.
 func (o *Office) CleanMedia(ctx context.Context) (int, error) {
-	if o.media == "" {
-		return 0, nil
-	}
-	o.mediaMu.Lock()
-	defer o.mediaMu.Unlock()
-	texts, err := o.db.CampaignMediaTexts(ctx)
+	n, err := o.db.DeleteOrphanMedia(ctx, o.now().Add(-OrphanMediaAge))
 	if err != nil {
 		return 0, fmt.Errorf("press: clean media: %w", err)
 	}
-	inUse := map[string]bool{}
-	for _, t := range texts {
-		for _, name := range mediaNameInText.FindAllString(t, -1) {
-			inUse[name] = true
-		}
+	if n > 0 {
+		o.log.Info("media cleanup: unreferenced images deleted", "count", n)
 	}
-	entries, err := os.ReadDir(o.media)
+	return n, nil
+}
+
+// ImportMediaDir moves the cover images an earlier version kept as files
+// (DATA_DIR/media) into the system of record: every file whose name we
+// could have written is stored (its modification time as its age) unless
+// an image of that name is stored already, then deleted; the directory
+// goes when nothing else is left in it. Other files are left alone. It is
+// run at every start (serve) and before "portal store migrate-to"; a
+// missing directory is not an error. It returns how many it stored.
+func (o *Office) ImportMediaDir(ctx context.Context, dir string) (int, error) {
+	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("press: clean media: %w", err)
+		return 0, fmt.Errorf("press: import media: %w", err)
 	}
-	cutoff := o.now().Add(-OrphanMediaAge)
-	removed := 0
+	n := 0
 	for _, e := range entries {
 		name := e.Name()
-		if !(validMediaName(name) || strings.HasPrefix(name, ".upload-")) || inUse[name] || !e.Type().IsRegular() {
+		if !e.Type().IsRegular() {
 			continue
 		}
-		info, err := e.Info()
-		if err != nil || info.ModTime().After(cutoff) {
+		path := filepath.Join(dir, name)
+		if strings.HasPrefix(name, ".upload-") {
+			os.Remove(path) // an upload interrupted by an earlier version
 			continue
 		}
-		if err := os.Remove(filepath.Join(o.media, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return removed, fmt.Errorf("press: clean media: %w", err)
+		if !validMediaName(name) {
+			continue
 		}
-		removed++
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return n, fmt.Errorf("press: import media %s: %w", name, err)
+		}
+		at := o.now()
+		if info, err := e.Info(); err == nil {
+			at = info.ModTime()
+		}
+		err = o.db.PutMedia(ctx, store.Media{Name: name, ContentType: contentTypeOf(name), Data: data, CreatedAt: at})
+		switch {
+		case err == nil:
+			n++
+		case errors.Is(err, store.ErrConflict): // imported before; the file outlived it
+		default:
+			return n, fmt.Errorf("press: import media %s: %w", name, err)
+		}
+		if err := os.Remove(path); err != nil {
+			return n, fmt.Errorf("press: import media %s: %w", name, err)
+		}
 	}
-	if removed > 0 {
-		o.log.Info("media cleanup: unreferenced files deleted", "count", removed)
+	os.Remove(dir) // only if empty
+	if n > 0 {
+		o.log.Info("cover images moved from the data dir into the database", "count", n, "dir", dir)
 	}
-	return removed, nil
+	return n, nil
 }
 
 // scaleDown returns img at most maxW wide (keeping its proportions), drawn

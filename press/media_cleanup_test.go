@@ -60,7 +60,7 @@ func TestCoverNameMustNameAStoredFile(t *testing.T) {
 	if list, _ := o.Campaigns(ctx); len(list) != 0 {
 		t.Fatalf("a refused campaign was saved")
 	}
-	name, err := o.SaveCover(bytes.NewReader(jpegWithExif(t, 40, 30)))
+	name, err := o.SaveCover(ctx, bytes.NewReader(jpegWithExif(t, 40, 30)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,10 +69,9 @@ func TestCoverNameMustNameAStoredFile(t *testing.T) {
 	if err != nil || c.Cover != name {
 		t.Fatalf("stored cover: %+v, %v", c, err)
 	}
-	// The file goes away; saving the campaign with its current cover still
-	// works (the form re-sends the name it shows).
-	path, _, _ := o.MediaFile(name)
-	if err := os.Remove(path); err != nil {
+	// The image goes away; saving the campaign with its current cover
+	// still works (the form re-sends the name it shows).
+	if _, err := o.db.SQL().Exec(`DELETE FROM media WHERE name = ?`, name); err != nil {
 		t.Fatal(err)
 	}
 	in.Version, in.Title = c.Version, "Ra quân toàn tỉnh"
@@ -81,16 +80,16 @@ func TestCoverNameMustNameAStoredFile(t *testing.T) {
 	}
 }
 
-// TestSchedulerCleansOrphanMedia: the scheduler's first pass deletes media
-// files that no campaign names and that are older than a day, and keeps
-// covers, images named in a body, recent uploads and files it did not write.
+// TestSchedulerCleansOrphanMedia: the scheduler's first pass deletes
+// stored images that no campaign names and that are older than a day, and
+// keeps covers, images named in a body and recent uploads.
 func TestSchedulerCleansOrphanMedia(t *testing.T) {
 	ctx := context.Background()
 	o, clk := newTestOffice(t, Config{})
 	p := Principal{Username: "lan", Role: RolePress}
 	upload := func() string {
 		t.Helper()
-		name, err := o.SaveCover(bytes.NewReader(jpegWithExif(t, 20, 20)))
+		name, err := o.SaveCover(ctx, bytes.NewReader(jpegWithExif(t, 20, 20)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,22 +103,14 @@ func TestSchedulerCleansOrphanMedia(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The second campaign's cover is removed: its file becomes an orphan.
+	// The second campaign's cover is removed: its image becomes an orphan.
 	if _, err := o.UpdateCampaign(ctx, p, c2.ID, CampaignInput{Title: c2.Title, BodyMD: c2.BodyMD, Status: "draft", RemoveCover: true, Version: c2.Version}); err != nil {
 		t.Fatal(err)
 	}
-	foreign := filepath.Join(o.media, "ghi-chu.txt")
-	temp := filepath.Join(o.media, ".upload-123456")
-	for _, f := range []string{foreign, temp} {
-		if err := os.WriteFile(f, []byte("x"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 	old := clk.Now().Add(-OrphanMediaAge - time.Minute)
 	recent := clk.Now().Add(-OrphanMediaAge + time.Hour)
-	for name, mtime := range map[string]time.Time{cover: old, inBody: old, orphanOld: old, orphanNew: recent, replaced: old,
-		"ghi-chu.txt": old, ".upload-123456": old} {
-		if err := os.Chtimes(filepath.Join(o.media, name), mtime, mtime); err != nil {
+	for name, at := range map[string]time.Time{cover: old, inBody: old, orphanOld: old, orphanNew: recent, replaced: old} {
+		if _, err := o.db.SQL().Exec(`UPDATE media SET created_at = ? WHERE name = ?`, at.Unix(), name); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -132,11 +123,10 @@ func TestSchedulerCleansOrphanMedia(t *testing.T) {
 	<-passes
 
 	exists := func(name string) bool {
-		_, err := os.Stat(filepath.Join(o.media, name))
+		_, _, err := o.Media(ctx, name)
 		return err == nil
 	}
-	for name, want := range map[string]bool{cover: true, inBody: true, orphanNew: true, "ghi-chu.txt": true,
-		orphanOld: false, replaced: false, ".upload-123456": false} {
+	for name, want := range map[string]bool{cover: true, inBody: true, orphanNew: true, orphanOld: false, replaced: false} {
 		if exists(name) != want {
 			t.Errorf("%s: exists %v, want %v", name, !want, want)
 		}
@@ -151,5 +141,53 @@ func TestSchedulerCleansOrphanMedia(t *testing.T) {
 	}
 	if n, err := o.CleanMedia(ctx); err != nil || n != 0 {
 		t.Errorf("CleanMedia after the passes = %d, %v; want nothing left to delete", n, err)
+	}
+}
+
+// TestImportMediaDir: cover files an earlier version wrote into
+// DATA_DIR/media move into the database (same bytes, served by Media) and
+// leave the disk; files we did not write stay; a second run finds nothing.
+func TestImportMediaDir(t *testing.T) {
+	ctx := context.Background()
+	o, _ := newTestOffice(t, Config{})
+	dir := filepath.Join(t.TempDir(), "media")
+	os.MkdirAll(dir, 0o755)
+	jpg, _, err := ProcessCover(jpegWithExif(t, 30, 20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := strings.Repeat("0f", 16) + ".jpg"
+	mtime := t0.Add(-72 * time.Hour)
+	os.WriteFile(filepath.Join(dir, name), jpg, 0o644)
+	os.Chtimes(filepath.Join(dir, name), mtime, mtime)
+	os.WriteFile(filepath.Join(dir, ".upload-1"), []byte("x"), 0o644)
+	os.WriteFile(filepath.Join(dir, "ghi-chu.txt"), []byte("x"), 0o644)
+	n, err := o.ImportMediaDir(ctx, dir)
+	if err != nil || n != 1 {
+		t.Fatalf("imported %d, %v", n, err)
+	}
+	data, ct, err := o.Media(ctx, name)
+	if err != nil || ct != "image/jpeg" || !bytes.Equal(data, jpg) {
+		t.Fatalf("served %d bytes %q %v", len(data), ct, err)
+	}
+	for f, want := range map[string]bool{name: false, ".upload-1": false, "ghi-chu.txt": true} {
+		if _, err := os.Stat(filepath.Join(dir, f)); (err == nil) != want {
+			t.Errorf("%s on disk: %v, want %v", f, err == nil, want)
+		}
+	}
+	if n, err := o.ImportMediaDir(ctx, dir); err != nil || n != 0 {
+		t.Fatalf("second import %d, %v", n, err)
+	}
+	os.Remove(filepath.Join(dir, "ghi-chu.txt"))
+	if _, err := o.ImportMediaDir(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Error("empty media dir left behind")
+	}
+	// The imported image keeps its age: an orphan for three days, the
+	// cleanup deletes it.
+	if n, err := o.CleanMedia(ctx); err != nil || n != 1 {
+		t.Errorf("cleanup of the imported orphan: %d %v", n, err)
 	}
 }

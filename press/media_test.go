@@ -2,6 +2,7 @@ package press
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
@@ -9,7 +10,6 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -112,22 +112,22 @@ func TestProcessCoverRejects(t *testing.T) {
 }
 
 func TestSaveCover(t *testing.T) {
+	ctx := context.Background()
 	o, _ := newTestOffice(t, Config{})
-	name, err := o.SaveCover(bytes.NewReader(jpegWithExif(t, 40, 30)))
+	name, err := o.SaveCover(ctx, bytes.NewReader(jpegWithExif(t, 40, 30)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	path, ct, ok := o.MediaFile(name)
-	if !ok || ct != "image/jpeg" || !strings.HasSuffix(name, ".jpg") {
-		t.Fatalf("MediaFile(%q) = %q, %q, %v", name, path, ct, ok)
+	b, ct, err := o.Media(ctx, name)
+	if err != nil || ct != "image/jpeg" || !strings.HasSuffix(name, ".jpg") || bytes.Contains(b, []byte("GPS")) {
+		t.Fatalf("Media(%q) = %d bytes, %q, %v", name, len(b), ct, err)
 	}
-	b, err := os.ReadFile(path)
-	if err != nil || bytes.Contains(b, []byte("GPS")) {
-		t.Fatalf("stored file: %v", err)
+	if _, err := jpeg.Decode(bytes.NewReader(b)); err != nil {
+		t.Fatalf("stored image does not decode: %v", err)
 	}
-	for _, bad := range []string{"../portal.db", "x.jpg", strings.Repeat("a", 32) + ".svg", filepath.Join("..", name)} {
-		if _, _, ok := o.MediaFile(bad); ok {
-			t.Errorf("MediaFile(%q) accepted", bad)
+	for _, bad := range []string{"../portal.db", "x.jpg", strings.Repeat("a", 32) + ".svg", filepath.Join("..", name), strings.Repeat("a", 32) + ".jpg"} {
+		if _, _, err := o.Media(ctx, bad); !errors.Is(err, ErrNoMedia) {
+			t.Errorf("Media(%q) = %v, want ErrNoMedia", bad, err)
 		}
 	}
 }

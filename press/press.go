@@ -113,8 +113,6 @@ type Config struct {
 	Now func() time.Time
 	// Logger; nil: slog.Default(). Nothing identifying a client is logged.
 	Logger *slog.Logger
-	// MediaDir is where cover images are written (DATA_DIR/media).
-	MediaDir string
 	// AccountLimit and ClientLimit bound login attempts per account and per
 	// client key; zero: DefaultAccountLimit, DefaultClientLimit.
 	AccountLimit, ClientLimit ratelimit.Limit
@@ -139,19 +137,18 @@ type Office struct {
 	limiter ratelimit.Limiter
 	now     func() time.Time
 	log     *slog.Logger
-	media   string
 
 	accountLimit, clientLimit ratelimit.Limit
 	idle, maxAge              time.Duration
 
-	// mediaMu is held for reading while a campaign is saved and for
-	// writing by CleanMedia, so that a save naming a cover cannot fall
-	// between the cleanup's look-up of the names in use and its deletion.
-	mediaMu sync.RWMutex
-
 	// syncMu serialises search-index updates so that a Put and a Delete of
-	// the same campaign cannot overtake each other.
+	// the same campaign cannot overtake each other, and guards indexed.
 	syncMu sync.Mutex
+	// indexed is what this Office put in its search index since start:
+	// campaign id → the version and slug put. With several instances each
+	// has its own index (Bleve in its own data dir), so this is per
+	// process, not a column of the shared database.
+	indexed map[int64]indexedCampaign
 
 	// onChange are the functions OnChange registered.
 	changeMu sync.Mutex
@@ -167,7 +164,7 @@ func New(cfg Config) (*Office, error) {
 		return nil, errors.New("press: Config.Limiter is required (login throttling)")
 	}
 	o := &Office{db: cfg.DB, index: cfg.Index, limiter: cfg.Limiter, now: cfg.Now, log: cfg.Logger,
-		media: cfg.MediaDir, accountLimit: cfg.AccountLimit, clientLimit: cfg.ClientLimit,
+		indexed: map[int64]indexedCampaign{}, accountLimit: cfg.AccountLimit, clientLimit: cfg.ClientLimit,
 		idle: cfg.IdleTimeout, maxAge: cfg.MaxSessionAge}
 	if o.now == nil {
 		o.now = time.Now

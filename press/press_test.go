@@ -47,9 +47,6 @@ func newTestOffice(t testing.TB, cfg Config) (*Office, *clock) {
 	if cfg.Limiter == nil {
 		cfg.Limiter = ratelimit.NewMemory()
 	}
-	if cfg.MediaDir == "" {
-		cfg.MediaDir = filepath.Join(t.TempDir(), "media")
-	}
 	o, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)

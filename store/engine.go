@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"embed"
 	"io/fs"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,6 +39,20 @@ type engine interface {
 	// old page images (SQLite's write-ahead log); it reports whether that
 	// completed. Engines without such a log report true.
 	checkpoint(ctx context.Context, db *sql.DB) (bool, error)
+	// notify sends a change notification of topic through x (the DB, or
+	// a transaction, where it is sent on commit); nothing on engines
+	// whose notifications stay in the process (localFanout).
+	notify(ctx context.Context, x execer, topic string) error
+	// localFanout is true when the DB itself must hand notifications to
+	// this process's subscribers (SQLite); false when the engine's
+	// listener brings them back (PostgreSQL's LISTEN).
+	localFanout() bool
+	// listen starts, in the background until ctx ends, whatever brings
+	// other instances' notifications into h.
+	listen(ctx context.Context, h *hub, log *slog.Logger)
+	// tryLock takes the cluster lock name without waiting; unlock
+	// releases it.
+	tryLock(ctx context.Context, db *sql.DB, name string) (unlock func(), ok bool, err error)
 }
 
 func subFS(dir string) fs.FS {

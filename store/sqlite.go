@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"syscall"
 
@@ -43,7 +44,7 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 		raw.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	return open(ctx, raw, sqliteEngine{})
+	return open(ctx, raw, &sqliteEngine{})
 }
 
 // ownerOnly creates path with mode 0600 if it does not exist and sets the
@@ -62,17 +63,28 @@ func ownerOnly(path string) error {
 	return nil
 }
 
-type sqliteEngine struct{}
+// sqliteEngine: one process owns the file (serve takes the data dir's
+// lock file), so change notifications and cluster locks stay in process.
+type sqliteEngine struct {
+	locks localLocks
+}
 
-func (sqliteEngine) name() string                                 { return "sqlite" }
-func (sqliteEngine) rebind(q string) string                       { return q }
-func (sqliteEngine) dialect() goose.Dialect                       { return goose.DialectSQLite3 }
-func (sqliteEngine) migrations() fs.FS                            { return subFS("migrations/sqlite") }
-func (sqliteEngine) migrationLocker() (lock.SessionLocker, error) { return nil, nil }
+func (*sqliteEngine) name() string                                 { return "sqlite" }
+func (*sqliteEngine) rebind(q string) string                       { return q }
+func (*sqliteEngine) dialect() goose.Dialect                       { return goose.DialectSQLite3 }
+func (*sqliteEngine) migrations() fs.FS                            { return subFS("migrations/sqlite") }
+func (*sqliteEngine) migrationLocker() (lock.SessionLocker, error) { return nil, nil }
+func (*sqliteEngine) notify(context.Context, execer, string) error { return nil }
+func (*sqliteEngine) localFanout() bool                            { return true }
+func (*sqliteEngine) listen(context.Context, *hub, *slog.Logger)   {}
+func (e *sqliteEngine) tryLock(_ context.Context, _ *sql.DB, name string) (func(), bool, error) {
+	unlock, ok := e.locks.tryLock(name)
+	return unlock, ok, nil
+}
 
 // isUniqueViolation: SQLite's extended result codes for a broken UNIQUE or
 // PRIMARY KEY constraint.
-func (sqliteEngine) isUniqueViolation(err error) bool {
+func (*sqliteEngine) isUniqueViolation(err error) bool {
 	var se *sqlite.Error
 	if !errors.As(err, &se) {
 		return false
@@ -85,7 +97,7 @@ func (sqliteEngine) isUniqueViolation(err error) bool {
 // page images in the log, which may still hold deleted submissions, are
 // gone from the disk too. Readers can keep it from finishing; that is
 // reported as false, not as an error.
-func (sqliteEngine) checkpoint(ctx context.Context, db *sql.DB) (bool, error) {
+func (*sqliteEngine) checkpoint(ctx context.Context, db *sql.DB) (bool, error) {
 	var busy, logFrames, checkpointed int
 	if err := db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &checkpointed); err != nil {
 		return false, fmt.Errorf("store: checkpoint: %w", err)

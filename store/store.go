@@ -30,6 +30,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
+	"sync"
 )
 
 // ErrNotFound is returned when the requested row does not exist.
@@ -44,13 +46,24 @@ var ErrConflict = errors.New("store: conflict")
 type DB struct {
 	sql *sqlDB
 	eng engine
+	log *slog.Logger
+
+	// hub fans change notifications out to this process's subscribers;
+	// listenOnce starts the engine's listener (PostgreSQL) on the first
+	// Subscribe; bg ends it when the DB is closed.
+	hub        hub
+	listenOnce sync.Once
+	bg         context.Context
+	stop       context.CancelFunc
 }
 
 // open wraps an opened, pinged handle for eng and applies the pending
 // migrations; on error the handle is closed.
 func open(ctx context.Context, raw *sql.DB, eng engine) (*DB, error) {
 	db := &DB{sql: &sqlDB{DB: raw, bind: eng.rebind}, eng: eng}
+	db.bg, db.stop = context.WithCancel(context.Background())
 	if err := migrate(ctx, raw, eng); err != nil {
+		db.stop()
 		raw.Close()
 		return nil, err
 	}
@@ -68,8 +81,12 @@ func (db *DB) SQL() *sql.DB { return db.sql.DB }
 // Ping reports whether the database answers; used by /readyz.
 func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
 
-// Close closes the database.
-func (db *DB) Close() error { return db.sql.Close() }
+// Close stops the change listener, closes every subscription and closes
+// the database.
+func (db *DB) Close() error {
+	db.stop()
+	return db.sql.Close()
+}
 
 // begin starts a transaction; every write method runs in one.
 func (db *DB) begin(ctx context.Context, what string) (*sqlTx, error) {

@@ -39,9 +39,8 @@ type Campaign struct {
 	PublishedAt          time.Time
 	CreatedAt, UpdatedAt time.Time
 	CreatedBy, UpdatedBy string // staff usernames
-	// Version counts saves, starting at 1. IndexedVersion is the version the
-	// search index holds; 0 when the index does not hold it.
-	Version, IndexedVersion int64
+	// Version counts saves, starting at 1.
+	Version int64
 }
 
 // Public reports whether c is visible to the public at now.
@@ -55,19 +54,18 @@ func (c Campaign) Scheduled(now time.Time) bool {
 }
 
 const campaignColumns = `id, slug, kind, title, summary, body_md, cover, status, published_at,
-	created_at, updated_at, created_by, updated_by, version, indexed_version`
+	created_at, updated_at, created_by, updated_by, version`
 
 func scanCampaign(row interface{ Scan(...any) error }) (Campaign, error) {
 	var c Campaign
-	var published, indexed sql.NullInt64
+	var published sql.NullInt64
 	var created, updated int64
 	err := row.Scan(&c.ID, &c.Slug, &c.Kind, &c.Title, &c.Summary, &c.BodyMD, &c.Cover, &c.Status,
-		&published, &created, &updated, &c.CreatedBy, &c.UpdatedBy, &c.Version, &indexed)
+		&published, &created, &updated, &c.CreatedBy, &c.UpdatedBy, &c.Version)
 	if published.Valid {
 		c.PublishedAt = time.Unix(published.Int64, 0).UTC()
 	}
 	c.CreatedAt, c.UpdatedAt = time.Unix(created, 0).UTC(), time.Unix(updated, 0).UTC()
-	c.IndexedVersion = indexed.Int64
 	return c, err
 }
 
@@ -82,10 +80,12 @@ func nullTime(t time.Time) sql.NullInt64 {
 const maxSlugSuffix = 999
 
 // CreateCampaign inserts c, using c.Slug as the base of its slug: when the
-// base is taken, "-2", "-3"… is appended until one is free. ID, Slug,
-// Version (1) and IndexedVersion (0) of the result are set by the store;
-// CreatedAt/UpdatedAt are taken from c. audit is written in the same
-// transaction; its Target, when empty, becomes "chien-dich/" + the slug.
+// base is taken, "-2", "-3"… is appended until one is free. ID, Slug and
+// Version (1) of the result are set by the store; CreatedAt/UpdatedAt are
+// taken from c. A non-empty c.Cover must name a stored media file (else
+// ErrNotFound), whose age is reset so the cleanup keeps it. audit is
+// written in the same transaction; its Target, when empty, becomes
+// "chien-dich/" + the slug. Commit notifies TopicCampaigns.
 func (db *DB) CreateCampaign(ctx context.Context, c Campaign, audit AuditEntry) (Campaign, error) {
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
@@ -105,8 +105,8 @@ func (db *DB) CreateCampaign(ctx context.Context, c Campaign, audit AuditEntry) 
 		// violation: on PostgreSQL an error aborts the whole transaction.
 		err := tx.QueryRowContext(ctx,
 			`INSERT INTO campaigns (slug, kind, title, summary, body_md, cover, status, published_at,
-			    created_at, updated_at, created_by, updated_by, version, indexed_version)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, NULL)
+			    created_at, updated_at, created_by, updated_by, version)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
 			 ON CONFLICT (slug) DO NOTHING RETURNING id`,
 			slug, c.Kind, c.Title, c.Summary, c.BodyMD, c.Cover, c.Status, nullTime(c.PublishedAt),
 			c.CreatedAt.Unix(), c.UpdatedAt.Unix(), c.CreatedBy, c.UpdatedBy).Scan(&c.ID)
@@ -119,16 +119,19 @@ func (db *DB) CreateCampaign(ctx context.Context, c Campaign, audit AuditEntry) 
 		c.Slug = slug
 		break
 	}
+	if err := touchMedia(ctx, tx, c.Cover, c.UpdatedAt); err != nil {
+		return Campaign{}, fmt.Errorf("store: create campaign %q: %w", c.Slug, err)
+	}
 	if audit.Target == "" {
 		audit.Target = "chien-dich/" + c.Slug
 	}
 	if _, err := insertAudit(ctx, tx, audit); err != nil {
 		return Campaign{}, fmt.Errorf("store: create campaign %q: audit: %w", c.Slug, err)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := db.commitNotify(ctx, tx, TopicCampaigns); err != nil {
 		return Campaign{}, fmt.Errorf("store: create campaign %q: %w", c.Slug, err)
 	}
-	c.Version, c.IndexedVersion = 1, 0
+	c.Version = 1
 	c.CreatedAt, c.UpdatedAt = time.Unix(c.CreatedAt.Unix(), 0).UTC(), time.Unix(c.UpdatedAt.Unix(), 0).UTC()
 	if !c.PublishedAt.IsZero() {
 		c.PublishedAt = time.Unix(c.PublishedAt.Unix(), 0).UTC()
@@ -141,7 +144,9 @@ func (db *DB) CreateCampaign(ctx context.Context, c Campaign, audit AuditEntry) 
 // with c.ID, whose version must still be c.Version (optimistic locking: two
 // editors cannot silently overwrite each other; a mismatch is ErrConflict).
 // The slug never changes, so links stay valid. It returns the saved row,
-// with Version incremented. audit is written in the same transaction.
+// with Version incremented. A changed, non-empty Cover must name a stored
+// media file (else ErrMediaNotFound). audit is written in the same transaction;
+// commit notifies TopicCampaigns.
 func (db *DB) UpdateCampaign(ctx context.Context, c Campaign, audit AuditEntry) (Campaign, error) {
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
@@ -166,6 +171,11 @@ func (db *DB) UpdateCampaign(ctx context.Context, c Campaign, audit AuditEntry) 
 		c.UpdatedAt.Unix(), c.UpdatedBy, c.ID); err != nil {
 		return Campaign{}, fmt.Errorf("store: update campaign %d: %w", c.ID, err)
 	}
+	if c.Cover != cur.Cover {
+		if err := touchMedia(ctx, tx, c.Cover, c.UpdatedAt); err != nil {
+			return Campaign{}, fmt.Errorf("store: update campaign %d: %w", c.ID, err)
+		}
+	}
 	if audit.Target == "" {
 		audit.Target = "chien-dich/" + cur.Slug
 	}
@@ -176,7 +186,7 @@ func (db *DB) UpdateCampaign(ctx context.Context, c Campaign, audit AuditEntry) 
 	if err != nil {
 		return Campaign{}, fmt.Errorf("store: update campaign %d: %w", c.ID, err)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := db.commitNotify(ctx, tx, TopicCampaigns); err != nil {
 		return Campaign{}, fmt.Errorf("store: update campaign %d: %w", c.ID, err)
 	}
 	return saved, nil
@@ -226,28 +236,6 @@ func (db *DB) ListPublicCampaigns(ctx context.Context, now time.Time, limit int)
 	return db.queryCampaigns(ctx, "list public campaigns", q, now.Unix())
 }
 
-// CampaignsToIndex returns the campaigns whose entry in the search index is
-// out of step at now: public ones the index lacks or holds at an older
-// version, and non-public ones it still holds. Oldest first.
-func (db *DB) CampaignsToIndex(ctx context.Context, now time.Time) ([]Campaign, error) {
-	return db.queryCampaigns(ctx, "campaigns to index",
-		`SELECT `+campaignColumns+` FROM campaigns
-		 WHERE (status = 'published' AND published_at <= ?1
-		        AND (indexed_version IS NULL OR indexed_version <> version))
-		    OR (NOT (status = 'published' AND published_at <= ?1) AND indexed_version IS NOT NULL)
-		 ORDER BY id`, now.Unix())
-}
-
-// SetIndexedVersion records that the search index now holds version v of
-// campaign id (v = 0: the index does not hold it).
-func (db *DB) SetIndexedVersion(ctx context.Context, id, v int64) error {
-	val := sql.NullInt64{Int64: v, Valid: v != 0}
-	if _, err := db.sql.ExecContext(ctx, `UPDATE campaigns SET indexed_version = ? WHERE id = ?`, val, id); err != nil {
-		return fmt.Errorf("store: set indexed version of campaign %d: %w", id, err)
-	}
-	return nil
-}
-
 func (db *DB) queryCampaigns(ctx context.Context, what, query string, args ...any) ([]Campaign, error) {
 	rows, err := db.sql.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -264,40 +252,6 @@ func (db *DB) queryCampaigns(ctx context.Context, what, query string, args ...an
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: %s: %w", what, err)
-	}
-	return out, nil
-}
-
-// ForgetIndexed records that the search index holds no campaign, so that
-// the next CampaignsToIndex returns every public one. It is run at start,
-// since the index may have been rebuilt without the campaigns.
-func (db *DB) ForgetIndexed(ctx context.Context) error {
-	if _, err := db.sql.ExecContext(ctx, `UPDATE campaigns SET indexed_version = NULL WHERE indexed_version IS NOT NULL`); err != nil {
-		return fmt.Errorf("store: forget indexed campaigns: %w", err)
-	}
-	return nil
-}
-
-// CampaignMediaTexts returns, for every campaign (drafts included), the two
-// places a media file can be named in: its cover name and its Markdown
-// body (which may show "/media/NAME" images). The press office's media
-// cleanup keeps every file named in one of them.
-func (db *DB) CampaignMediaTexts(ctx context.Context) ([]string, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT cover, body_md FROM campaigns`)
-	if err != nil {
-		return nil, fmt.Errorf("store: campaign media: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var cover, body string
-		if err := rows.Scan(&cover, &body); err != nil {
-			return nil, fmt.Errorf("store: campaign media: %w", err)
-		}
-		out = append(out, cover, body)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: campaign media: %w", err)
 	}
 	return out, nil
 }

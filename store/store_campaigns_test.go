@@ -30,7 +30,7 @@ func testCampaigns(t *testing.T, db *store.DB) {
 	if a.Slug != "thang-hanh-dong" || b.Slug != "thang-hanh-dong-2" || c.Slug != "thang-hanh-dong-3" {
 		t.Fatalf("slugs %q %q %q", a.Slug, b.Slug, c.Slug)
 	}
-	if a.Version != 1 || a.IndexedVersion != 0 {
+	if a.Version != 1 {
 		t.Fatalf("new campaign versions %+v", a)
 	}
 	if !a.Public(t0) || b.Public(t0) || c.Public(t0) || !c.Scheduled(t0) || !c.Public(t0.Add(2*time.Hour)) {
@@ -54,66 +54,23 @@ func testCampaigns(t *testing.T, db *store.DB) {
 		t.Fatalf("limit 1 = %+v", pub)
 	}
 
-	// Indexing bookkeeping: a is due, c not yet, b never.
-	due, err := db.CampaignsToIndex(ctx, t0)
-	if err != nil || len(due) != 1 || due[0].ID != a.ID {
-		t.Fatalf("to index at t0 = %+v, %v", due, err)
-	}
-	if err := db.SetIndexedVersion(ctx, a.ID, 1); err != nil {
-		t.Fatal(err)
-	}
-	due, _ = db.CampaignsToIndex(ctx, t0)
-	if len(due) != 0 {
-		t.Fatalf("after marking: %+v", due)
-	}
-	due, _ = db.CampaignsToIndex(ctx, t0.Add(2*time.Hour))
-	if len(due) != 1 || due[0].ID != c.ID {
-		t.Fatalf("scheduled one not due: %+v", due)
-	}
-
-	// Edit a: version goes up, so the index is stale again.
+	// Edit a: version goes up.
 	a.Title = "Tháng hành động phòng, chống ma túy"
 	a.UpdatedAt, a.UpdatedBy = t0.Add(time.Minute), "minh"
 	saved, err := db.UpdateCampaign(ctx, a, store.AuditEntry{At: t0, Actor: "minh", Action: "campaign.update"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if saved.Version != 2 || saved.IndexedVersion != 1 || saved.Title != a.Title || saved.Slug != "thang-hanh-dong" || saved.UpdatedBy != "minh" || saved.CreatedBy != "lan" {
+	if saved.Version != 2 || saved.Title != a.Title || saved.Slug != "thang-hanh-dong" || saved.UpdatedBy != "minh" || saved.CreatedBy != "lan" {
 		t.Fatalf("saved %+v", saved)
 	}
 	if _, err := db.UpdateCampaign(ctx, a, store.AuditEntry{}); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("stale version: err = %v, want store.ErrConflict", err)
 	}
-	due, _ = db.CampaignsToIndex(ctx, t0)
-	if len(due) != 1 || due[0].ID != a.ID || due[0].Version != 2 {
-		t.Fatalf("edited not due: %+v", due)
-	}
-	db.SetIndexedVersion(ctx, a.ID, 2)
-	// Unpublish: the index must drop it.
-	saved.Status, saved.PublishedAt = store.StatusDraft, time.Time{}
-	if saved, err = db.UpdateCampaign(ctx, saved, store.AuditEntry{}); err != nil {
-		t.Fatal(err)
-	}
-	due, _ = db.CampaignsToIndex(ctx, t0)
-	if len(due) != 1 || due[0].ID != a.ID || due[0].Public(t0) {
-		t.Fatalf("unpublished not due for delete: %+v", due)
-	}
-	db.SetIndexedVersion(ctx, a.ID, 0)
-	due, _ = db.CampaignsToIndex(ctx, t0)
-	if len(due) != 0 {
-		t.Fatalf("after delete: %+v", due)
-	}
-
-	// After the index was rebuilt without campaigns, every public one is due.
-	if err := db.SetIndexedVersion(ctx, c.ID, c.Version); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.ForgetIndexed(ctx); err != nil {
-		t.Fatal(err)
-	}
-	due, _ = db.CampaignsToIndex(ctx, t0.Add(2*time.Hour))
-	if len(due) != 1 || due[0].ID != c.ID || due[0].IndexedVersion != 0 {
-		t.Fatalf("after ForgetIndexed: %+v", due)
+	vs, err := db.CampaignVersions(ctx)
+	if err != nil || len(vs) != 3 || vs[0].ID != a.ID || vs[0].Version != 2 || !vs[0].Public(t0) || vs[1].Public(t0) ||
+		vs[2].Slug != "thang-hanh-dong-3" || vs[2].Public(t0) || !vs[2].Public(t0.Add(2*time.Hour)) {
+		t.Fatalf("versions %+v %v", vs, err)
 	}
 
 	got, err := db.CampaignBySlug(ctx, "thang-hanh-dong-3")

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -107,33 +108,8 @@ func (db *DB) WriteOutbox(ctx context.Context, subs []Submission, sent []SentEnt
 	}
 	defer tx.Rollback()
 	if len(subs) > 0 {
-		outbox, err := tx.PrepareContext(ctx, `INSERT INTO intake_outbox (id, kind, received_at, data) VALUES (?, ?, ?, ?)`)
-		if err != nil {
-			return 0, fmt.Errorf("store: insert submissions: %w", err)
-		}
-		defer outbox.Close()
-		status, err := tx.PrepareContext(ctx, `INSERT INTO intake_status (receipt_hash, submission_id, kind, status, received_on) VALUES (?, ?, ?, ?, ?)`)
-		if err != nil {
-			return 0, fmt.Errorf("store: insert submissions: %w", err)
-		}
-		defer status.Close()
-		for _, s := range subs {
-			at := s.ReceivedAt.UTC().Format(time.RFC3339Nano)
-			if _, err := outbox.ExecContext(ctx, s.ID, s.Kind, at, s.Data); err != nil {
-				return 0, fmt.Errorf("store: insert submission %s into outbox: %w", s.ID, err)
-			}
-			if _, err := status.ExecContext(ctx, s.ReceiptHash, s.ID, s.Kind, StatusReceived, s.ReceivedOn); err != nil {
-				return 0, fmt.Errorf("store: insert status of submission %s: %w", s.ID, err)
-			}
-			if s.NonceHash != "" {
-				res, err := tx.ExecContext(ctx, `INSERT INTO intake_nonce (nonce_hash, received_on) VALUES (?, ?) ON CONFLICT DO NOTHING`, s.NonceHash, s.ReceivedOn)
-				if err != nil {
-					return 0, fmt.Errorf("store: record nonce of submission %s: %w", s.ID, err)
-				}
-				if n, err := res.RowsAffected(); err != nil || n != 1 {
-					return 0, fmt.Errorf("store: insert submission %s: %w", s.ID, ErrDuplicateNonce)
-				}
-			}
+		if err := insertSubmissions(ctx, tx, subs); err != nil {
+			return 0, err
 		}
 	}
 	marked, err := markSent(ctx, tx, sent)
@@ -228,25 +204,54 @@ func (db *DB) MarkSent(ctx context.Context, sent ...SentEntry) (int, error) {
 	return db.WriteOutbox(ctx, nil, sent)
 }
 
+// markSent marks the outbox rows of sent with one UPDATE of the rows and
+// one of their statuses per insertBatch entries (a round trip each on
+// PostgreSQL, where a statement per row made the forwarder's marks the
+// intake writer's bottleneck).
 func markSent(ctx context.Context, tx *sqlTx, sent []SentEntry) (int, error) {
-	marked := 0
 	for _, e := range sent {
 		if e.ID == "" || e.Epoch == "" {
 			return 0, fmt.Errorf("store: mark %q sent: id and queue epoch are required", e.ID)
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE intake_outbox SET sent_at = ?, stream_id = ?, queue_epoch = ? WHERE id = ?`,
-			e.At.Truncate(time.Minute).Unix(), e.StreamID, e.Epoch, e.ID)
+	}
+	marked := 0
+	for start := 0; start < len(sent); start += insertBatch {
+		batch := sent[start:min(start+insertBatch, len(sent))]
+		var q strings.Builder
+		args := make([]any, 0, 7*len(batch))
+		ids := make([]any, 0, len(batch))
+		// CAST: PostgreSQL types an untyped CASE result as text.
+		q.WriteString(`UPDATE intake_outbox SET sent_at = CASE id`)
+		for _, e := range batch {
+			q.WriteString(` WHEN ? THEN CAST(? AS BIGINT)`)
+			args = append(args, e.ID, e.At.Truncate(time.Minute).Unix())
+			ids = append(ids, e.ID)
+		}
+		q.WriteString(` END, stream_id = CASE id`)
+		for _, e := range batch {
+			q.WriteString(` WHEN ? THEN ?`)
+			args = append(args, e.ID, e.StreamID)
+		}
+		q.WriteString(` END, queue_epoch = CASE id`)
+		for _, e := range batch {
+			q.WriteString(` WHEN ? THEN ?`)
+			args = append(args, e.ID, e.Epoch)
+		}
+		in := strings.TrimSuffix(strings.Repeat("?, ", len(batch)), ", ")
+		q.WriteString(` END WHERE id IN (` + in + `)`)
+		args = append(args, ids...)
+		res, err := tx.ExecContext(ctx, q.String(), args...)
 		if err != nil {
-			return 0, fmt.Errorf("store: mark %s sent: %w", e.ID, err)
+			return 0, fmt.Errorf("store: mark %d sent: %w", len(batch), err)
 		}
 		n, err := res.RowsAffected()
 		if err != nil {
-			return 0, fmt.Errorf("store: mark %s sent: %w", e.ID, err)
+			return 0, fmt.Errorf("store: mark %d sent: %w", len(batch), err)
 		}
 		marked += int(n)
-		if _, err := tx.ExecContext(ctx, `UPDATE intake_status SET status = ? WHERE submission_id = ? AND status = ?`,
-			StatusForwarded, e.ID, StatusReceived); err != nil {
-			return 0, fmt.Errorf("store: mark %s sent: update status: %w", e.ID, err)
+		if _, err := tx.ExecContext(ctx, `UPDATE intake_status SET status = ? WHERE status = ? AND submission_id IN (`+in+`)`,
+			append([]any{StatusForwarded, StatusReceived}, ids...)...); err != nil {
+			return 0, fmt.Errorf("store: mark %d sent: update status: %w", len(batch), err)
 		}
 	}
 	return marked, nil
@@ -311,4 +316,79 @@ func (db *DB) StatusByReceiptHash(ctx context.Context, receiptHash string) (Subm
 		return SubmissionStatus{}, fmt.Errorf("store: status of receipt: %w", err)
 	}
 	return s, nil
+}
+
+// insertBatch is how many rows one multi-row INSERT carries: 5 columns ×
+// 128 = 640 parameters, far below either engine's limit.
+const insertBatch = 128
+
+// insertSubmissions writes the outbox, status and nonce rows of subs with
+// one multi-row INSERT per table and batch: on PostgreSQL each statement
+// is a round trip, and a group commit of a few hundred submissions would
+// otherwise spend its time on them. A nonce already recorded, or used
+// twice in subs, fails with ErrDuplicateNonce naming the submission.
+func insertSubmissions(ctx context.Context, tx *sqlTx, subs []Submission) error {
+	for start := 0; start < len(subs); start += insertBatch {
+		batch := subs[start:min(start+insertBatch, len(subs))]
+		var outbox, status, nonce strings.Builder
+		outbox.WriteString(`INSERT INTO intake_outbox (id, kind, received_at, data) VALUES `)
+		status.WriteString(`INSERT INTO intake_status (receipt_hash, submission_id, kind, status, received_on) VALUES `)
+		nonce.WriteString(`INSERT INTO intake_nonce (nonce_hash, received_on) VALUES `)
+		var oargs, sargs, nargs []any
+		wantNonce := map[string]string{} // nonce hash → submission id
+		for i, s := range batch {
+			if i > 0 {
+				outbox.WriteString(", ")
+				status.WriteString(", ")
+			}
+			outbox.WriteString("(?, ?, ?, ?)")
+			status.WriteString("(?, ?, ?, ?, ?)")
+			oargs = append(oargs, s.ID, s.Kind, s.ReceivedAt.UTC().Format(time.RFC3339Nano), s.Data)
+			sargs = append(sargs, s.ReceiptHash, s.ID, s.Kind, StatusReceived, s.ReceivedOn)
+			if s.NonceHash == "" {
+				continue
+			}
+			if _, dup := wantNonce[s.NonceHash]; dup {
+				return fmt.Errorf("store: insert submission %s: %w", s.ID, ErrDuplicateNonce)
+			}
+			if len(nargs) > 0 {
+				nonce.WriteString(", ")
+			}
+			nonce.WriteString("(?, ?)")
+			nargs = append(nargs, s.NonceHash, s.ReceivedOn)
+			wantNonce[s.NonceHash] = s.ID
+		}
+		if _, err := tx.ExecContext(ctx, outbox.String(), oargs...); err != nil {
+			return fmt.Errorf("store: insert %d submissions into the outbox: %w", len(batch), err)
+		}
+		if _, err := tx.ExecContext(ctx, status.String(), sargs...); err != nil {
+			return fmt.Errorf("store: insert the status of %d submissions: %w", len(batch), err)
+		}
+		if len(nargs) == 0 {
+			continue
+		}
+		nonce.WriteString(` ON CONFLICT DO NOTHING RETURNING nonce_hash`)
+		rows, err := tx.QueryContext(ctx, nonce.String(), nargs...)
+		if err != nil {
+			return fmt.Errorf("store: record the nonces of %d submissions: %w", len(batch), err)
+		}
+		for rows.Next() {
+			var h string
+			if err := rows.Scan(&h); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: record nonces: %w", err)
+			}
+			delete(wantNonce, h)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: record nonces: %w", err)
+		}
+		for _, s := range batch {
+			if _, left := wantNonce[s.NonceHash]; left && s.NonceHash != "" {
+				return fmt.Errorf("store: insert submission %s: %w", s.ID, ErrDuplicateNonce)
+			}
+		}
+	}
+	return nil
 }

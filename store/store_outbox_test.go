@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -280,4 +281,45 @@ func testOutboxUntilDesk(t *testing.T, db *store.DB) {
 	if _, err := db.ResendOutbox(ctx, ""); err == nil {
 		t.Error("empty epoch accepted")
 	}
+}
+
+// A form's nonce is recorded once: a second submission with it fails with
+// ErrDuplicateNonce and writes nothing of its batch, whether the first is
+// in an earlier commit or the same one; batches larger than one multi-row
+// INSERT are written whole.
+func TestSubmissionNonces(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		sub := func(id, nonce string) store.Submission {
+			return store.Submission{ID: id, Kind: "tip", ReceivedAt: t0, Data: []byte(`{"description":"Tin"}`),
+				ReceiptHash: "r-" + id, ReceivedOn: "2026-06-26", NonceHash: nonce}
+		}
+		var big []store.Submission
+		for i := range 300 {
+			big = append(big, sub(fmt.Sprintf("b%03d", i), fmt.Sprintf("n%03d", i)))
+		}
+		if err := db.InsertSubmissions(ctx, big); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := db.CountPendingSubmissions(ctx); n != 300 {
+			t.Fatalf("%d in the outbox, want 300", n)
+		}
+		err := db.InsertSubmissions(ctx, []store.Submission{sub("x1", "new"), sub("x2", "n150")})
+		if !errors.Is(err, store.ErrDuplicateNonce) || !strings.Contains(err.Error(), "x2") {
+			t.Fatalf("nonce of an earlier commit: %v", err)
+		}
+		err = db.InsertSubmissions(ctx, []store.Submission{sub("y1", "twice"), sub("y2", ""), sub("y3", "twice")})
+		if !errors.Is(err, store.ErrDuplicateNonce) || !strings.Contains(err.Error(), "y3") {
+			t.Fatalf("nonce twice in one batch: %v", err)
+		}
+		if n, _ := db.CountPendingSubmissions(ctx); n != 300 {
+			t.Fatalf("a refused batch left rows: %d", n)
+		}
+		if err := db.InsertSubmissions(ctx, []store.Submission{sub("z1", "new"), sub("z2", "")}); err != nil {
+			t.Fatalf("fresh nonce after the refusals: %v", err)
+		}
+		if st, err := db.StatusByReceiptHash(ctx, "r-b299"); err != nil || st.Status != store.StatusReceived {
+			t.Fatalf("status of the last of the big batch: %+v %v", st, err)
+		}
+	})
 }

@@ -63,7 +63,7 @@ func (p *portalProc) Logs() string {
 	return p.stderr.String()
 }
 
-var listenRe = regexp.MustCompile(`url=(http://[^ ]+)`)
+var listenRe = regexp.MustCompile(`msg="portal listening" url=(http://[^ ]+)`)
 
 // startPortal starts "portal serve" with env (added to a minimal
 // environment) on 127.0.0.1:0 and waits until it listens.

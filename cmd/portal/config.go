@@ -25,6 +25,7 @@ type Config struct {
 	Secret         string         // PORTAL_SECRET; empty: generated into DataDir/secret
 	BaseURL        string         // PORTAL_BASE_URL, absolute URL for feeds and sitemaps
 	ShutdownGrace  time.Duration  // PORTAL_SHUTDOWN_GRACE, how long to drain requests
+	MetricsAddr    string         // PORTAL_METRICS_ADDR, host:port of the Prometheus listener; empty: none
 
 	LimitTips      ratelimit.Limit // PORTAL_LIMIT_TIPS, N/s|m|h|d
 	LimitEnquiries ratelimit.Limit // PORTAL_LIMIT_ENQUIRIES
@@ -74,6 +75,7 @@ func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (Co
 	fs.StringVar(&proxies, "trusted-proxies", env("PORTAL_TRUSTED_PROXIES", ""), "comma-separated trusted proxy CIDRs (PORTAL_TRUSTED_PROXIES)")
 	fs.StringVar(&c.Secret, "secret", env("PORTAL_SECRET", ""), "secret for keyed hashes; generated if empty (PORTAL_SECRET)")
 	fs.StringVar(&c.BaseURL, "base-url", env("PORTAL_BASE_URL", ""), "public base URL, e.g. https://phongchongmatuy.thaibinh.gov.vn (PORTAL_BASE_URL)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("PORTAL_METRICS_ADDR", ""), "host:port for Prometheus metrics at /metrics, apart from the public listener; empty: none (PORTAL_METRICS_ADDR)")
 	fs.StringVar(&grace, "shutdown-grace", env("PORTAL_SHUTDOWN_GRACE", "10s"), "time to drain requests on shutdown (PORTAL_SHUTDOWN_GRACE)")
 	fs.StringVar(&limits[0], "limit-tips", env("PORTAL_LIMIT_TIPS", defaultLimitTips), "tip-offs per client (PORTAL_LIMIT_TIPS)")
 	fs.StringVar(&limits[1], "limit-enquiries", env("PORTAL_LIMIT_ENQUIRIES", defaultLimitEnquiries), "rehab enquiries per client (PORTAL_LIMIT_ENQUIRIES)")
@@ -115,6 +117,9 @@ func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (Co
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("PORTAL_DATA_DIR: must not be empty"))
+	}
+	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr && !strings.HasSuffix(c.Addr, ":0") {
+		errs = append(errs, errors.New("PORTAL_METRICS_ADDR: must differ from PORTAL_ADDR: metrics are for the operator, not the public"))
 	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		errs = append(errs, errors.New("DATABASE_URL: use a PostgreSQL URL such as postgres://portal@127.0.0.1:5432/portal (unset: SQLite in the data dir)"))

@@ -45,6 +45,10 @@ func runQueue(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprint(stderr, queueUsage)
 		return errors.New("queue: give a subcommand: consume, stats or trim")
 	}
+	if isHelp(args[0]) {
+		fmt.Fprint(stdout, queueUsage)
+		return nil
+	}
 	switch args[0] {
 	case "consume":
 		return runQueueConsume(ctx, args[1:], getenv, stdout, stderr)
@@ -52,9 +56,6 @@ func runQueue(ctx context.Context, args []string, getenv func(string) string, st
 		return runQueueStats(ctx, args[1:], getenv, stdout, stderr)
 	case "trim":
 		return runQueueTrim(ctx, args[1:], getenv, stdout, stderr)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, queueUsage)
-		return nil
 	default:
 		fmt.Fprint(stderr, queueUsage)
 		return fmt.Errorf("queue: unknown subcommand %q", args[0])

@@ -20,12 +20,13 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/thaibinh-pcmt/portal/internal/redistest"
 	"github.com/thaibinh-pcmt/portal/queue"
 )
 
 // queueTestRedisURL is the Redis DB the queue command tests use; each run
 // also uses its own random stream names and deletes them.
-const queueTestRedisURL = "redis://127.0.0.1:6379/14"
+var queueTestRedisURL = redistest.SharedURLDB(14)
 
 // queueEngine is one engine the real binary is run against.
 type queueEngine struct {

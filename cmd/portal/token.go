@@ -27,6 +27,10 @@ only its SHA-256 is stored: keep it like a password; revoke it when it leaks.
 // runToken implements "portal token create|list|revoke": desk API tokens
 // in the system of record, audited as actions of "dòng lệnh".
 func runToken(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		io.WriteString(stdout, tokenUsage)
+		return nil
+	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		io.WriteString(stderr, tokenUsage)
 		return errors.New("token: name an action: create, list or revoke")

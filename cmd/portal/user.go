@@ -29,6 +29,10 @@ command line (where other users of the machine could see it), e.g.
 // hashes, password rules, audit entries by "dòng lệnh"). It works while
 // "serve" runs: SQLite in WAL mode with a busy timeout takes both.
 func runUser(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		io.WriteString(stdout, userUsage)
+		return nil
+	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		io.WriteString(stderr, userUsage)
 		return errors.New("user: name an action: add, list, disable or passwd")

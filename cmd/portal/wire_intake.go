@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-
 	"github.com/thaibinh-pcmt/portal/handlers"
 	"github.com/thaibinh-pcmt/portal/intake"
 	"github.com/thaibinh-pcmt/portal/queue"
@@ -37,7 +36,8 @@ const rateLimitPrefix = "portal:rl:"
 // consumer reads it) and stop, which, called after the web server has
 // drained and the desk consumer has stopped, stops the forwarder (waiting
 // at most until ctx's deadline), closes the service and then the queue.
-func startIntake(ctx context.Context, cfg Config, deps *handlers.Deps, db *store.DB, log *slog.Logger) (q queue.Queue, stop func(context.Context) error, err error) {
+func startIntake(ctx context.Context, cfg Config, deps *handlers.Deps, db *store.DB, env serveEnv) (q queue.Queue, stop func(context.Context) error, err error) {
+	log := env.log
 	cat, err := intake.LoadCatalog()
 	if err != nil {
 		return nil, nil, err
@@ -73,23 +73,15 @@ func startIntake(ctx context.Context, cfg Config, deps *handlers.Deps, db *store
 		closeQueue func() error
 	)
 	if cfg.RedisURL != "" {
-		opt, err := redis.ParseURL(cfg.RedisURL)
+		rdb, err := newRedisClient(cfg, env)
 		if err != nil {
 			svc.Close()
-			return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
+			return nil, nil, err
 		}
-		// Short timeouts: a request must not wait on a Redis that is gone.
-		// The limiter's own (ratelimit.DefaultPrimaryTimeout, 2 s) is the
-		// one that decides; these are a little longer.
-		opt.DialTimeout = 2 * time.Second
-		opt.ReadTimeout = 3 * time.Second
-		opt.WriteTimeout = 3 * time.Second
-		// Honour the caller's context deadline on socket reads too (off by
-		// default in go-redis), so the forwarder's timeouts hold.
-		opt.ContextTimeoutEnabled = true
-		rdb := redis.NewClient(opt)
 		pub = queue.NewRedis(rdb)
-		limiter = ratelimit.NewFallback(ratelimit.NewRedis(rdb, rateLimitPrefix), ratelimit.DefaultPrimaryTimeout, log)
+		fb := ratelimit.NewFallback(ratelimit.NewRedis(rdb, rateLimitPrefix), ratelimit.DefaultPrimaryTimeout, log)
+		env.metrics.WatchFallback(fb)
+		limiter = fb
 		closeQueue = rdb.Close
 		// /readyz reports Redis without failing on it: while Redis is down
 		// the portal still accepts submissions (they wait in the outbox)
@@ -122,6 +114,15 @@ func startIntake(ctx context.Context, cfg Config, deps *handlers.Deps, db *store
 		}
 		pub, limiter, closeQueue = q, ratelimit.NewMemory(), q.Close
 	}
+	limiter = env.metrics.InstrumentLimiter(limiter)
+	env.metrics.WatchOutbox(db, deps.Now)
+	env.metrics.WatchQueues(pub, func() []string {
+		var out []string
+		for _, r := range cat.Routes {
+			out = append(out, r.Queue)
+		}
+		return out
+	})
 
 	fwd := &intake.Forwarder{DB: db, Marker: svc, Publisher: pub, Catalog: cat, Wake: svc.Wake(), Log: log}
 	fctx, cancel := context.WithCancel(ctx)

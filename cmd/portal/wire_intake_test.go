@@ -21,6 +21,7 @@ import (
 	"github.com/thaibinh-pcmt/portal/content"
 	"github.com/thaibinh-pcmt/portal/handlers"
 	"github.com/thaibinh-pcmt/portal/intake"
+	"github.com/thaibinh-pcmt/portal/internal/redistest"
 	"github.com/thaibinh-pcmt/portal/queue"
 	"github.com/thaibinh-pcmt/portal/store"
 )
@@ -83,7 +84,7 @@ func TestServeTrimsAcknowledgedSubmissionsOffTheDisk(t *testing.T) {
 	}
 	defer db.Close()
 	deps := &handlers.Deps{Secret: []byte("test-secret-0123456789abcdef"), Now: time.Now}
-	_, stop, err := startIntake(ctx, Config{DataDir: dataDir}, deps, db, slog.New(slog.DiscardHandler))
+	_, stop, err := startIntake(ctx, Config{DataDir: dataDir}, deps, db, serveEnv{log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +192,7 @@ func TestServeTrimsAcknowledgedSubmissionsOffTheDisk(t *testing.T) {
 // portal stream of its database.
 func TestTrimAckedRedis(t *testing.T) {
 	ctx := context.Background()
-	opt, err := redis.ParseURL("redis://127.0.0.1:6379/13")
+	opt, err := redis.ParseURL(redistest.SharedURLDB(13))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +279,7 @@ func TestReadyzWithRedisDown(t *testing.T) {
 		url, status, redis string
 	}{
 		{"redis://127.0.0.1:1/12", "degraded", "degraded: "}, // nothing listens on port 1
-		{"redis://127.0.0.1:6379/13", "ok", "ok"},
+		{redistest.SharedURLDB(13), "ok", "ok"},
 	} {
 		dataDir := t.TempDir()
 		db, err := store.OpenSQLite(ctx, filepath.Join(dataDir, "portal.db"))
@@ -287,7 +288,7 @@ func TestReadyzWithRedisDown(t *testing.T) {
 		}
 		deps := &handlers.Deps{Secret: []byte("test-secret-0123456789abcdef"), Now: time.Now, Library: lib, Store: db,
 			Logger: slog.New(slog.DiscardHandler), DataDir: dataDir}
-		_, stop, err := startIntake(ctx, Config{DataDir: dataDir, RedisURL: tc.url}, deps, db, slog.New(slog.DiscardHandler))
+		_, stop, err := startIntake(ctx, Config{DataDir: dataDir, RedisURL: tc.url}, deps, db, serveEnv{log: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatal(err)
 		}

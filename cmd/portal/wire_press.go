@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
-	"log/slog"
 	"path/filepath"
 
 	"github.com/redis/go-redis/v9"
@@ -16,13 +14,14 @@ import (
 )
 
 // startPress builds the press office (accounts, sessions, login throttling,
-// campaigns, cover images under DataDir/media), sets deps.Press, puts every
+// campaigns, cover images in the database), sets deps.Press, puts every
 // public campaign into the search index again (openIndex keeps campaign
 // documents, but an index rebuilt for a new analyser version, or a new
 // Meilisearch instance, starts without them; so this runs after openIndex),
 // and starts the scheduler that brings scheduled campaigns into the index
-// when their time comes. stop ends the scheduler and closes the
-// limiter's Redis client.
+// when their time comes (once per cluster) and keeps this instance's index
+// following campaign changes made on any instance. stop ends both and
+// closes the limiter's Redis client.
 //
 // Login attempts are counted by deps.Limiter when startIntake set one, else
 // in Redis when REDIS_URL is set (shared by every instance, atomic GCRA),
@@ -30,7 +29,8 @@ import (
 // in process. cfg.LimitLogin bounds both the failed attempts per account
 // and per client key (a successful login gives back what it reserved; see
 // press.Office.Login).
-func startPress(ctx context.Context, cfg Config, deps *handlers.Deps, db *store.DB, log *slog.Logger) (stop func(context.Context) error, err error) {
+func startPress(ctx context.Context, cfg Config, deps *handlers.Deps, db *store.DB, env serveEnv) (stop func(context.Context) error, err error) {
+	log := env.log
 	// The limiter startIntake built (Redis with the in-process fallback)
 	// is shared when there is one; else one of our own.
 	limiter := deps.Limiter
@@ -40,12 +40,12 @@ func startPress(ctx context.Context, cfg Config, deps *handlers.Deps, db *store.
 	case cfg.RedisURL == "":
 		limiter = ratelimit.NewMemory()
 	default:
-		opts, err := redis.ParseURL(cfg.RedisURL)
-		if err != nil {
-			return nil, fmt.Errorf("REDIS_URL: %w", err)
+		if rdb, err = newRedisClient(cfg, env); err != nil {
+			return nil, err
 		}
-		rdb = redis.NewClient(opts)
-		limiter = ratelimit.NewFallback(ratelimit.NewRedis(rdb, rateLimitPrefix), ratelimit.DefaultPrimaryTimeout, log)
+		fb := ratelimit.NewFallback(ratelimit.NewRedis(rdb, rateLimitPrefix), ratelimit.DefaultPrimaryTimeout, log)
+		env.metrics.WatchFallback(fb)
+		limiter = env.metrics.InstrumentLimiter(fb)
 	}
 	closeRedis := func() error {
 		if rdb == nil {
@@ -59,11 +59,15 @@ func startPress(ctx context.Context, cfg Config, deps *handlers.Deps, db *store.
 		Limiter:      limiter,
 		Now:          deps.Now,
 		Logger:       log,
-		MediaDir:     filepath.Join(cfg.DataDir, "media"),
 		AccountLimit: cfg.LimitLogin,
 		ClientLimit:  cfg.LimitLogin,
 	})
 	if err != nil {
+		return nil, errors.Join(err, closeRedis())
+	}
+	// Covers were files in DATA_DIR/media before they moved into the
+	// database (migration 00500): move any left there.
+	if _, err := office.ImportMediaDir(ctx, filepath.Join(cfg.DataDir, "media")); err != nil {
 		return nil, errors.Join(err, closeRedis())
 	}
 	if n, err := office.Reindex(ctx); err != nil {

@@ -24,23 +24,29 @@ const campaignSlugPrefix = "chien-dich/"
 // MEILI_URL is set, else Bleve under DATA_DIR/search/bleve) and brings it up
 // to date with lib: new and changed documents are put, documents no longer
 // in lib deleted, unchanged ones skipped; an index built by another
-// analyser version is rebuilt. It logs what it did (counts, engine, time).
-func openIndex(ctx context.Context, cfg Config, lib *content.Library, log *slog.Logger) (search.Index, error) {
+// analyser version is rebuilt. It logs what it did (counts, engine, time)
+// and returns the engine's name ("meilisearch" or "bleve").
+//
+// With several instances, Meilisearch is one index shared by all; Bleve is
+// one per instance (in its data dir), and each follows campaign changes
+// from the database (press.Office.FollowChanges).
+func openIndex(ctx context.Context, cfg Config, lib *content.Library, log *slog.Logger) (search.Index, string, error) {
 	if cfg.MeiliURL != "" {
 		idx, err := openAndSync(ctx, "meilisearch", lib, log, func() (search.Index, error) {
 			return search.OpenMeili(cfg.MeiliURL, cfg.MeiliAPIKey, meiliIndexName)
 		})
 		if err == nil {
-			return idx, nil
+			return idx, "meilisearch", nil
 		}
 		// A search engine that is down (or slow to boot) must not keep the
 		// portal, and with it the tip forms, from starting: search falls
 		// back to the embedded index until the next start.
 		log.Error("Meilisearch unavailable: using the embedded Bleve index until the next start", "err", err)
 	}
-	return openAndSync(ctx, "bleve", lib, log, func() (search.Index, error) {
+	idx, err := openAndSync(ctx, "bleve", lib, log, func() (search.Index, error) {
 		return search.OpenBleve(filepath.Join(cfg.DataDir, "search", "bleve"))
 	})
+	return idx, "bleve", err
 }
 
 // openAndSync opens one engine and brings it up to date with lib, keeping
