@@ -2,6 +2,8 @@ package queue_test
 
 import (
 	"context"
+	"fmt"
+	"sync/atomic"
 	"testing"
 
 	"github.com/thaibinh-pcmt/portal/queue"
@@ -19,8 +21,11 @@ func benchPublish(b *testing.B, q queue.Queue, stream string, parallel bool) {
 	ctx := context.Background()
 	b.ResetTimer()
 	if parallel {
+		var n atomic.Int64
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
+				e := e
+				e.ID = fmt.Sprintf("bench-%d", n.Add(1)) // Redis publishes an id once
 				if _, err := q.Publish(ctx, stream, e); err != nil {
 					b.Error(err)
 					return
@@ -29,6 +34,7 @@ func benchPublish(b *testing.B, q queue.Queue, stream string, parallel bool) {
 		})
 	} else {
 		for i := 0; i < b.N; i++ {
+			e.ID = fmt.Sprintf("bench-%d", i)
 			if _, err := q.Publish(ctx, stream, e); err != nil {
 				b.Fatal(err)
 			}

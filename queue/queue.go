@@ -30,6 +30,11 @@ type Publisher interface {
 	// and returns the entry's stream id. A nil error means the queue holds
 	// the entry as durably as it holds anything; the outbox still keeps the
 	// submission until a desk has it (Epoch tells when the queue forgot).
+	// The Redis engine is idempotent on e.ID (a second publication of a
+	// submission the stream has returns the first one's stream id and
+	// appends nothing; see Redis.Publish), which is what lets several
+	// forwarders redo each other's interrupted forwards; the embedded
+	// queue, used by one process only, is not.
 	Publish(ctx context.Context, stream string, e Entry) (string, error)
 
 	// Epoch returns the queue's epoch: a random value the queue keeps for

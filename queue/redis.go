@@ -59,29 +59,70 @@ local function minute_xadd(key, fields)
 end
 `
 
-// publishScript appends one entry. KEYS: stream. ARGV: the fields, name
-// and value alternately. Returns the new id.
+// PublishedTTL is how long Redis remembers that a submission was put on a
+// stream (the marker of Redis.Publish): seven days, rounded to whole
+// minutes. A forward interrupted after its XADD (a process killed, a
+// database that failed the mark) is redone by whichever instance claims the
+// row next, at its next round or start; the marker must outlive that, and a
+// week is longer than any outage of a whole cluster the portal is run for.
+// The marker holds only the random submission id (in its name) and the
+// entry's stream id (a minute), both also on the entry and in its case.
+const PublishedTTL = 7 * 24 * time.Hour
+
+// PublishedKey is the Redis key of the marker that says the submission id
+// is on stream: "<stream>:published:<id>", a string whose value is the
+// entry's stream id. Streams lists only keys of type stream, so markers
+// are not taken for queues; a test's key prefix in the stream name covers
+// them too.
+func PublishedKey(stream, id string) string { return stream + ":published:" + id }
+
+// publishScript appends one entry once per submission id. KEYS: stream,
+// marker (PublishedKey). ARGV: the marker's lifetime in seconds (a whole
+// number of minutes), then the fields, name and value alternately. When
+// the marker exists the entry is on the stream already (or was, until the
+// groups acknowledged it and it was trimmed): nothing is appended and the
+// stream id it got then is returned. Otherwise the entry is appended and
+// the marker set, in the same script, so that no crash and no other
+// client can come between the two: Redis runs a script alone, and writes
+// its effects to the AOF and to replicas as one transaction. The marker
+// expires at a whole minute (EXAT on a minute boundary, from Redis's
+// TIME), so its expiry does not place the submission in time more finely
+// than its stream id does.
 var publishScript = redis.NewScript(minuteIDLua + `
-return minute_xadd(KEYS[1], ARGV)
+local prev = redis.call('GET', KEYS[2])
+if prev then return prev end
+local t = redis.call('TIME')
+local exat = math.floor(tonumber(t[1]) / 60) * 60 + tonumber(ARGV[1])
+local fields = {}
+for i = 2, #ARGV do fields[#fields + 1] = ARGV[i] end
+local id = minute_xadd(KEYS[1], fields)
+redis.call('SET', KEYS[2], id, 'EXAT', exat)
+return id
 `)
 
 // Publish appends e to stream, fields id, kind, received_at (RFC 3339,
 // UTC, to the minute) and data (JSON), with an id of minute resolution
 // (minuteIDLua) instead of XADD *, whose id is the millisecond of
-// publication, and no trimming. A nil error means Redis has the entry
-// (durable as far as its persistence settings go; the outbox keeps the
-// submission until a desk has it) and returns the entry's stream id. Bad
-// entries give an error wrapping ErrInvalid.
+// publication, and no trimming. It is idempotent on e.ID for PublishedTTL
+// (publishScript): publishing a submission that stream already has appends
+// nothing and returns the stream id of the first publication, so a
+// forwarder that redoes a forward interrupted between this call and its
+// mark in the outbox does not put the submission on the stream twice. A
+// nil error means Redis has the entry (durable as far as its persistence
+// settings go; the outbox keeps the submission until a desk has it) and
+// returns the entry's stream id. Bad entries give an error wrapping
+// ErrInvalid.
 func (r *Redis) Publish(ctx context.Context, stream string, e Entry) (string, error) {
 	if err := validateEntry(stream, e); err != nil {
 		return "", err
 	}
 	fields := entryFields(e)
-	args := make([]any, len(fields))
-	for i, f := range fields {
-		args[i] = f
+	args := make([]any, 0, len(fields)+1)
+	args = append(args, int64(PublishedTTL.Truncate(time.Minute)/time.Second))
+	for _, f := range fields {
+		args = append(args, f)
 	}
-	id, err := publishScript.Run(ctx, r.client, []string{stream}, args...).Text()
+	id, err := publishScript.Run(ctx, r.client, []string{stream, PublishedKey(stream, e.ID)}, args...).Text()
 	if err != nil {
 		return "", fmt.Errorf("queue: publish %s to %s: %w", e.ID, stream, err)
 	}
