@@ -40,14 +40,43 @@ const (
 // that deleted text leaves the disk (deleted rows are zeroed, the
 // write-ahead log truncated).
 //
-// Delivery is at least once: a crash between Publish and MarkSent, or a
-// Redis that restarts between the epoch check and a publish, publishes a
-// row again; the desk consumer de-duplicates on the submission id.
+// # Several instances: each row on its stream exactly once
+//
+// On PostgreSQL every instance runs a Forwarder on the one outbox
+// (store.DB.SharedOutbox). Each round then claims rows with
+// store.DB.ForwardClaimed: SELECT … FOR UPDATE SKIP LOCKED in a
+// transaction that stays open across the publishes and commits the sent
+// marks, so two instances never hold the same row, and a row whose mark
+// committed is never claimed again. What a lock cannot cover is a forward
+// interrupted between the queue and the outbox: the XADD done, the mark
+// not committed (the process killed, the machine lost, the database
+// failing the commit). The rollback makes the row due again, and the next
+// claim, by any instance, publishes it again. That second publish appends
+// nothing: queue.Redis.Publish is idempotent on the submission id (one Lua
+// script checks a marker key per submission, and appends the entry and
+// sets the marker together; the marker expires queue.PublishedTTL later,
+// at a whole minute) and returns the stream id of the first publication,
+// which the mark then records. So every row reaches its stream once:
+// concurrent claims are excluded by the row locks, repeated claims by the
+// marker, and Redis runs the check-and-append of one script alone. A
+// Redis that loses its data loses the markers with the entries; its new
+// epoch makes the rows due again (ResendOutbox) and they are published
+// once more, once. Nothing about a claim is stored: no instance name, no
+// lease time.
+//
+// On SQLite (one process per data dir) nothing changes from a single
+// instance's forwarder: rows are read with PendingSubmissions and marked
+// through Marker (the intake service's group commit); a crash between
+// Publish and the mark is redone at the next start, and Redis's marker
+// keeps that from appending twice too. The embedded queue (no REDIS_URL)
+// is not idempotent: there a crash in that window publishes the row again
+// and the desk consumer de-duplicates on the submission id.
 type Forwarder struct {
 	// DB holds the outbox.
 	DB *store.DB
 	// Marker records sent rows; the Service (which shares the commit with
-	// new submissions) or, when nil, DB.
+	// new submissions) or, when nil, DB. Not used on a shared outbox
+	// (PostgreSQL), where the marks commit with the claim.
 	Marker interface {
 		MarkSent(ctx context.Context, sent ...store.SentEntry) (int, error)
 	}
@@ -129,6 +158,9 @@ func (f *Forwarder) ForwardPending(ctx context.Context) (int, error) {
 		}
 		f.epoch = epoch
 	}
+	if f.DB.SharedOutbox() {
+		return f.forwardClaimed(ctx, epoch)
+	}
 	total := 0
 	for {
 		rows, err := f.DB.PendingSubmissions(ctx, f.Batch)
@@ -141,18 +173,9 @@ func (f *Forwarder) ForwardPending(ctx context.Context) (int, error) {
 		done := make([]store.SentEntry, 0, len(rows))
 		var pubErr error
 		for _, r := range rows {
-			route, ok := f.Catalog.Routes[r.Kind]
-			if !ok {
-				pubErr = fmt.Errorf("intake: forward %s: no route for kind %q in routing.yaml", r.ID, r.Kind)
-				break
-			}
-			pctx, cancel := context.WithTimeout(ctx, f.PublishTimeout)
-			streamID, err := f.Publisher.Publish(pctx, route.Queue, queue.Entry{
-				ID: r.ID, Kind: r.Kind, ReceivedAt: r.ReceivedAt, Data: r.Data,
-			})
-			cancel()
+			streamID, err := f.publish(ctx, r)
 			if err != nil {
-				pubErr = fmt.Errorf("intake: forward %s to %s: %w", r.ID, route.Queue, err)
+				pubErr = err
 				break
 			}
 			done = append(done, store.SentEntry{ID: r.ID, StreamID: streamID, Epoch: epoch, At: f.Now()})
@@ -170,6 +193,57 @@ func (f *Forwarder) ForwardPending(ctx context.Context) (int, error) {
 			return total, pubErr
 		}
 	}
+}
+
+// claimHold is how long one claim may go on publishing: past it the rows
+// not yet published are left for the next claim, well before the
+// database would end the idle transaction (store.ClaimIdleTimeout).
+const claimHold = store.ClaimIdleTimeout / 3
+
+// forwardClaimed is ForwardPending on a shared outbox: it claims up to
+// Batch rows at a time (store.DB.ForwardClaimed), publishes them in order
+// and has the ones the queue took marked in the claim's transaction, until
+// no row is due or a publish fails.
+func (f *Forwarder) forwardClaimed(ctx context.Context, epoch string) (int, error) {
+	total := 0
+	for {
+		start := time.Now()
+		claimed, marked, err := f.DB.ForwardClaimed(ctx, f.Batch, func(ctx context.Context, rows []store.OutboxEntry) ([]store.SentEntry, error) {
+			done := make([]store.SentEntry, 0, len(rows))
+			for _, r := range rows {
+				if time.Since(start) > claimHold {
+					break
+				}
+				streamID, err := f.publish(ctx, r)
+				if err != nil {
+					return done, err
+				}
+				done = append(done, store.SentEntry{ID: r.ID, StreamID: streamID, Epoch: epoch, At: f.Now()})
+			}
+			return done, nil
+		})
+		total += marked
+		if err != nil || claimed == 0 {
+			return total, err
+		}
+	}
+}
+
+// publish sends one outbox row to the queue of its kind's route.
+func (f *Forwarder) publish(ctx context.Context, r store.OutboxEntry) (string, error) {
+	route, ok := f.Catalog.Routes[r.Kind]
+	if !ok {
+		return "", fmt.Errorf("intake: forward %s: no route for kind %q in routing.yaml", r.ID, r.Kind)
+	}
+	pctx, cancel := context.WithTimeout(ctx, f.PublishTimeout)
+	defer cancel()
+	streamID, err := f.Publisher.Publish(pctx, route.Queue, queue.Entry{
+		ID: r.ID, Kind: r.Kind, ReceivedAt: r.ReceivedAt, Data: r.Data,
+	})
+	if err != nil {
+		return "", fmt.Errorf("intake: forward %s to %s: %w", r.ID, route.Queue, err)
+	}
+	return streamID, nil
 }
 
 // Run forwards until ctx is done, then returns nil. It never gives up: a

@@ -183,9 +183,8 @@ func withTestStreams(t testing.TB, c *Catalog, rdb *redis.Client) {
 		c.Routes[k] = r
 	}
 	t.Cleanup(func() {
-		for _, r := range c.Routes {
-			rdb.Del(context.Background(), r.Queue)
-		}
+		// The streams and the publish markers (queue.PublishedKey).
+		redistest.Clean(t, rdb, prefix)
 	})
 }
 
