@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"image"
@@ -28,8 +29,8 @@ import (
 
 // clusterRedisDB is the Redis database (of TEST_REDIS_URL's server) that
 // the two-instance test shares between its instances. Its rate-limit keys
-// are HMACs under a secret of the run's own; the streams it writes are
-// deleted afterwards.
+// are HMACs under a secret of the run's own; the streams it writes, and
+// their publish markers, are deleted afterwards.
 const clusterRedisDB = 12
 
 func randomUint16() uint16 {
@@ -70,9 +71,15 @@ func TestTwoInstancesShareOneSystemOfRecord(t *testing.T) {
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		t.Skipf("Redis does not answer: %v", err)
 	}
-	streams := []string{"portal:queue:police", "portal:queue:police:dead", "portal:queue:social-affairs", "portal:queue:social-affairs:dead"}
-	rdb.Del(ctx, streams...)
-	t.Cleanup(func() { rdb.Del(ctx, streams...) })
+	// The streams and their publish markers (queue.PublishedKey).
+	cleanQueues := func() {
+		iter := rdb.Scan(ctx, 0, "portal:queue:*", 500).Iterator()
+		for iter.Next(ctx) {
+			rdb.Del(ctx, iter.Val())
+		}
+	}
+	cleanQueues()
+	t.Cleanup(cleanQueues)
 
 	shared := []string{"DATABASE_URL=" + dbURL, "REDIS_URL=" + redistest.SharedURLDB(clusterRedisDB),
 		"PORTAL_SECRET=" + randomSecret(t), "PORTAL_LIMIT_TIPS=20/h", "PORTAL_LIMIT_STATUS=1000/h",
@@ -418,5 +425,248 @@ func checkServesRecord(t *testing.T, p *portalProc, f filledDataDir, rdb *redis.
 			status, m := apiPost(t, p.URL, "/api/v1/status", `{"receipt":"`+r+`"}`, nil)
 			return status == 200 && m["status"] == "new"
 		})
+	}
+}
+
+// forwardRedisDB is the Redis database (of TEST_REDIS_URL's server) of
+// TestTwoInstancesForwardEachTipOnceThroughKill9 alone: every portal:*
+// key in it (streams, publish markers, rate-limit counters) is the test's
+// and is deleted before and after.
+const forwardRedisDB = 10
+
+// withQuery returns dsn with the query parameters kv (name, value, …)
+// set: runtime parameters a PostgreSQL session starts with.
+func withQuery(t *testing.T, dsn string, kv ...string) string {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	for i := 0; i+1 < len(kv); i += 2 {
+		q.Set(kv[i], kv[i+1])
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// TestTwoInstancesForwardEachTipOnceThroughKill9 is issue 13's "200 tips
+// across both reach the stream exactly once each, also when kill -9 hits A
+// half-way": two real `portal serve` on one PostgreSQL schema and one
+// Redis database; 200 tips sent alternately to A and B; A killed with
+// SIGKILL after the 100th, while a forward of its is interrupted between
+// the queue and the outbox; A started again for the second hundred. The
+// police stream ends with exactly 200 entries for 200 distinct
+// submissions, the desk with 200 cases, none twice, and the outbox empty.
+//
+// The interruption is made certain, not left to timing: a trigger makes
+// A's database session (application_name portal-a-stall) sleep in the
+// UPDATE that marks its claimed rows sent, that is after the XADD and
+// before the commit. A is started first and alone, and takes tip 0; B
+// starts once A is stuck there. Neither runs the desk consumer until A
+// comes back, so that the rows A had in flight stay in the outbox and B
+// must forward them again itself: B's claim gets them once the server
+// has ended A's session, and its publish must find them on the stream
+// already.
+func TestTwoInstancesForwardEachTipOnceThroughKill9(t *testing.T) {
+	dbURL := storetest.PostgresURL(t)
+	ctx := context.Background()
+	rdb := redis.NewClient(redistest.SharedOptionsDB(forwardRedisDB))
+	defer rdb.Close()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		t.Skipf("Redis does not answer: %v", err)
+	}
+	cleanPortalKeys := func() {
+		iter := rdb.Scan(ctx, 0, "portal:*", 500).Iterator()
+		for iter.Next(ctx) {
+			rdb.Del(ctx, iter.Val())
+		}
+	}
+	cleanPortalKeys()
+	t.Cleanup(cleanPortalKeys)
+	const stream = "portal:queue:police"
+
+	shared := []string{"REDIS_URL=" + redistest.SharedURLDB(forwardRedisDB), "PORTAL_SECRET=" + randomSecret(t),
+		"PORTAL_LIMIT_TIPS=10000/h", "PORTAL_LIMIT_STATUS=10000/h", "PORTAL_DESK_CLAIM_IDLE=2s"}
+	runPortalOK(t, append(shared, "DATABASE_URL="+dbURL, "PORTAL_DATA_DIR="+t.TempDir()), "", "user", "list") // migrates
+	admin, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	count := func(q string) int {
+		t.Helper()
+		var n int
+		if err := admin.QueryRowContext(ctx, q).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return n
+	}
+	if _, err := admin.ExecContext(ctx, `CREATE FUNCTION stall_portal_a() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			IF current_setting('application_name') = 'portal-a-stall' THEN
+				PERFORM pg_sleep(600);
+			END IF;
+			RETURN NEW;
+		END $$;
+		CREATE TRIGGER stall_portal_a BEFORE UPDATE OF sent_at ON intake_outbox FOR EACH ROW
+			WHEN (OLD.sent_at IS NULL AND NEW.sent_at IS NOT NULL) EXECUTE FUNCTION stall_portal_a()`); err != nil {
+		t.Fatal(err)
+	}
+
+	// A's session is named for the trigger and checks every second that
+	// its client still exists while it runs a statement (PostgreSQL's
+	// client_connection_check_interval): a session idle in its
+	// transaction sees the closed socket at once, one asleep in a
+	// statement would not until the statement ended.
+	envA := append(shared, "PORTAL_DATA_DIR="+t.TempDir(), "PORTAL_ADDR=127.0.0.1:18710", "PORTAL_DESK_CONSUMER=off",
+		"DATABASE_URL="+withQuery(t, dbURL, "application_name", "portal-a-stall", "client_connection_check_interval", "1000"))
+	envB := append(shared, "PORTAL_DATA_DIR="+t.TempDir(), "PORTAL_ADDR=127.0.0.1:18711", "PORTAL_DESK_CONSUMER=off",
+		"DATABASE_URL="+withQuery(t, dbURL, "application_name", "portal-b"))
+	receipts := make([]string, 0, 200)
+	send := func(p *portalProc, i int) {
+		t.Helper()
+		st, m := apiPost(t, p.URL, "/api/v1/tips", fmt.Sprintf(`{"category":"mua-ban","area":"vu-thu","description":"Tin báo số %03d gửi luân phiên hai máy chủ."}`, i), nil)
+		if st != 202 {
+			t.Fatalf("tip %d: %d %v", i, st, m)
+		}
+		receipts = append(receipts, m["receipt"].(string))
+	}
+	stalled := func() bool {
+		return count(`SELECT count(*) FROM pg_stat_activity WHERE application_name = 'portal-a-stall' AND wait_event = 'PgSleep'`) == 1
+	}
+
+	a := startPortal(t, envA...)
+	send(a, 0)
+	waitFor(t, 30*time.Second, "A's forwarder stuck between the XADD and its mark", stalled)
+	b := startPortal(t, envB...)
+	defer b.stop(t)
+	for i := 1; i < 100; i++ {
+		p := a
+		if i%2 == 1 {
+			p = b
+		}
+		send(p, i)
+	}
+	xlen := func() int64 { n, _ := rdb.XLen(ctx, stream).Result(); return n }
+	// Every tip on the stream, and the rows not marked sent are all held
+	// (locked) by a claim: A's, since B's claims last milliseconds. Seen
+	// twice, a second apart.
+	settled := func() bool {
+		return xlen() == 100 && count(`SELECT count(*) FROM (SELECT 1 FROM intake_outbox
+			WHERE sent_at IS NULL FOR UPDATE SKIP LOCKED) AS free`) == 0
+	}
+	waitFor(t, 60*time.Second, "100 entries on the stream, the rows not marked all held by A", func() bool {
+		if !settled() {
+			return false
+		}
+		time.Sleep(time.Second)
+		return settled()
+	})
+	// What A has in flight: rows not marked, whose entries A appended.
+	onStream := map[string]string{} // submission id → stream id
+	msgs, err := rdb.XRange(ctx, stream, "-", "+").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		onStream[m.Values["id"].(string)] = m.ID
+	}
+	rows, err := admin.QueryContext(ctx, `SELECT id FROM intake_outbox WHERE sent_at IS NULL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inFlight := map[string]string{}
+	for rows.Next() {
+		var id string
+		rows.Scan(&id)
+		if onStream[id] == "" {
+			t.Errorf("row %s is neither marked nor on the stream", id)
+		}
+		inFlight[id] = onStream[id]
+	}
+	rows.Close()
+	if !stalled() || len(inFlight) == 0 {
+		t.Fatalf("A is not holding a forward between the queue and the outbox (stalled %v, %d rows)", stalled(), len(inFlight))
+	}
+
+	a.kill9(t)
+	t.Logf("A killed with %d row(s) on the stream and not marked, after 100 tips", len(inFlight))
+	waitFor(t, 30*time.Second, "the server to end A's session", func() bool {
+		return count(`SELECT count(*) FROM pg_stat_activity WHERE application_name = 'portal-a-stall'`) == 0
+	})
+	// B forwards A's rows again (its next poll), and the queue appends
+	// nothing: the rows record the entries A made.
+	waitFor(t, 60*time.Second, "B to forward what A had in flight", func() bool {
+		return count(`SELECT count(*) FROM intake_outbox WHERE sent_at IS NULL`) == 0
+	})
+	for id, sid := range inFlight {
+		var got string
+		if err := admin.QueryRowContext(ctx, `SELECT stream_id FROM intake_outbox WHERE id = $1`, id).Scan(&got); err != nil || got != sid {
+			t.Errorf("row %s forwarded again by B records %q, %v; A's entry is %s", id, got, err, sid)
+		}
+	}
+	if n := xlen(); n != 100 {
+		t.Fatalf("after B forwarded A's interrupted rows the stream holds %d entries, want 100", n)
+	}
+	if !strings.Contains(b.Logs(), "database=postgres") {
+		t.Fatalf("B is not on PostgreSQL:\n%s", b.Logs())
+	}
+
+	// A again, as an ordinary instance with the desk consumer, for the
+	// second hundred.
+	if _, err := admin.ExecContext(ctx, `DROP TRIGGER stall_portal_a ON intake_outbox`); err != nil {
+		t.Fatal(err)
+	}
+	envA2 := append(shared, "PORTAL_DATA_DIR="+t.TempDir(), "PORTAL_ADDR=127.0.0.1:18712",
+		"DATABASE_URL="+withQuery(t, dbURL, "application_name", "portal-a"))
+	a = startPortal(t, envA2...)
+	defer a.stop(t)
+	for i := 100; i < 200; i++ {
+		p := a
+		if i%2 == 1 {
+			p = b
+		}
+		send(p, i)
+	}
+	waitFor(t, 120*time.Second, "200 cases and an empty outbox", func() bool {
+		return count(`SELECT count(*) FROM cases`) >= 200 && count(`SELECT count(*) FROM intake_outbox`) == 0
+	})
+	time.Sleep(6 * time.Second) // longer than a forwarder's poll: a late duplicate would show now
+	msgs, err = rdb.XRange(ctx, stream, "-", "+").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]int{}
+	for _, m := range msgs {
+		ids[m.Values["id"].(string)]++
+	}
+	if len(msgs) != 200 || len(ids) != 200 {
+		t.Errorf("the police stream holds %d entries for %d distinct submissions; want 200 and 200", len(msgs), len(ids))
+	}
+	for id, n := range ids {
+		if n > 1 {
+			t.Errorf("submission %s is on the stream %d times", id, n)
+		}
+	}
+	if n := count(`SELECT count(*) FROM cases`); n != 200 {
+		t.Errorf("%d cases, want 200", n)
+	}
+	if n := count(`SELECT count(DISTINCT submission_id) FROM cases`); n != 200 {
+		t.Errorf("%d distinct submissions among the cases, want 200", n)
+	}
+	// Every receipt, at either instance, shows its case.
+	for i, rc := range receipts {
+		p := a
+		if i%2 == 1 {
+			p = b
+		}
+		st, m := apiPost(t, p.URL, "/api/v1/status", `{"receipt":"`+rc+`"}`, nil)
+		if st != 200 || m["status"] != "new" {
+			t.Fatalf("status of tip %d: %d %v", i, st, m)
+		}
+	}
+	if len(receipts) != 200 {
+		t.Errorf("%d receipts, want 200", len(receipts))
 	}
 }
