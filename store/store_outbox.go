@@ -123,10 +123,11 @@ func (db *DB) WriteOutbox(ctx context.Context, subs []Submission, sent []SentEnt
 }
 
 // PendingSubmissions returns up to limit outbox entries that no queue has
-// yet (never sent, or due again after ResendOutbox), oldest first. It is
-// the forwarder's claim step: the one place to change so that several
-// instances forward each row once. An empty outbox gives an empty slice
-// and no error.
+// yet (never sent, or due again after ResendOutbox), oldest first,
+// without claiming them: the forwarder's read on SQLite, where one process
+// forwards. Where several instances share the outbox (PostgreSQL) the
+// forwarder claims rows with ForwardClaimed instead. An empty outbox
+// gives an empty slice and no error.
 func (db *DB) PendingSubmissions(ctx context.Context, limit int) ([]OutboxEntry, error) {
 	if limit <= 0 {
 		limit = 100
@@ -196,9 +197,9 @@ func (db *DB) OutboxStats(ctx context.Context) (OutboxStats, error) {
 // each row stays in the outbox, marked with its stream id and the queue's
 // epoch, and its status turns "forwarded", all in one transaction. The row
 // leaves the outbox only when a desk commits its case (CreateCases). It is
-// the forwarder's mark step, kept in this one method (with WriteOutbox,
-// which shares it) so that forwarding across instances can be changed in
-// one place. It returns how many rows it marked; an id no longer in the
+// the forwarder's mark step on SQLite (through WriteOutbox, which shares
+// it with new submissions); ForwardClaimed marks the same way inside its
+// claim. It returns how many rows it marked; an id no longer in the
 // outbox (a desk has it already) is skipped, not an error.
 func (db *DB) MarkSent(ctx context.Context, sent ...SentEntry) (int, error) {
 	return db.WriteOutbox(ctx, nil, sent)
