@@ -48,6 +48,10 @@ type CaseView struct {
 	// UnreadBefore reports that the case had an unread message when it
 	// was opened (Open clears the mark).
 	UnreadBefore bool
+	// Photos are the case's photos, the submission's first, then those of
+	// the sender's messages, in the order they came (not opened: Photo
+	// opens one).
+	Photos []PhotoInfo
 }
 
 // Actors shown in histories.
@@ -129,6 +133,9 @@ func (s *Service) view(ctx context.Context, a Actor, id int64) (CaseView, error)
 		v.Events = append(v.Events, ev)
 	}
 	if v.Members, err = s.Members(ctx, a.Desk); err != nil {
+		return CaseView{}, err
+	}
+	if v.Photos, err = s.photoList(ctx, a.Desk, id); err != nil {
 		return CaseView{}, err
 	}
 	return v, nil

@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/thaibinh-pcmt/portal/queue"
@@ -66,17 +67,38 @@ func (s *Service) Ingest(ctx context.Context, desk string, msgs []queue.Message)
 			reject(queue.ReasonMalformed+": no category or area", "thiếu phân loại hoặc địa bàn")
 			continue
 		}
-		ids = append(ids, m.StreamID)
 		if seen[m.ID] {
+			ids = append(ids, m.StreamID)
 			continue // the same submission twice in one read: one case
 		}
+		var photos [][]byte
+		if sub.Tip != nil && len(sub.Tip.AttachmentRefs) > 0 {
+			var missing bool
+			photos, missing, err = s.outboxPhotos(ctx, desk, m.ID, sub.Tip.AttachmentRefs)
+			if err != nil {
+				return nil, nil, fmt.Errorf("desk: ingest %s: %w", m.ID, err)
+			}
+			if missing {
+				// Taken already (a redelivered entry: the case's commit
+				// removed them), or lost: without its case, dead-letter it.
+				_, err := s.db.CaseBySubmission(ctx, m.ID)
+				switch {
+				case errors.Is(err, store.ErrNotFound):
+					reject(queue.ReasonMalformed+": photos not in the outbox", "không còn ảnh đính kèm của tin báo trong hộp thư đi")
+					continue
+				case err != nil:
+					return nil, nil, fmt.Errorf("desk: ingest %s: %w", m.ID, err)
+				}
+			}
+		}
+		ids = append(ids, m.StreamID)
 		seen[m.ID] = true
 		content, err := s.sealer.Seal(ctx, Scope{Desk: desk}, m.Data)
 		if err != nil {
 			return nil, nil, fmt.Errorf("desk: ingest %s: %w", m.ID, err)
 		}
 		cases = append(cases, store.NewCase{SubmissionID: m.ID, Desk: desk, Kind: m.Kind, Category: category,
-			Area: area, Status: initial, ReceivedAt: m.ReceivedAt, Content: content})
+			Area: area, Status: initial, ReceivedAt: m.ReceivedAt, Content: content, Attachments: photos})
 	}
 	if len(cases) > 0 {
 		if _, err := s.db.CreateCases(ctx, cases, s.now()); err != nil {

@@ -3,6 +3,7 @@ package desk
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/thaibinh-pcmt/portal/intake"
@@ -89,8 +90,13 @@ func (s *Service) ForSubmitter(ctx context.Context, submissionID string) (Submit
 // (intake.ValidateReply: FieldErrors naming "body"). nonceHash, when not
 // empty, makes it one-time (ErrAlreadySent the second time). A closed case
 // gives ErrCaseClosed, no case yet ErrNoCase. Nothing about the sender's
-// connection reaches this function.
-func (s *Service) Reply(ctx context.Context, submissionID, body, nonceHash string) (Message, error) {
+// connection reaches this function. photos are the message's photos,
+// sanitised (intake.SanitiseUploads), at most intake.MaxAttachments; each
+// is sealed for the desk alone and stored with the message.
+func (s *Service) Reply(ctx context.Context, submissionID, body, nonceHash string, photos ...intake.Attachment) (Message, error) {
+	if len(photos) > intake.MaxAttachments {
+		return Message{}, FieldErrors{intake.FieldAttachments: fmt.Sprintf("Mỗi tin nhắn chỉ gửi được tối đa %d ảnh.", intake.MaxAttachments)}
+	}
 	plain, fe := intake.ValidateReply(body)
 	if fe != nil {
 		return Message{}, fe
@@ -109,7 +115,15 @@ func (s *Service) Reply(ctx context.Context, submissionID, body, nonceHash strin
 	if err != nil {
 		return Message{}, err
 	}
-	e, err := s.db.AddSubmitterMessage(ctx, submissionID, blob, nonceHash, s.now())
+	var sealed [][]byte
+	for i, p := range photos {
+		b, err := s.sealPhoto(ctx, c.Desk, p)
+		if err != nil {
+			return Message{}, fmt.Errorf("desk: reply: seal photo %d: %w", i, err)
+		}
+		sealed = append(sealed, b)
+	}
+	e, err := s.db.AddSubmitterMessage(ctx, submissionID, blob, nonceHash, s.now(), sealed...)
 	switch {
 	case errors.Is(err, store.ErrDuplicateNonce):
 		return Message{}, ErrAlreadySent

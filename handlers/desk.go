@@ -29,6 +29,7 @@ func (h *admin) registerDesk(g fiber.Router) {
 	g.Get("/hop-thu", staff, h.inbox)
 	g.Post("/hop-thu/xuat", staff, limitBody(16<<10), h.exportCases)
 	g.Get("/hop-thu/:id<int>", staff, h.casePage)
+	g.Get("/hop-thu/:id<int>/anh/:photo<int>", staff, h.casePhoto)
 	g.Post("/hop-thu/:id<int>/trang-thai", staff, limitBody(64<<10), h.caseStatus)
 	g.Post("/hop-thu/:id<int>/phan-cong", staff, limitBody(16<<10), h.caseAssign)
 	g.Post("/hop-thu/:id<int>/ghi-chu", staff, limitBody(64<<10), h.caseNote)

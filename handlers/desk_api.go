@@ -33,6 +33,7 @@ func (s *Server) registerDeskAPI(app *fiber.App) {
 	g := app.Group("/api/v1/desk", intakeNoStore, s.deskBearer)
 	g.Get("/cases", s.apiDeskCases)
 	g.Get("/cases/:id<int>", s.apiDeskCase)
+	g.Get("/cases/:id<int>/attachments/:photo<int>", s.apiDeskPhoto)
 	g.Post("/cases/:id<int>/messages", limitBody(deskAPIBodyLimit), s.apiGuard, s.apiDeskMessage)
 	g.Post("/cases/:id<int>/status", limitBody(deskAPIBodyLimit), s.apiGuard, s.apiDeskStatus)
 }
@@ -138,7 +139,8 @@ func (s *Server) apiDeskCases(c *fiber.Ctx) error {
 }
 
 // apiDeskCase answers GET /api/v1/desk/cases/{id} with {case, submission,
-// messages, history}; reading it marks the case read and is audited.
+// messages, history, attachments} (attachments: the photos, each with the
+// URL that downloads it); reading it marks the case read and is audited.
 func (s *Server) apiDeskCase(c *fiber.Ctx) error {
 	id, err := caseID(c)
 	if err != nil {
@@ -168,7 +170,8 @@ func caseJSON(v desk.CaseView) fiber.Map {
 	if v.Submission.Enquiry != nil {
 		sub = v.Submission.Enquiry
 	}
-	return fiber.Map{"case": toAPICase(v.Row), "submission": sub, "messages": msgs, "history": hist}
+	return fiber.Map{"case": toAPICase(v.Row), "submission": sub, "messages": msgs, "history": hist,
+		"attachments": apiAttachments(v)}
 }
 
 // decodeDeskBody reads a desk API body into v: one JSON object; a field of

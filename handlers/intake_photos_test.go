@@ -186,9 +186,9 @@ func TestTipFormPhotoRefusals(t *testing.T) {
 	}
 }
 
-// TestTipFormPhotos: valid photos pass every check and reach SubmitTip,
-// which (until the outbox can hold them, issue 16 phase 2) refuses them
-// whole: 503, the text kept, nothing stored, nothing of the photos on disk.
+// TestTipFormPhotos: valid photos pass every check and are stored,
+// sanitised, beside the tip in the outbox: the receipt is shown, and
+// nothing of the photos' metadata is on disk (data dir, temporary files).
 // A form sent with the file input left empty is an ordinary tip.
 func TestTipFormPhotos(t *testing.T) {
 	tmp := t.TempDir()
@@ -196,14 +196,18 @@ func TestTipFormPhotos(t *testing.T) {
 	e := newIntakeEnv(t, intakeOpts{})
 	typed := typedTip()
 	resp, doc, _ := e.postTipMultipart(t, typed, []file{{"IMG_20261120_213455.jpg", pt.PhoneJPEG(t, 320, 240, 6)}, {"Screenshot.png", pt.PhonePNG(t, 90, 160, 1)}, {"a.webp", pt.PhoneWebP(t, 30, 20, 1)}})
-	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(doc.Find("#loi").Text(), "chưa lưu được ảnh đính kèm") {
+	if resp.StatusCode != http.StatusOK || !receiptRE.MatchString(strings.TrimSpace(doc.Find(".receipt").Text())) {
 		t.Fatalf("valid photos: %d %q", resp.StatusCode, doc.Find("#loi").Text())
 	}
-	checkTyped(t, doc, typed)
-	if n, _ := e.db.CountPendingSubmissions(context.Background()); n != 0 {
-		t.Fatalf("outbox holds %d", n)
+	pending, _ := e.db.PendingSubmissions(context.Background(), 10)
+	if len(pending) != 1 {
+		t.Fatalf("outbox holds %d", len(pending))
+	}
+	if photos, err := e.db.OutboxAttachments(context.Background(), pending[0].ID); err != nil || len(photos) != 3 {
+		t.Fatalf("stored photos: %d, %v", len(photos), err)
 	}
 	onDisk(t, []byte(pt.Marker), e.dataDir, tmp)
+	onDisk(t, []byte("IMG_20261120"), e.dataDir, tmp)
 
 	// The file input left empty: browsers send an empty part without a
 	// name.
@@ -224,8 +228,8 @@ func TestTipFormPhotos(t *testing.T) {
 	if resp.StatusCode != 200 || !receiptRE.MatchString(strings.TrimSpace(doc.Find(".receipt").Text())) {
 		t.Fatalf("tip without photos: %d %q", resp.StatusCode, doc.Find("#loi").Text())
 	}
-	if n, _ := e.db.CountPendingSubmissions(context.Background()); n != 1 {
-		t.Fatalf("outbox holds %d, want 1", n)
+	if n, _ := e.db.CountPendingSubmissions(context.Background()); n != 2 {
+		t.Fatalf("outbox holds %d, want 2", n)
 	}
 	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
 		t.Errorf("temporary files were written: %v", entries)
@@ -293,18 +297,25 @@ func TestAPITipMultipart(t *testing.T) {
 	if errs, _ := m["errors"].(map[string]any); resp.StatusCode != 422 || !strings.HasPrefix(errs["gps"].(string), "gps: trường này không có trong yêu cầu") {
 		t.Errorf("unknown field: %d %v", resp.StatusCode, m)
 	}
-	// Valid photos: refused whole until the outbox holds photos.
-	resp, m = e.apiMultipart(t, typedTip(), []file{{"ok.jpg", jpg}})
-	if resp.StatusCode != 503 || m["error"] != msgPhotosNotYet {
-		t.Errorf("valid photo: %d %v", resp.StatusCode, m)
-	}
 	// A browser on another site: refused before anything else.
-	resp, m = e.apiMultipart(t, typedTip(), nil, "Sec-Fetch-Site", "cross-site")
+	resp, m = e.apiMultipart(t, typedTip(), []file{{"ok.jpg", jpg}}, "Sec-Fetch-Site", "cross-site")
 	if resp.StatusCode != 403 || m["error"] != msgCrossSite {
 		t.Errorf("cross-site multipart: %d %v", resp.StatusCode, m)
 	}
 	if n, _ := e.db.CountPendingSubmissions(context.Background()); n != 0 {
 		t.Fatalf("outbox holds %d", n)
+	}
+	// Valid photos: accepted, 202 with a receipt; the photo stored.
+	resp, m = e.apiMultipart(t, typedTip(), []file{{"ok.jpg", jpg}})
+	if resp.StatusCode != 202 || !receiptRE.MatchString(intake.FormatReceipt(m["receipt"].(string))) {
+		t.Fatalf("valid photo: %d %v", resp.StatusCode, m)
+	}
+	pending, _ := e.db.PendingSubmissions(context.Background(), 10)
+	if len(pending) != 1 {
+		t.Fatalf("outbox holds %d", len(pending))
+	}
+	if photos, _ := e.db.OutboxAttachments(context.Background(), pending[0].ID); len(photos) != 1 || bytes.Contains(photos[0], []byte(pt.Marker)) {
+		t.Fatalf("stored photos: %d", len(photos))
 	}
 	// No photos, multipart: an ordinary tip.
 	resp, m = e.apiMultipart(t, typedTip(), nil)

@@ -22,9 +22,6 @@ const tipTitle = "Gửi tin báo về ma túy"
 // Messages about a tip's photos that are not about one file.
 const (
 	msgPhotosBusy = "Máy chủ đang bận xử lý nhiều ảnh nên tin báo chưa được gửi. Nội dung bạn đã nhập vẫn ở dưới đây; vui lòng chọn lại ảnh và gửi lại sau ít phút."
-	// Until the outbox can hold photos (issue 16, phase 2), a tip with
-	// photos is refused whole rather than accepted without them.
-	msgPhotosNotYet = "Cổng thông tin chưa lưu được ảnh đính kèm nên tin báo chưa được gửi. Nội dung bạn đã nhập vẫn ở dưới đây: bạn có thể gửi tin báo không kèm ảnh (mô tả những gì ảnh cho thấy trong phần nội dung), hoặc gửi lại kèm ảnh sau."
 )
 
 // tipPage shows the empty tip-off form (from its shell: formshell.go).
@@ -148,9 +145,6 @@ func (s *Server) acceptTip(c *fiber.Ctx, in intake.TipInput, ups []intake.Upload
 		tip.Attachments = atts
 	}
 	r, err = s.Intake.SubmitTip(c.UserContext(), tip, opts...)
-	if errors.Is(err, intake.ErrAttachmentsNotStored) {
-		return r, &tipRefusal{status: fiber.StatusServiceUnavailable, msg: msgPhotosNotYet}, false, nil
-	}
 	if err != nil {
 		return r, nil, true, err
 	}

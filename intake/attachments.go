@@ -18,11 +18,21 @@ const (
 	MaxAttachmentsTotal = 25 << 20
 )
 
-// ErrAttachmentsNotStored is returned by SubmitTip for a tip that carries
-// attachments, and nothing is stored: the outbox cannot hold photos yet
-// (issue 16, phase 2 adds their table). Refusing keeps a tip from being
-// accepted without the photos its sender attached and believes were sent.
-var ErrAttachmentsNotStored = errors.New("intake: attachments cannot be stored yet")
+// AttachmentRef is how the JSON of a submission (the outbox row, the queue
+// entry, the case) refers to one of its photos: the photo itself is stored
+// beside it, never in it (a queue entry carries a reference, not
+// megabytes). An agency's own system fetches it through the desk API.
+type AttachmentRef struct {
+	// Index is the photo's position among the submission's, from 0.
+	Index int `json:"index"`
+	// ContentType is "image/jpeg".
+	ContentType string `json:"content_type"`
+	// Width and Height are in pixels, orientation applied.
+	Width  int `json:"width"`
+	Height int `json:"height"`
+	// Bytes is the size of the sanitised JPEG.
+	Bytes int `json:"bytes"`
+}
 
 // Attachment is one photo of a submission after package photo sanitised
 // it: a JPEG written from the decoded pixels alone, nothing of the

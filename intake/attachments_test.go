@@ -3,8 +3,9 @@ package intake
 import (
 	"bytes"
 	"context"
-	"errors"
+	"encoding/json"
 	"image/jpeg"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -76,21 +77,46 @@ func TestSanitiseUploads(t *testing.T) {
 	}
 }
 
-// TestSubmitTipWithAttachmentsStoresNothing: until the outbox can hold
-// photos, a tip with photos is refused whole rather than accepted without
-// them.
-func TestSubmitTipWithAttachmentsStoresNothing(t *testing.T) {
+// TestSubmitTipWithAttachments: the photos are written beside the outbox
+// row in the same commit; the JSON of the row (what the queue entry
+// carries) refers to them by index and size, and does not hold them.
+func TestSubmitTipWithAttachments(t *testing.T) {
 	svc, db, _ := newTestService(t)
+	ctx := context.Background()
+	ups := []Upload{upload("a.jpg", pt.PhoneJPEG(t, 64, 48, 6)), upload("b.png", pt.PhonePNG(t, 30, 20, 1))}
+	atts, ae, err := SanitiseUploads(ctx, ups)
+	if err != nil || ae != nil {
+		t.Fatal(err, ae)
+	}
 	in := validTip()
-	in.Attachments = []Attachment{{ContentType: "image/jpeg", Width: 1, Height: 1, Data: []byte{0xFF, 0xD8}}}
+	in.Attachments = atts
 	tip, fe := svc.Catalog().ValidateTip(in)
 	if fe != nil {
 		t.Fatal(fe)
 	}
-	if _, err := svc.SubmitTip(context.Background(), tip); !errors.Is(err, ErrAttachmentsNotStored) {
+	if _, err := svc.SubmitTip(ctx, tip); err != nil {
 		t.Fatalf("SubmitTip = %v", err)
 	}
-	if n, err := db.CountPendingSubmissions(context.Background()); err != nil || n != 0 {
-		t.Errorf("outbox holds %d (%v)", n, err)
+	pending, err := db.PendingSubmissions(ctx, 10)
+	if err != nil || len(pending) != 1 {
+		t.Fatalf("outbox: %d, %v", len(pending), err)
+	}
+	var got Tip
+	if err := json.Unmarshal(pending[0].Data, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := []AttachmentRef{
+		{Index: 0, ContentType: "image/jpeg", Width: 48, Height: 64, Bytes: len(atts[0].Data)},
+		{Index: 1, ContentType: "image/jpeg", Width: 30, Height: 20, Bytes: len(atts[1].Data)},
+	}
+	if !reflect.DeepEqual(got.AttachmentRefs, want) {
+		t.Errorf("refs = %+v, want %+v", got.AttachmentRefs, want)
+	}
+	if len(pending[0].Data) > 4096 || bytes.Contains(pending[0].Data, atts[0].Data[:64]) {
+		t.Errorf("the entry carries the photo: %d bytes", len(pending[0].Data))
+	}
+	photos, err := db.OutboxAttachments(ctx, pending[0].ID)
+	if err != nil || len(photos) != 2 || !bytes.Equal(photos[0], atts[0].Data) || !bytes.Equal(photos[1], atts[1].Data) {
+		t.Fatalf("stored photos: %d, %v", len(photos), err)
 	}
 }

@@ -160,27 +160,37 @@ func (s *Service) Close() {
 }
 
 // SubmitTip writes a validated tip (Catalog.ValidateTip) to the outbox and
-// returns its receipt once the commit is on disk.
+// returns its receipt once the commit is on disk. The tip's photos
+// (t.Attachments, sanitised) are written in the same transaction, beside
+// the outbox row (store: outbox_attachments); the JSON stored and queued
+// refers to them by index (Tip.AttachmentRefs), it never carries them.
 // With WithNonce, a second submission of the same form returns
-// ErrAlreadySubmitted and stores nothing. A tip with attachments returns
-// ErrAttachmentsNotStored and stores nothing, until the outbox can hold
-// photos (issue 16, phase 2: they are to be written in the same
-// transaction as the tip, see Tip.Attachments).
+// ErrAlreadySubmitted and stores nothing.
 func (s *Service) SubmitTip(ctx context.Context, t Tip, opts ...SubmitOption) (Receipt, error) {
-	if len(t.Attachments) > 0 {
-		return Receipt{}, ErrAttachmentsNotStored
+	if len(t.Attachments) > MaxAttachments {
+		return Receipt{}, fmt.Errorf("intake: submit tip: %d photos, at most %d", len(t.Attachments), MaxAttachments)
 	}
-	return s.submit(ctx, KindTip, t, opts)
+	t.AttachmentRefs = nil
+	var photos [][]byte
+	for i, a := range t.Attachments {
+		if len(a.Data) == 0 || a.ContentType != "image/jpeg" {
+			return Receipt{}, fmt.Errorf("intake: submit tip: photo %d is not a sanitised JPEG", i)
+		}
+		t.AttachmentRefs = append(t.AttachmentRefs, AttachmentRef{Index: i, ContentType: a.ContentType,
+			Width: a.Width, Height: a.Height, Bytes: len(a.Data)})
+		photos = append(photos, a.Data)
+	}
+	return s.submit(ctx, KindTip, t, photos, opts)
 }
 
 // SubmitEnquiry writes a validated rehab enquiry to the outbox and returns
 // its receipt once the commit is on disk.
 // WithNonce works as for SubmitTip.
 func (s *Service) SubmitEnquiry(ctx context.Context, e Enquiry, opts ...SubmitOption) (Receipt, error) {
-	return s.submit(ctx, KindRehabEnquiry, e, opts)
+	return s.submit(ctx, KindRehabEnquiry, e, nil, opts)
 }
 
-func (s *Service) submit(ctx context.Context, kind string, v any, opts []SubmitOption) (Receipt, error) {
+func (s *Service) submit(ctx context.Context, kind string, v any, photos [][]byte, opts []SubmitOption) (Receipt, error) {
 	var o submitOptions
 	for _, f := range opts {
 		f(&o)
@@ -208,6 +218,7 @@ func (s *Service) submit(ctx context.Context, kind string, v any, opts []SubmitO
 			Data:        data,
 			ReceiptHash: s.hasher.Hash(code),
 			ReceivedOn:  now.In(vietnam).Format("2006-01-02"),
+			Attachments: photos,
 		},
 		done: make(chan error, 1),
 	}

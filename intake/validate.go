@@ -144,9 +144,12 @@ type Tip struct {
 	LocationDetailHTML string `json:"location_detail_html,omitempty"`
 	// Attachments are the sanitised photos, held in memory up to
 	// SubmitTip. They are not part of the JSON stored in the outbox and
-	// sent to the queue: they are megabytes, and will be stored beside the
-	// submission and referred to from the queue entry (issue 16, phase 2).
+	// sent to the queue: they are megabytes, stored beside the submission
+	// (store: outbox_attachments) and referred to by AttachmentRefs.
 	Attachments []Attachment `json:"-"`
+	// AttachmentRefs refer to the photos in the JSON of the outbox and the
+	// queue entry (set by SubmitTip); empty without photos.
+	AttachmentRefs []AttachmentRef `json:"attachments,omitempty"`
 }
 
 // EnquiryInput is a rehab enquiry as sent by the form or the app.

@@ -64,6 +64,10 @@ type NewCase struct {
 	ReceivedAt time.Time
 	// Content is the sealed submission.
 	Content []byte
+	// Attachments are the submission's photos, each sealed on its own
+	// (desk.Sealer), in order; stored in case_attachments when the case
+	// is created (store_photos.go).
+	Attachments [][]byte
 }
 
 // CaseEvent is one line of a case's history.
@@ -139,10 +143,16 @@ func (db *DB) CreateCases(ctx context.Context, cases []NewCase, now time.Time) (
 			if err := countCase(ctx, tx, c.Desk, c.Status, 1); err != nil {
 				return nil, fmt.Errorf("store: create case %s: %w", c.SubmissionID, err)
 			}
+			if err := insertCaseAttachments(ctx, tx, id, 0, c.Attachments); err != nil {
+				return nil, fmt.Errorf("store: create case %s: %w", c.SubmissionID, err)
+			}
 		}
 		// Deleted outbox rows are overwritten with zeros (secure_delete).
 		if _, err := tx.ExecContext(ctx, `DELETE FROM intake_outbox WHERE id = ?`, c.SubmissionID); err != nil {
 			return nil, fmt.Errorf("store: create case %s: remove from outbox: %w", c.SubmissionID, err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM outbox_attachments WHERE submission_id = ?`, c.SubmissionID); err != nil {
+			return nil, fmt.Errorf("store: create case %s: remove photos from outbox: %w", c.SubmissionID, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
@@ -613,7 +623,10 @@ func (db *DB) UpdateCase(ctx context.Context, c CaseChange) (CaseEvent, error) {
 // truncated to the minute. nonceHash, when not empty, makes the message
 // one-time: a second one with the same hash stores nothing and gives
 // ErrDuplicateNonce. A submission without a case gives ErrNotFound.
-func (db *DB) AddSubmitterMessage(ctx context.Context, submissionID string, body []byte, nonceHash string, at time.Time) (CaseEvent, error) {
+//
+// attachments are the message's photos, each sealed, stored in
+// case_attachments with the message's event in the same transaction.
+func (db *DB) AddSubmitterMessage(ctx context.Context, submissionID string, body []byte, nonceHash string, at time.Time, attachments ...[]byte) (CaseEvent, error) {
 	tx, err := db.begin(ctx, "add submitter message")
 	if err != nil {
 		return CaseEvent{}, err
@@ -643,6 +656,9 @@ func (db *DB) AddSubmitterMessage(ctx context.Context, submissionID string, body
 		return CaseEvent{}, fmt.Errorf("store: add submitter message: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE cases SET unread = TRUE, updated_at = ? WHERE id = ?`, minute, id); err != nil {
+		return CaseEvent{}, fmt.Errorf("store: add submitter message: %w", err)
+	}
+	if err := insertCaseAttachments(ctx, tx, id, e.ID, attachments); err != nil {
 		return CaseEvent{}, fmt.Errorf("store: add submitter message: %w", err)
 	}
 	if err := tx.Commit(); err != nil {

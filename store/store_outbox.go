@@ -41,6 +41,10 @@ type Submission struct {
 	// one-time submission nonce; a second submission with the same hash
 	// is refused with ErrDuplicateNonce (migration 010_intake_submission_nonce).
 	NonceHash string
+	// Attachments are the submission's photos, sanitised (package photo),
+	// in order; written to outbox_attachments in the same transaction
+	// (store_photos.go). Data refers to them by index.
+	Attachments [][]byte
 }
 
 // ErrDuplicateNonce is returned by InsertSubmissions and WriteOutbox when a
@@ -364,6 +368,9 @@ func insertSubmissions(ctx context.Context, tx *sqlTx, subs []Submission) error 
 		}
 		if _, err := tx.ExecContext(ctx, status.String(), sargs...); err != nil {
 			return fmt.Errorf("store: insert the status of %d submissions: %w", len(batch), err)
+		}
+		if err := insertOutboxAttachments(ctx, tx, batch); err != nil {
+			return err
 		}
 		if len(nargs) == 0 {
 			continue
