@@ -161,3 +161,106 @@ func TestDeskPhotos(t *testing.T) {
 		t.Errorf("no token: %d", resp.StatusCode)
 	}
 }
+
+// postReply sends the /tra-cuu reply form of receipt with body and files,
+// as a browser does after looking the receipt up.
+func postReply(t *testing.T, b *browser, receipt, body string, files []file) (*http.Response, string) {
+	t.Helper()
+	page := lookUp(t, b, receipt)
+	form := page.Find(`form[action="/tra-cuu/tin-nhan"]`)
+	if enc, _ := form.Attr("enctype"); enc != "multipart/form-data" || form.Find(`input[type="file"][name="attachments"]`).Length() != 1 {
+		t.Fatalf("the reply form takes no photos")
+	}
+	fields := browserFormValues(form)
+	fields.Set("body", body)
+	ct, raw := multipartBody(t, fields, files)
+	req := httptest.NewRequest(http.MethodPost, "/tra-cuu/tin-nhan", bytes.NewReader(raw))
+	req.Header.Set("Content-Type", ct)
+	return b.do(req)
+}
+
+// TestReplyPhotos: the sender's answer through the receipt carries photos
+// as a tip does, by the form and by POST /api/v1/messages: the desk gets
+// them sanitised with the message; a refused file keeps what was typed and
+// stores nothing.
+func TestReplyPhotos(t *testing.T) {
+	e := newDeskEnv(t)
+	ctx := context.Background()
+	sender := e.browser()
+	receipt := sendTip(t, sender, "Có người bán ma túy ở ngõ 5, thường tối thứ Bảy.")
+	e.deliver(t)
+
+	// A text file named .jpg: 422, the text kept, the photos asked again,
+	// nothing stored.
+	typed := "Tôi gửi thêm ảnh chụp chiếc xe máy biển số 17B1-234.56."
+	resp, body := postReply(t, sender, receipt, typed, []file{{"bien-so.jpg", []byte("không phải ảnh")}})
+	d := doc(t, body)
+	if resp.StatusCode != 422 || !strings.Contains(d.Find("#attachments-error").Text(), "“bien-so.jpg”") ||
+		d.Find("#f-body").Text() != typed || d.Find("#attachments-again").Length() != 1 {
+		t.Fatalf("refused reply photo: %d %q", resp.StatusCode, d.Find("#attachments-error").Text())
+	}
+	// An 11 MB photo: 413, the text kept.
+	resp, body = postReply(t, sender, receipt, typed, []file{{"lon.jpg", pt.Padded(pt.PhoneJPEG(t, 64, 48, 1), 11<<20)}})
+	if d := doc(t, body); resp.StatusCode != 413 || d.Find("#f-body").Text() != typed {
+		t.Fatalf("11 MB reply photo: %d", resp.StatusCode)
+	}
+	police := e.browser()
+	police.login("tuan", deskPassword)
+	_, body = police.get(inboxPath)
+	id := caseIDs(doc(t, body))[0]
+	token, _, err := e.desk.CreateToken(ctx, press.ActorCLI, "police", "he-thong-pc04")
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiCase := func() []apiAttachment {
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/desk/cases/"+id, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		_, raw := e.browser().do(req)
+		var m struct {
+			Attachments []apiAttachment `json:"attachments"`
+		}
+		if err := json.Unmarshal([]byte(raw), &m); err != nil {
+			t.Fatal(err)
+		}
+		return m.Attachments
+	}
+	if a := apiCase(); len(a) != 0 {
+		t.Fatalf("refused photos were stored: %+v", a)
+	}
+
+	// Accepted, by the form.
+	resp, body = postReply(t, sender, receipt, typed, []file{{"IMG_1.jpg", pt.PhoneJPEG(t, 320, 240, 6)}})
+	if resp.StatusCode != 200 || !strings.Contains(body, msgReplySent) {
+		t.Fatalf("reply with a photo: %d %s", resp.StatusCode, doc(t, body).Find(".error").Text())
+	}
+	// And by the API, as multipart.
+	ct, raw := multipartBody(t, url.Values{"receipt": {receipt}, "body": {"Thêm một ảnh nữa."}}, []file{{"b.webp", pt.PhoneWebP(t, 30, 20, 1)}})
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/messages", bytes.NewReader(raw))
+	req.Header.Set("Content-Type", ct)
+	if resp, out := e.browser().do(req); resp.StatusCode != 202 {
+		t.Fatalf("API reply with a photo: %d %s", resp.StatusCode, out)
+	}
+	// A field the API does not take, in multipart: 422 naming it.
+	ct, raw = multipartBody(t, url.Values{"receipt": {receipt}, "body": {"x"}, "gps": {"20.4"}}, nil)
+	req = httptest.NewRequest(http.MethodPost, "/api/v1/messages", bytes.NewReader(raw))
+	req.Header.Set("Content-Type", ct)
+	if resp, out := e.browser().do(req); resp.StatusCode != 422 || !strings.Contains(out, `"gps"`) {
+		t.Errorf("unknown multipart field: %d %s", resp.StatusCode, out)
+	}
+
+	atts := apiCase()
+	if len(atts) != 2 || atts[0].From != "message" || atts[1].From != "message" {
+		t.Fatalf("attachments = %+v", atts)
+	}
+	// The case page shows each under its message.
+	_, body = police.get(inboxPath + "/" + id)
+	imgs := doc(t, body).Find("ol.conversation ul.photos img")
+	if imgs.Length() != 2 {
+		t.Fatalf("case page shows %d message photos", imgs.Length())
+	}
+	src, _ := imgs.Eq(0).Attr("src")
+	resp, first := police.get(src)
+	checkDeskPhoto(t, resp, first, 240, 320, pt.Blue)
+	resp, second := police.get(inboxPath + "/" + id + "/anh/" + fmt.Sprint(atts[1].ID))
+	checkDeskPhoto(t, resp, second, 30, 20, pt.Red)
+}

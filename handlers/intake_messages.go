@@ -2,12 +2,14 @@ package handlers
 
 import (
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/thaibinh-pcmt/portal/desk"
 	"github.com/thaibinh-pcmt/portal/intake"
+	"github.com/thaibinh-pcmt/portal/photo"
 )
 
 // The sender's side of the conversation with the desk (issue 9, item 3):
@@ -21,18 +23,55 @@ const (
 	msgReplySent   = "Đã gửi lời nhắn đến cán bộ tiếp nhận. Hãy quay lại trang này (với mã tiếp nhận) để đọc trả lời."
 	msgReplyNoDesk = "Chưa gửi được lời nhắn: "
 	msgReplyButton = "Gửi lời nhắn"
+	// msgReplyPhotosBusy: the photos could not be handled for lack of
+	// memory; nothing was sent.
+	msgReplyPhotosBusy = "Máy chủ đang bận xử lý nhiều ảnh nên lời nhắn chưa được gửi. Nội dung bạn đã nhập vẫn ở dưới đây; vui lòng chọn lại ảnh và gửi lại sau ít phút."
 )
+
+// replyPhotoRules are the photo rules the reply form shows (those of a tip).
+var replyPhotoRules = photoRules{Max: intake.MaxAttachments, EachMB: photo.MB(intake.MaxAttachmentBytes), AllMB: photo.MB(intake.MaxAttachmentsTotal)}
+
+// onlyFields refuses a multipart body with a field other than allowed:
+// 422 naming it, as for JSON.
+func onlyFields(c *fiber.Ctx, allowed ...string) error {
+	var unknown string
+	c.Request().PostArgs().VisitAll(func(k, _ []byte) {
+		if unknown == "" && !slices.Contains(allowed, string(k)) {
+			unknown = string(k)
+		}
+	})
+	if unknown == "" {
+		return nil
+	}
+	return &Problem{Status: fiber.StatusUnprocessableEntity, Message: msgInvalidInput, Fields: intake.UnknownField(unknown, allowed)}
+}
+
+// filesProblem is the refusal of a body with field errors fields and
+// refused files ae: 413 when a file or the total is too large, else
+// status; the files are listed one by one (attachment_errors).
+func filesProblem(status int, fields map[string]string, ae intake.AttachmentErrors) *Problem {
+	p := &Problem{Status: status, Message: msgInvalidInput, Fields: fields}
+	if len(ae) > 0 {
+		p.Status = filesStatus(ae)
+		if p.Fields == nil {
+			p.Fields = map[string]string{}
+		}
+		p.Fields[intake.FieldAttachments] = intake.FieldLabels[intake.FieldAttachments] + ": " + ae.Error()
+		p.Files = ae
+	}
+	return p
+}
 
 // registerMessages registers the reply form and its API.
 func (s *Server) registerMessages(app *fiber.App) {
 	if s.Desk == nil {
 		return
 	}
-	app.Post("/tra-cuu/tin-nhan", intakeNoStore, limitBody(intakeFormBodyLimit),
+	app.Post("/tra-cuu/tin-nhan", intakeNoStore, photoForm(intakeFormBodyLimit),
 		s.limitEach(scopeStatus, s.Limits.Status, s.replyAgain),
 		s.submissionLimit(scopeMessages, s.Limits.Messages, s.replyAgain),
 		s.intakeCSRF(s.replyAgain, msgReplyButton), s.replySubmit)
-	app.Post("/api/v1/messages", intakeNoStore, limitBody(intakeAPIBodyLimit), s.apiGuard,
+	app.Post("/api/v1/messages", intakeNoStore, photoForm(intakeAPIBodyLimit), s.apiGuard,
 		s.rateLimit(scopeStatus, s.Limits.Status), s.submissionLimit(scopeMessages, s.Limits.Messages, nil), s.apiReply)
 }
 
@@ -45,6 +84,9 @@ func (s *Server) replyAgain(c *fiber.Ctx, status int, msg string) error {
 	}
 	v := statusView{Receipt: strings.Clone(c.FormValue(intake.FieldReceipt)), Body: strings.Clone(c.FormValue(intake.FieldBody)),
 		Nonce: strings.Clone(c.FormValue(nonceField)), BodyError: msg, ReplyOpen: true}
+	if ups, _ := uploadsOf(c); len(ups) > 0 {
+		v.Rechoose = true
+	}
 	if !intake.ValidNonce(v.Nonce) {
 		v.Nonce, _ = intake.NewNonce()
 	}
@@ -63,7 +105,11 @@ func (s *Server) replySubmit(c *fiber.Ctx) error {
 	if !intake.ValidNonce(v.Nonce) {
 		v.Nonce = ""
 	}
-	render := func(code int) error { return s.render(c, code, "tra-cuu", View{Title: statusTitle, Data: v}) }
+	ups, _ := uploadsOf(c)
+	render := func(code int) error {
+		v.Rechoose = len(ups) > 0 && code != fiber.StatusOK
+		return s.render(c, code, "tra-cuu", View{Title: statusTitle, Data: v})
+	}
 	if honeypotFilled(c) {
 		if stop, err := s.charge(c, false); stop {
 			return err
@@ -82,17 +128,30 @@ func (s *Server) replySubmit(c *fiber.Ctx) error {
 		v.ReplyOpen = true
 		return render(code)
 	}
-	if _, fe := intake.ValidateReply(v.Body); fe != nil {
+	_, fe := intake.ValidateReply(v.Body)
+	ae := intake.CheckUploads(ups)
+	if fe != nil || ae != nil {
 		if stop, err := s.charge(c, true); stop {
 			return err
 		}
-		v.BodyError = fe[intake.FieldBody]
-		return render(fiber.StatusUnprocessableEntity)
+		v.BodyError, v.Files = fe[intake.FieldBody], ae
+		return render(filesStatus(ae))
 	}
 	if stop, err := s.charge(c, false); stop {
 		return err
 	}
-	_, err = s.Desk.Reply(c.UserContext(), v.Found.SubmissionID, v.Body, s.Intake.NonceHash(v.Nonce))
+	photos, ae, err := intake.SanitiseUploads(c.UserContext(), ups)
+	switch {
+	case errors.Is(err, photo.ErrBusy):
+		v.BodyError = msgReplyPhotosBusy
+		return render(fiber.StatusServiceUnavailable)
+	case err != nil:
+		return err
+	case ae != nil:
+		v.Files = ae
+		return render(filesStatus(ae))
+	}
+	_, err = s.Desk.Reply(c.UserContext(), v.Found.SubmissionID, v.Body, s.Intake.NonceHash(v.Nonce), photos...)
 	switch {
 	case err == nil:
 		v.Notice, v.Body, v.Nonce = msgReplySent, "", ""
@@ -124,7 +183,16 @@ func (s *Server) apiReply(c *fiber.Ctx) error {
 		Receipt string `json:"receipt"`
 		Body    string `json:"body"`
 	}
-	if err := decodeIntakeBody(c.Body(), &in); err != nil {
+	ups, mp := uploadsOf(c)
+	if mp {
+		if err := onlyFields(c, intake.FieldReceipt, intake.FieldBody, intake.FieldAttachments); err != nil {
+			if stop, cerr := s.charge(c, false); stop {
+				return cerr
+			}
+			return err
+		}
+		in.Receipt, in.Body = strings.Clone(c.FormValue(intake.FieldReceipt)), strings.Clone(c.FormValue(intake.FieldBody))
+	} else if err := decodeIntakeBody(c.Body(), &in); err != nil {
 		if stop, cerr := s.charge(c, false); stop {
 			return cerr
 		}
@@ -146,16 +214,26 @@ func (s *Server) apiReply(c *fiber.Ctx) error {
 	if _, fe := intake.ValidateReply(in.Body); fe != nil {
 		fields[intake.FieldBody] = fe[intake.FieldBody]
 	}
-	if len(fields) > 0 {
+	ae := intake.CheckUploads(ups)
+	if len(fields) > 0 || ae != nil {
 		if stop, cerr := s.charge(c, true); stop {
 			return cerr
 		}
-		return &Problem{Status: fiber.StatusUnprocessableEntity, Message: msgInvalidInput, Fields: fields}
+		return filesProblem(fiber.StatusUnprocessableEntity, fields, ae)
 	}
 	if stop, cerr := s.charge(c, false); stop {
 		return cerr
 	}
-	m, err := s.Desk.Reply(c.UserContext(), st.SubmissionID, in.Body, "")
+	photos, ae, err := intake.SanitiseUploads(c.UserContext(), ups)
+	switch {
+	case errors.Is(err, photo.ErrBusy):
+		return &Problem{Status: fiber.StatusServiceUnavailable, Message: msgReplyPhotosBusy}
+	case err != nil:
+		return err
+	case ae != nil:
+		return filesProblem(fiber.StatusUnprocessableEntity, nil, ae)
+	}
+	m, err := s.Desk.Reply(c.UserContext(), st.SubmissionID, in.Body, "", photos...)
 	switch {
 	case errors.Is(err, desk.ErrCaseClosed), errors.Is(err, desk.ErrNoCase):
 		return &Problem{Status: fiber.StatusConflict, Message: err.Error()}

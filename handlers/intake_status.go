@@ -32,7 +32,14 @@ type statusView struct {
 	// (after a 429 or a failed CSRF check).
 	Body, BodyError, Notice, Nonce string
 	ReplyOpen                      bool
+	// Files are the refusals of the reply's photos (one message each,
+	// naming the file); Rechoose asks to choose the photos again.
+	Files    intake.AttachmentErrors
+	Rechoose bool
 }
+
+// Photos are the photo rules the reply form shows (those of a tip).
+func (statusView) Photos() photoRules { return replyPhotoRules }
 
 // statusMessage is one message as /tra-cuu shows it.
 type statusMessage struct {

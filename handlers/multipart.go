@@ -17,7 +17,8 @@ import (
 )
 
 // photoBodyLimit is the body limit of the routes that take photos (the tip
-// form and POST /api/v1/tips as multipart): five photos at the limit of one
+// form and POST /api/v1/tips as multipart; the sender's reply, /tra-cuu/tin-nhan
+// and POST /api/v1/messages, likewise): five photos at the limit of one
 // (5 × 10 MiB, so that a person who picked photos each within the rule but
 // too many megabytes in all gets the form back with what they typed and a
 // message per file, not a bare error), the text fields and the multipart
@@ -65,7 +66,7 @@ var (
 // routes it (case-insensitive, trailing slash optional).
 func isPhotoRoute(path string) bool {
 	path = strings.TrimSuffix(strings.ToLower(path), "/")
-	return path == "/tin-bao" || path == "/api/v1/tips"
+	return path == "/tin-bao" || path == "/api/v1/tips" || path == "/tra-cuu/tin-nhan" || path == "/api/v1/messages"
 }
 
 // bodyLimitFor is fasthttp's HeaderReceived hook: it gives the photo
