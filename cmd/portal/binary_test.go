@@ -123,7 +123,7 @@ func (p *portalProc) stop(t *testing.T) {
 			t.Errorf("portal exited with %v after SIGTERM\n%s", err, p.Logs())
 		}
 	case <-time.After(30 * time.Second):
-		t.Fatalf("portal did not stop within 30s of SIGTERM")
+		t.Fatalf("portal did not stop within 30s of SIGTERM\n%s", p.Logs())
 	}
 }
 
