@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -9,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/thaibinh-pcmt/portal/intake"
 	"github.com/thaibinh-pcmt/portal/queue"
 )
 
@@ -183,7 +185,59 @@ func (c *Consumer) handle(ctx context.Context, stream, desk string, msgs []queue
 			batch = append(batch, m)
 		}
 	}
-	return c.commit(ctx, stream, desk, batch)
+	for _, part := range splitByPhotoBytes(batch, maxBatchPhotoBytes) {
+		if err := c.commit(ctx, stream, desk, part); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// maxBatchPhotoBytes bounds the photos that one commit of cases holds in
+// memory (read from the outbox, then sealed): a batch of 50 tips with five
+// large photos each would otherwise hold gigabytes.
+const maxBatchPhotoBytes = 32 << 20
+
+// splitByPhotoBytes cuts msgs, in order, into batches whose photos (as
+// their entries' references tell: intake.AttachmentRef.Bytes) add up to at
+// most max bytes; an entry whose own photos are over max is a batch alone.
+// Entries without photos never start a new batch.
+func splitByPhotoBytes(msgs []queue.Message, limit int) [][]queue.Message {
+	var out [][]queue.Message
+	var cur []queue.Message
+	sum := 0
+	for _, m := range msgs {
+		n := photoBytes(m)
+		if n > 0 && len(cur) > 0 && sum+n > limit {
+			out = append(out, cur)
+			cur, sum = nil, 0
+		}
+		cur = append(cur, m)
+		sum += n
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// photoBytes is the size of the photos an entry refers to; 0 for an entry
+// without photos or that is not a tip.
+func photoBytes(m queue.Message) int {
+	if m.Err != nil || m.Kind != intake.KindTip {
+		return 0
+	}
+	var refs struct {
+		Attachments []intake.AttachmentRef `json:"attachments"`
+	}
+	if json.Unmarshal(m.Data, &refs) != nil {
+		return 0
+	}
+	n := 0
+	for _, r := range refs.Attachments {
+		n += max(r.Bytes, 1)
+	}
+	return n
 }
 
 // commit ingests msgs in one transaction, dead-letters the rejected ones
