@@ -118,6 +118,12 @@ func TestDeskPhotos(t *testing.T) {
 	if resp, _ := e.browser().get(src0); resp.StatusCode == 200 {
 		t.Errorf("no session: %d", resp.StatusCode)
 	}
+	// An administrator manages accounts and reads no case: 403.
+	adm := e.browser()
+	adm.login("quantri", adminPassword)
+	if resp, _ := adm.get(src0); resp.StatusCode != 403 {
+		t.Errorf("administrator: %d, want 403", resp.StatusCode)
+	}
 	// A photo id of another case of the same desk: 404.
 	if resp, _ := police.get(inboxPath + "/" + ids[0] + "/anh/999999"); resp.StatusCode != 404 {
 		t.Errorf("unknown photo: %d", resp.StatusCode)
