@@ -185,6 +185,13 @@ func testBinaryPhotos(t *testing.T, env []string, dataDir, dbURL string, rc *red
 	p := startPortal(t, env...) // stopped at the end, then the disk searched again
 
 	jpg := pt.PhoneJPEG(t, 320, 240, 6)
+	// The search can fail: every needle but the file name is in the photo
+	// as sent.
+	for _, n := range metadataNeedles() {
+		if !bytes.Contains(jpg, n) && !bytes.HasPrefix(n, []byte("IMG_")) {
+			t.Fatalf("the test photo lacks %q", n)
+		}
+	}
 	typed := "Ruộng anh túc sau nhà văn hóa thôn, ảnh chụp tối qua."
 	// Refusals: each a clear 422 or 413 naming the file, the text kept.
 	for _, r := range []struct {
