@@ -126,6 +126,8 @@ type Bleve struct {
 	dir string
 	// facetLimit is FacetCountLimit; tests lower it.
 	facetLimit int
+	// views keeps the analysed documents shown recently (snippets).
+	views *viewCache
 }
 
 var _ Index = (*Bleve)(nil)
@@ -147,7 +149,7 @@ func OpenBleve(dir string) (*Bleve, error) {
 		if err != nil {
 			return nil, fmt.Errorf("search: create in-memory bleve index: %w", err)
 		}
-		return &Bleve{idx: idx, facetLimit: FacetCountLimit}, nil
+		return &Bleve{idx: idx, facetLimit: FacetCountLimit, views: newViewCache(viewCacheSize)}, nil
 	}
 	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
 		return nil, fmt.Errorf("search: bleve index path %s is a file, not a directory", dir)
@@ -157,7 +159,7 @@ func OpenBleve(dir string) (*Bleve, error) {
 	case err == nil:
 		v, verr := idx.GetInternal(internalVersionKey)
 		if verr == nil && string(v) == string(want) {
-			return &Bleve{idx: idx, dir: dir, facetLimit: FacetCountLimit}, nil
+			return &Bleve{idx: idx, dir: dir, facetLimit: FacetCountLimit, views: newViewCache(viewCacheSize)}, nil
 		}
 		_ = idx.Close() // built by another analyser or mapping: rebuild
 	case errors.Is(err, bleve.ErrorIndexPathDoesNotExist), errors.Is(err, bleve.ErrorIndexMetaMissing),
@@ -179,7 +181,7 @@ func OpenBleve(dir string) (*Bleve, error) {
 		_ = idx.Close()
 		return nil, fmt.Errorf("search: record analysis version: %w", err)
 	}
-	return &Bleve{idx: idx, dir: dir, facetLimit: FacetCountLimit}, nil
+	return &Bleve{idx: idx, dir: dir, facetLimit: FacetCountLimit, views: newViewCache(viewCacheSize)}, nil
 }
 
 // bleveMapping is the index mapping: keyword fields for filters, facets,
@@ -678,7 +680,7 @@ func (b *Bleve) Search(ctx context.Context, q Query) (Result, error) {
 	}
 	rq := root(p, filter, false)
 	req := bleve.NewSearchRequestOptions(rq, per, (page-1)*per, false)
-	req.Fields = []string{fSrc}
+	req.Fields = []string{fSrc, fHash}
 	if p.Empty() {
 		req.SortBy([]string{"-" + fYear, fSlug})
 	}
@@ -696,7 +698,7 @@ func (b *Bleve) Search(ctx context.Context, q Query) (Result, error) {
 		partial = true
 		rq = root(p, filter, true)
 		req = bleve.NewSearchRequestOptions(rq, per, (page-1)*per, false)
-		req.Fields = []string{fSrc}
+		req.Fields = []string{fSrc, fHash}
 		res, err = b.idx.SearchInContext(ctx, req)
 	}
 	if err != nil {
@@ -721,23 +723,37 @@ func (b *Bleve) Search(ctx context.Context, q Query) (Result, error) {
 		sortFacet(name, out.Facets[name])
 	}
 	for _, h := range res.Hits {
-		src, _ := h.Fields[fSrc].(string)
-		var d Doc
-		if err := json.Unmarshal([]byte(src), &d); err != nil {
+		hash, _ := h.Fields[fHash].(string)
+		v, err := b.views.get(hash, func() (Doc, error) {
+			src, _ := h.Fields[fSrc].(string)
+			var d Doc
+			err := json.Unmarshal([]byte(src), &d)
+			return d, err
+		})
+		if err != nil {
 			return Result{}, fmt.Errorf("search: bleve: decode stored %s: %w", h.ID, err)
 		}
-		out.Hits = append(out.Hits, hitOf(d, p, h.Score))
+		out.Hits = append(out.Hits, hitOfView(v, p, h.Score))
 	}
 	out.Took = time.Since(start)
 	return out, nil
 }
 
 // hitOf builds the Hit for a stored Doc: the best section and its snippet.
-func hitOf(d Doc, p Parsed, score float64) Hit {
+func hitOf(d Doc, p Parsed, score float64) Hit { return hitOfView(newDocView(d), p, score) }
+
+// hitOfView is hitOf for an analysed document.
+func hitOfView(v *docView, p Parsed, score float64) Hit {
+	d := v.doc
 	h := Hit{Slug: d.Slug, Type: d.Type, Number: d.Number, Issuer: d.Issuer, Title: d.Title, URL: d.URL, Year: d.Year, Score: score, InForce: d.InForce}
-	h.Anchor, h.Heading, h.SnippetHTML = Describe(d, p)
+	h.Anchor, h.Heading, h.SnippetHTML = v.describe(p)
 	return h
 }
+
+// viewCacheSize is how many analysed documents (docView) the Bleve engine
+// keeps for snippets: a long plan is analysed once, not on every search
+// that shows it.
+const viewCacheSize = 1024
 
 // paging returns the 1-based page and page size of q, with defaults and caps.
 func paging(q Query) (page, per int) {

@@ -64,9 +64,9 @@ type span struct{ start, end int }
 // and what to mark in it.
 type scored struct {
 	text   string
-	toks   []Token
-	marked []bool // per token
-	spans  []span // number spans
+	toks   []Token // Start and End only: the words' byte ranges
+	marked []bool  // per token
+	spans  []span  // number and phrase spans
 	score  int
 	termOf []int // per token: index of the term it matched, or -1
 }
@@ -75,67 +75,8 @@ type scored struct {
 // term matched counts by its best strength, a whole document number or a
 // phrase counts more, repeated matches count a little.
 func scoreText(text string, p Parsed) scored {
-	s := scored{text: text, toks: Tokens(text)}
-	s.marked = make([]bool, len(s.toks))
-	s.termOf = make([]int, len(s.toks))
-	terms := p.AllTerms()
-	best := make([]int, len(terms))
-	hits := 0
-	marked := p.typoMarked()
-	for i, tok := range s.toks {
-		s.termOf[i] = -1
-		for j, t := range terms {
-			if m := termMatch(tok, t, p.Typos && (t.Typo || !marked)); m > matchNone {
-				if m > best[j] {
-					best[j] = m
-				}
-				s.marked[i] = true
-				if s.termOf[i] < 0 {
-					s.termOf[i] = j
-				}
-				hits++
-			}
-		}
-	}
-	for _, b := range best {
-		s.score += b * 10
-	}
-	if hits > 10 {
-		hits = 10
-	}
-	s.score += hits
-	for _, ph := range p.Phrases {
-		for i := 0; i+len(ph) <= len(s.toks); i++ {
-			ok := true
-			for k, t := range ph {
-				if s.toks[i+k].Fold != t.Fold {
-					ok = false
-					break
-				}
-			}
-			if ok {
-				s.score += 20
-				for k := range ph {
-					s.marked[i+k] = true
-				}
-				// The phrase is marked as one piece, spaces and all.
-				s.spans = append(s.spans, span{s.toks[i].Start, s.toks[i+len(ph)-1].End})
-			}
-		}
-	}
-	if len(p.Numbers) > 0 {
-		want := map[string]bool{}
-		for _, k := range p.Numbers {
-			want[k] = true
-		}
-		for _, loc := range numberRe.FindAllStringIndex(text, -1) {
-			if want[NumberKey(text[loc[0]:loc[1]])] {
-				s.spans = append(s.spans, span{loc[0], loc[1]})
-				s.score += 40
-			}
-		}
-	}
-	return s
+	v := newDocView(Doc{Sections: []Section{{Text: text}}})
+	return v.secs[0].mark(v.match(p))
 }
 
 // snippetTokens is the length of a snippet in words.
@@ -246,28 +187,32 @@ func mergeSpans(in []span) []span {
 // summary or title). Both engines use it, so highlighting follows the same
 // Vietnamese rules as matching (folding, both tone placements, one typo,
 // whole numbers). d must be prepared (NFC). The snippet is HTML-escaped with
-// <mark> around matches.
+// <mark> around matches. It analyses d once; engines that show the same
+// document often keep its DocView (see newDocView) instead.
 func Describe(d Doc, p Parsed) (anchor, heading, snippetHTML string) {
-	var best scored
-	bestIdx := -1
-	for i, sec := range d.Sections {
-		text := sec.Text
-		if sec.Heading != "" && !strings.HasPrefix(text, sec.Heading) {
-			text = sec.Heading + "\n" + text
-		}
-		s := scoreText(text, p)
-		if s.score > best.score {
+	return newDocView(d).describe(p)
+}
+
+// describe is Describe over an analysed document: only the query's words
+// are looked up, and only the chosen text's marks are computed and
+// rendered.
+func (v *docView) describe(p Parsed) (anchor, heading, snippetHTML string) {
+	m := v.match(p)
+	best, bestIdx := 0, -1
+	for i := range v.secs {
+		if s := v.secs[i].score(m); s > best {
 			best, bestIdx = s, i
 		}
 	}
-	meta := scoreText(metaText(d), p)
-	if bestIdx >= 0 && best.score > 0 && best.score >= meta.score-10 {
-		return d.Sections[bestIdx].Anchor, d.Sections[bestIdx].Heading, best.render()
+	meta := v.meta.score(m)
+	if bestIdx >= 0 && best > 0 && best >= meta-10 {
+		sec := v.doc.Sections[bestIdx]
+		return sec.Anchor, sec.Heading, v.secs[bestIdx].mark(m).render()
 	}
-	if meta.score == 0 && bestIdx < 0 && d.Summary != "" {
-		return "", "", scoreText(d.Summary, p).render()
+	if meta == 0 && bestIdx < 0 && v.doc.Summary != "" {
+		return "", "", v.summary.mark(m).render()
 	}
-	return "", "", meta.render()
+	return "", "", v.meta.mark(m).render()
 }
 
 // metaText is the text of d's catalogue facts shown in a metadata snippet.
