@@ -19,7 +19,7 @@ import (
 // newSearchApp builds the real app over the shipped corpus with a real
 // Bleve index on disk, brought up to date by Sync as the portal does on
 // start; tweaks adjust the dependencies first (a limiter, say).
-func newSearchApp(t *testing.T, tweaks ...func(*Deps)) *fiber.App {
+func newSearchApp(t testing.TB, tweaks ...func(*Deps)) *fiber.App {
 	t.Helper()
 	lib, err := content.Load(content.Corpus, t.TempDir())
 	if err != nil {

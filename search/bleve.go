@@ -128,7 +128,14 @@ type Bleve struct {
 	facetLimit int
 	// views keeps the analysed documents shown recently (snippets).
 	views *viewCache
+	// results keeps the results of recent queries (ResultCacheSize).
+	results *resultCache
 }
+
+// SetResultCache sets how many query results b keeps (ResultCacheSize by
+// default; 0 turns the cache off, as the benchmarks of the engine itself
+// do). Call it before searching.
+func (b *Bleve) SetResultCache(n int) { b.results = newResultCache(n) }
 
 var _ Index = (*Bleve)(nil)
 
@@ -149,7 +156,7 @@ func OpenBleve(dir string) (*Bleve, error) {
 		if err != nil {
 			return nil, fmt.Errorf("search: create in-memory bleve index: %w", err)
 		}
-		return &Bleve{idx: idx, facetLimit: FacetCountLimit, views: newViewCache(viewCacheSize)}, nil
+		return &Bleve{idx: idx, facetLimit: FacetCountLimit, views: newViewCache(viewCacheSize), results: newResultCache(ResultCacheSize)}, nil
 	}
 	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
 		return nil, fmt.Errorf("search: bleve index path %s is a file, not a directory", dir)
@@ -159,7 +166,7 @@ func OpenBleve(dir string) (*Bleve, error) {
 	case err == nil:
 		v, verr := idx.GetInternal(internalVersionKey)
 		if verr == nil && string(v) == string(want) {
-			return &Bleve{idx: idx, dir: dir, facetLimit: FacetCountLimit, views: newViewCache(viewCacheSize)}, nil
+			return &Bleve{idx: idx, dir: dir, facetLimit: FacetCountLimit, views: newViewCache(viewCacheSize), results: newResultCache(ResultCacheSize)}, nil
 		}
 		_ = idx.Close() // built by another analyser or mapping: rebuild
 	case errors.Is(err, bleve.ErrorIndexPathDoesNotExist), errors.Is(err, bleve.ErrorIndexMetaMissing),
@@ -181,7 +188,7 @@ func OpenBleve(dir string) (*Bleve, error) {
 		_ = idx.Close()
 		return nil, fmt.Errorf("search: record analysis version: %w", err)
 	}
-	return &Bleve{idx: idx, dir: dir, facetLimit: FacetCountLimit, views: newViewCache(viewCacheSize)}, nil
+	return &Bleve{idx: idx, dir: dir, facetLimit: FacetCountLimit, views: newViewCache(viewCacheSize), results: newResultCache(ResultCacheSize)}, nil
 }
 
 // bleveMapping is the index mapping: keyword fields for filters, facets,
@@ -319,7 +326,9 @@ func (b *Bleve) Put(ctx context.Context, docs ...Doc) error {
 			return fmt.Errorf("search: bleve: index %s: %w", p.Slug, err)
 		}
 	}
-	if err := b.idx.Batch(batch); err != nil {
+	err := b.idx.Batch(batch)
+	b.results.invalidate()
+	if err != nil {
 		return fmt.Errorf("search: bleve: write batch: %w", err)
 	}
 	return nil
@@ -331,7 +340,9 @@ func (b *Bleve) Delete(ctx context.Context, slugs ...string) error {
 	for _, s := range slugs {
 		batch.Delete(NFC(s))
 	}
-	if err := b.idx.Batch(batch); err != nil {
+	err := b.idx.Batch(batch)
+	b.results.invalidate()
+	if err != nil {
 		return fmt.Errorf("search: bleve: delete: %w", err)
 	}
 	return nil
@@ -668,6 +679,20 @@ func facetsOf(res *bleve.SearchResult) map[string][]FacetValue {
 // most FacetCountLimit matches, and listed uncounted otherwise.
 func (b *Bleve) Search(ctx context.Context, q Query) (Result, error) {
 	start := time.Now()
+	key, gen := cacheKey(q), b.results.gen.Load()
+	if res, ok := b.results.get(key); ok {
+		res.Took = time.Since(start)
+		return res, nil
+	}
+	res, err := b.search(ctx, q, start)
+	if err == nil {
+		b.results.put(key, gen, res)
+	}
+	return res, err
+}
+
+// search runs q on the index (Search without the result cache).
+func (b *Bleve) search(ctx context.Context, q Query, start time.Time) (Result, error) {
 	page, per := paging(q)
 	p := Parse(q.Text)
 	filter := filterQuery(q)

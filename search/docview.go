@@ -82,6 +82,7 @@ type viewMatch struct {
 	terms   []Term
 	foldID  []int32         // per term: id of its folded key, -1 when the document lacks it
 	of      map[int32][]int // word id → indexes of the terms it may match (fold or one typo), ascending
+	hit     []bool          // per word id: of has it (a slice look-up per word, not a map's)
 	phrases [][]int32       // fold ids of each phrase's words; nil when a word is not in the document
 	numbers map[string]bool // wanted number keys
 }
@@ -104,6 +105,10 @@ func (v *docView) match(p Parsed) *viewMatch {
 				}
 			}
 		}
+	}
+	m.hit = make([]bool, len(v.vocab))
+	for id := range m.of {
+		m.hit[id] = true
 	}
 	for _, ph := range p.Phrases {
 		ids := make([]int32, len(ph))
@@ -165,10 +170,10 @@ func (t *textView) score(m *viewMatch) int {
 	var best []int
 	hits := 0
 	for i, id := range t.ids {
-		js, ok := m.of[id]
-		if !ok {
+		if !m.hit[id] {
 			continue
 		}
+		js := m.of[id]
 		if best == nil {
 			best = make([]int, len(m.terms))
 		}
@@ -222,9 +227,9 @@ func (t *textView) mark(m *viewMatch) scored {
 	for i, sp := range t.spans {
 		s.toks[i] = Token{Start: int(sp[0]), End: int(sp[1])}
 		s.termOf[i] = -1
-		if js, ok := m.of[t.ids[i]]; ok {
+		if m.hit[t.ids[i]] {
 			s.marked[i] = true
-			s.termOf[i] = js[0]
+			s.termOf[i] = m.of[t.ids[i]][0]
 		}
 	}
 	for _, ph := range m.phrases {
