@@ -13,8 +13,9 @@ import (
 // with the index; a different stored value means the index was built by an
 // older analyser and is rebuilt from scratch on start. Bump it whenever Exact,
 // Fold, Tokens or NumberKey change what they return, or what is indexed per
-// document changes (vi-analysis-2: number prefixes).
-const AnalysisVersion = "vi-analysis-2"
+// document changes (vi-analysis-2: number prefixes; vi-analysis-3: number with
+// year, whole-subject keys, word pairs).
+const AnalysisVersion = "vi-analysis-3"
 
 // Tone marks of Vietnamese (combining characters after NFD). The vowel
 // quality marks (circumflex U+0302, breve U+0306, horn U+031B) are not tones:

@@ -28,30 +28,35 @@ const (
 	bleveFoldFilter  = "vi_fold"  // Fold: no diacritics, đ → d
 	bleveExact       = "vi_exact" // analyzer: vi_word + vi_exact
 	bleveFold        = "vi_fold"  // analyzer: vi_word + vi_fold
+	bleveBigramF     = "vi_pair"  // filter: each two neighbouring words, "phong chong"
+	bleveBigram      = "vi_pair"  // analyzer: vi_word + vi_fold + vi_pair
 )
 
 // Bleve field names.
 const (
-	fSlug      = "slug"
-	fType      = "type"       // keyword, as written: filter and facet
-	fIssuer    = "issuer"     // keyword, as written: filter and facet
-	fYear      = "year"       // keyword "2017": filter and facet
-	fTypeFold  = "type_fold"  // keyword "quyet dinh"
-	fNumberKey = "number_key" // keyword "424-qd-ttg"
-	fNumberNum = "number_num" // keyword "424"
-	fNumberPre = "number_pre" // keywords "25-ct" of "25-ct-ttg"
-	fRefs      = "refs"       // keywords: every number in the text
-	fTitleRefs = "title_refs" // keywords: numbers in the title
-	fTitleX    = "title_x"    // number + title, exact analyzer
-	fTitleF    = "title_f"    // number + title, fold analyzer
-	fMetaX     = "meta_x"     // type, issuer, summary, exact analyzer
-	fMetaF     = "meta_f"     // type, issuer, summary, fold analyzer
-	fBodyX     = "body_x"     // sections, exact analyzer
-	fBodyF     = "body_f"     // sections, fold analyzer
-	fSrc       = "src"        // stored JSON of the prepared Doc
-	fHash      = "hash"       // stored fingerprint
-	fFacets    = "facets"     // keywords "type\x1fKế hoạch", "issuer\x1f…", "year\x1f2017", "in_force\x1fexpired"
-	fInForce   = "in_force"   // keyword "in_force", "expired"…: filter
+	fSlug       = "slug"
+	fType       = "type"        // keyword, as written: filter and facet
+	fIssuer     = "issuer"      // keyword, as written: filter and facet
+	fYear       = "year"        // keyword "2017": filter and facet
+	fTypeFold   = "type_fold"   // keyword "quyet dinh"
+	fNumberKey  = "number_key"  // keyword "424-qd-ttg"
+	fNumberNum  = "number_num"  // keyword "424"
+	fNumberPre  = "number_pre"  // keywords "25-ct" of "25-ct-ttg"
+	fNumberCode = "number_code" // keyword "qd-ttg" of "424-qd-ttg": near numbers
+	fRefs       = "refs"        // keywords: every number in the text
+	fTitleRefs  = "title_refs"  // keywords: numbers in the title
+	fTitleX     = "title_x"     // number + title, exact analyzer
+	fTitleF     = "title_f"     // number + title, fold analyzer
+	fMetaX      = "meta_x"      // type, issuer, summary, exact analyzer
+	fMetaF      = "meta_f"      // type, issuer, summary, fold analyzer
+	fBodyX      = "body_x"      // sections, exact analyzer
+	fBodyF      = "body_f"      // sections, fold analyzer
+	fSrc        = "src"         // stored JSON of the prepared Doc
+	fHash       = "hash"        // stored fingerprint
+	fFacets     = "facets"      // keywords "type\x1fKế hoạch", "issuer\x1f…", "year\x1f2017", "in_force\x1fexpired"
+	fInForce    = "in_force"    // keyword "in_force", "expired"…: filter
+	fTitleKey   = "title_key"   // keywords: the whole title folded (doc.go TitleKeys)
+	fPairs      = "pairs"       // neighbouring folded words of every text, "phong chong"
 )
 
 // internalVersionKey is where the index records the AnalysisVersion and
@@ -59,7 +64,7 @@ const (
 var internalVersionKey = []byte("portal-analysis-version")
 
 // bleveSchema changes whenever the mapping below changes.
-const bleveSchema = "bleve-schema-8+in_force"
+const bleveSchema = "bleve-schema-9+title_key+pairs+number_code"
 
 // tokenizer is the Bleve face of Tokens: it emits the words as they appear
 // in the text; the filters below turn them into keys. Input is NFC because
@@ -89,6 +94,26 @@ func (f keyFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
 	return in
 }
 
+// pairFilter turns a stream of folded words into the pairs of neighbouring
+// words: one term "a b" per two words that stand together, so that a
+// two-word query finds the documents where its words are adjacent with one
+// term look-up instead of a phrase query's positions.
+type pairFilter struct{}
+
+func (pairFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
+	if len(in) < 2 {
+		return nil
+	}
+	out := make(analysis.TokenStream, 0, len(in)-1)
+	for i := 0; i+1 < len(in); i++ {
+		a, b := in[i], in[i+1]
+		term := make([]byte, 0, len(a.Term)+1+len(b.Term))
+		term = append(append(append(term, a.Term...), ' '), b.Term...)
+		out = append(out, &analysis.Token{Term: term, Start: a.Start, End: b.End, Position: i + 1, Type: analysis.AlphaNumeric})
+	}
+	return out
+}
+
 func init() {
 	must := func(err error) {
 		if err != nil {
@@ -103,6 +128,24 @@ func init() {
 	}))
 	must(registry.RegisterTokenFilter(bleveFoldFilter, func(map[string]any, *registry.Cache) (analysis.TokenFilter, error) {
 		return keyFilter(foldKey), nil
+	}))
+	must(registry.RegisterTokenFilter(bleveBigramF, func(map[string]any, *registry.Cache) (analysis.TokenFilter, error) {
+		return pairFilter{}, nil
+	}))
+	must(registry.RegisterAnalyzer(bleveBigram, func(_ map[string]any, c *registry.Cache) (analysis.Analyzer, error) {
+		tok, err := c.TokenizerNamed(bleveTokenizer)
+		if err != nil {
+			return nil, err
+		}
+		fold, err := c.TokenFilterNamed(bleveFoldFilter)
+		if err != nil {
+			return nil, err
+		}
+		pair, err := c.TokenFilterNamed(bleveBigramF)
+		if err != nil {
+			return nil, err
+		}
+		return &analysis.DefaultAnalyzer{Tokenizer: tok, TokenFilters: []analysis.TokenFilter{fold, pair}}, nil
 	}))
 	for name, filter := range map[string]string{bleveExact: bleveExactFilter, bleveFold: bleveFoldFilter} {
 		must(registry.RegisterAnalyzer(name, func(_ map[string]any, c *registry.Cache) (analysis.Analyzer, error) {
@@ -232,6 +275,7 @@ func bleveMapping() (*mapping.IndexMappingImpl, error) {
 	dm.AddFieldMappingsAt(fNumberKey, kw(false))
 	dm.AddFieldMappingsAt(fNumberNum, kw(false))
 	dm.AddFieldMappingsAt(fNumberPre, kw(false))
+	dm.AddFieldMappingsAt(fNumberCode, kw(false))
 	dm.AddFieldMappingsAt(fRefs, kw(false))
 	dm.AddFieldMappingsAt(fTitleRefs, kw(false))
 	dm.AddFieldMappingsAt(fTitleX, text(bleveExact))
@@ -241,6 +285,10 @@ func bleveMapping() (*mapping.IndexMappingImpl, error) {
 	dm.AddFieldMappingsAt(fBodyX, text(bleveExact))
 	dm.AddFieldMappingsAt(fBodyF, text(bleveFold))
 	dm.AddFieldMappingsAt(fFacets, kw(true))
+	dm.AddFieldMappingsAt(fTitleKey, kw(false))
+	pairs := text(bleveBigram)
+	pairs.IncludeTermVectors = false // one term per pair: no positions needed
+	dm.AddFieldMappingsAt(fPairs, pairs)
 	dm.AddFieldMappingsAt(fSrc, stored())
 	dm.AddFieldMappingsAt(fHash, stored())
 
@@ -287,6 +335,9 @@ func bleveDoc(d Doc) (map[string]any, error) {
 	if f.NumberKey != "" {
 		m[fNumberKey] = f.NumberKey
 		m[fNumberNum] = f.NumberNum
+		if f.NumberCode != "" {
+			m[fNumberCode] = f.NumberCode
+		}
 		if len(f.NumberPrefixes) > 0 {
 			m[fNumberPre] = f.NumberPrefixes
 		}
@@ -297,6 +348,10 @@ func bleveDoc(d Doc) (map[string]any, error) {
 	if len(f.TitleRefs) > 0 {
 		m[fTitleRefs] = f.TitleRefs
 	}
+	if len(f.TitleKeys) > 0 {
+		m[fTitleKey] = f.TitleKeys
+	}
+	m[fPairs] = f.AllText
 	var facets []string
 	for _, kv := range [][2]string{{"type", d.Type}, {"issuer", d.Issuer}, {"year", f.Year}, {"in_force", d.InForce}} {
 		if kv[1] != "" {
@@ -399,7 +454,38 @@ const (
 	boostTitleRef   = 20 // the number is in the title: "Thực hiện Chỉ thị số 25/CT-TTg…"
 	boostTypeNumber = 40
 	boostNumberPart = 0.05
+	// boostSubject: the query is a document's whole subject ("luật phòng,
+	// chống ma túy"): first, above texts that merely mention it.
+	boostSubject = 80
+	// boostNumberCode: the document's number has the code of the query's
+	// number ("…/QĐ-TTg"): a near number, above texts sharing only parts.
+	boostNumberCode = 5
+	// boostPair: two neighbouring query words stand together in the text.
+	boostPair = 4
+	// maxPairs bounds the pair clauses of one query.
+	maxPairs = 3
 )
+
+func prefixQ(field, prefix string, boost float64) query.Query {
+	q := bleve.NewPrefixQuery(prefix)
+	q.SetField(field)
+	q.SetBoost(boost)
+	return q
+}
+
+// numberYearQ matches what a number with its year names: the number
+// 144/2021/… (its start indexed in number_pre), a text numbered 144 and
+// issued in 2021, a text citing 144/2021/…, or the two written together.
+func numberYearQ(ny NumberYear) query.Query {
+	key := ny.Digits + "-" + ny.Year
+	return bleve.NewDisjunctionQuery(
+		termQ(fNumberPre, key, boostNumber),
+		bleve.NewConjunctionQuery(termQ(fNumberNum, ny.Digits, boostTypeNumber), termQ(fYear, ny.Year, boostTypeNumber)),
+		prefixQ(fRefs, key+"-", boostRef),
+		phraseQ(fTitleF, []string{ny.Digits, ny.Year}, boostPhraseF*2),
+		phraseQ(fBodyF, []string{ny.Digits, ny.Year}, boostPhraseF),
+	)
+}
 
 func termQ(field, term string, boost float64) query.Query {
 	q := bleve.NewTermQuery(term)
@@ -465,7 +551,13 @@ func phraseAnyQ(ph []Term) query.Query {
 // the fallback when requiring every word found nothing.
 func bleveQuery(p Parsed, anyWord bool) *query.BooleanQuery {
 	var must []query.Query
+	for _, ny := range p.NumberYears {
+		must = append(must, numberYearQ(ny))
+	}
 	for _, t := range p.Terms {
+		if t.InNumberYear {
+			continue // required through numberYearQ
+		}
 		if t.InNumber {
 			// Part of a whole number the query names: required, but the
 			// number itself (boostNumber, boostRef) does the ranking, so a
@@ -495,6 +587,16 @@ func bleveQuery(p Parsed, anyWord bool) *query.BooleanQuery {
 	for _, k := range p.Numbers {
 		should = append(should, termQ(fNumberKey, k, boostNumber), termQ(fNumberPre, k, boostNumberPre),
 			termQ(fRefs, k, boostRef), termQ(fTitleRefs, k, boostTitleRef))
+	}
+	for _, w := range p.Written {
+		// Near numbers: same code ("…/QĐ-TTg"), for when no document has
+		// the number itself (Result.MissingNumbers).
+		if code := strings.TrimPrefix(w.Key[len(leadingDigits(w.Key)):], "-"); code != "" {
+			should = append(should, termQ(fNumberCode, code, boostNumberCode))
+		}
+	}
+	if len(p.Words) >= 2 {
+		should = append(should, termQ(fTitleKey, strings.Join(p.Words, " "), boostSubject))
 	}
 	for _, tn := range p.TypeNumbers {
 		// Bleve ignores a conjunction's own boost: boost its terms.
@@ -573,25 +675,54 @@ func root(p Parsed, filter query.Query, anyWord bool) query.Query {
 // forgiving typos in words the index holds made broad queries slower and
 // less precise. It returns an upper bound of the matches (the fewest
 // documents any required word is in), or math.MaxUint64 when unknown.
-func (b *Bleve) plan(p *Parsed) (uint64, error) {
+func (b *Bleve) plan(p *Parsed) (bound uint64, missing []string, err error) {
 	ix, err := b.idx.Advanced()
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	r, err := ix.Reader()
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	defer r.Close()
-	bound := uint64(math.MaxUint64)
-	for i, t := range p.Terms {
+	count := func(fold string) (uint64, error) {
 		var n uint64
 		for _, f := range []string{fTitleF, fMetaF, fBodyF} {
-			c, err := dictCount(r, f, t.Fold)
+			c, err := dictCount(r, f, fold)
 			if err != nil {
 				return 0, err
 			}
 			n += c
+		}
+		return n, nil
+	}
+	bound = uint64(math.MaxUint64)
+	for i, t := range p.Terms {
+		n, err := count(t.Fold)
+		if err != nil {
+			return 0, nil, err
+		}
+		if n == 0 && t.Keyboard != "" {
+			// A Telex or VNI left-over ("tooij"): search the syllable
+			// meant when the index holds it.
+			k := Term{Exact: exactKey(t.Keyboard), Fold: foldKey(t.Keyboard)}
+			kn, err := count(k.Fold)
+			if err != nil {
+				return 0, nil, err
+			}
+			if kn > 0 {
+				p.Terms[i], n, p.Decoded = k, kn, true
+				for j, w := range p.Words {
+					if w == t.Fold {
+						p.Words[j] = k.Fold
+					}
+				}
+				bound = min(bound, n)
+				continue
+			}
+		}
+		if t.InNumberYear {
+			continue // required through the number, not the word
 		}
 		if n == 0 && !t.InNumber && t.Fuzzy() {
 			p.Terms[i].Typo = true
@@ -600,7 +731,20 @@ func (b *Bleve) plan(p *Parsed) (uint64, error) {
 		}
 		bound = min(bound, n)
 	}
-	return bound, nil
+	for _, w := range p.Written {
+		var n uint64
+		for _, f := range []string{fNumberKey, fNumberPre} {
+			c, err := dictCount(r, f, w.Key)
+			if err != nil {
+				return 0, nil, err
+			}
+			n += c
+		}
+		if n == 0 {
+			missing = append(missing, w.Text)
+		}
+	}
+	return bound, missing, nil
 }
 
 // dictCount returns the number of documents whose field holds term.
@@ -699,37 +843,45 @@ func (b *Bleve) search(ctx context.Context, q Query, start time.Time) (Result, e
 	if p.Empty() && filter == nil {
 		return Result{Facets: map[string][]FacetValue{}, Took: time.Since(start)}, nil
 	}
-	bound, err := b.plan(&p)
+	bound, missing, err := b.plan(&p)
 	if err != nil {
 		return Result{}, fmt.Errorf("search: bleve: dictionary: %w", err)
 	}
 	rq := root(p, filter, false)
-	req := bleve.NewSearchRequestOptions(rq, per, (page-1)*per, false)
-	req.Fields = []string{fSrc, fHash}
-	if p.Empty() {
-		req.SortBy([]string{"-" + fYear, fSlug})
-	}
 	// When the dictionary shows that few documents can match, the facets
 	// are counted in the same request (no second request).
 	oneRequest := bound <= uint64(b.facetLimit)
-	if oneRequest {
-		req.AddFacet(fFacets, bleve.NewFacetRequest(fFacets, 3*facetSize+100))
+	var res *bleve.SearchResult
+	if pair := p.pair(); pair != "" {
+		res, err = b.searchTogether(ctx, rq, pair, page, per, oneRequest)
+	} else {
+		req := bleve.NewSearchRequestOptions(rq, per, (page-1)*per, false)
+		req.Fields = []string{fSrc, fHash}
+		if p.Empty() {
+			req.SortBy([]string{"-" + fYear, fSlug})
+		}
+		if oneRequest {
+			req.AddFacet(fFacets, bleve.NewFacetRequest(fFacets, 3*facetSize+100))
+		}
+		res, err = b.idx.SearchInContext(ctx, req)
 	}
-	res, err := b.idx.SearchInContext(ctx, req)
 	partial := false
 	if err == nil && res.Total == 0 && p.units() >= 2 {
 		// No document has every word: show those with some of them, most
 		// first (cheap: it runs only when the first search found nothing).
 		partial = true
 		rq = root(p, filter, true)
-		req = bleve.NewSearchRequestOptions(rq, per, (page-1)*per, false)
+		req := bleve.NewSearchRequestOptions(rq, per, (page-1)*per, false)
 		req.Fields = []string{fSrc, fHash}
 		res, err = b.idx.SearchInContext(ctx, req)
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("search: bleve: search: %w", err)
 	}
-	out := Result{Total: int(res.Total), Partial: partial && res.Total > 0}
+	out := Result{Total: int(res.Total), Partial: partial && res.Total > 0, MissingNumbers: missing}
+	if p.Decoded {
+		out.SearchedAs = searchedAs(p)
+	}
 	switch {
 	case res.Total == 0:
 		out.Facets = map[string][]FacetValue{}
@@ -762,6 +914,48 @@ func (b *Bleve) search(ctx context.Context, q Query, start time.Time) (Result, e
 	}
 	out.Took = time.Since(start)
 	return out, nil
+}
+
+// searchTogether answers a two-word query in two tiers: the documents
+// where the two words stand together (the pair term of fPairs) first, then
+// those where they are apart, each tier in score order (issue 15: for
+// two-word queries adjacency ranks above distance). A boost could not do
+// it: BM25 on the pair favours short texts over the long plan that has the
+// words together eighty times. It returns the page's hits, the total of rq
+// (from an unscored request that also counts the facets when withFacets),
+// and the facets.
+func (b *Bleve) searchTogether(ctx context.Context, rq query.Query, pair string, page, per int, withFacets bool) (*bleve.SearchResult, error) {
+	together := termQ(fPairs, pair, 0)
+	all := bleve.NewSearchRequestOptions(rq, 0, 0, false)
+	all.Score = "none"
+	if withFacets {
+		all.AddFacet(fFacets, bleve.NewFacetRequest(fFacets, 3*facetSize+100))
+	}
+	res, err := b.idx.SearchInContext(ctx, all)
+	if err != nil || res.Total == 0 {
+		return res, err
+	}
+	offset := (page - 1) * per
+	first := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(rq, together), per, offset, false)
+	first.Fields = []string{fSrc, fHash}
+	r1, err := b.idx.SearchInContext(ctx, first)
+	if err != nil {
+		return nil, err
+	}
+	res.Hits = r1.Hits
+	if len(res.Hits) < per && res.Total > r1.Total {
+		apart := bleve.NewBooleanQuery()
+		apart.AddMust(rq)
+		apart.AddMustNot(together)
+		second := bleve.NewSearchRequestOptions(apart, per-len(res.Hits), max(0, offset-int(r1.Total)), false)
+		second.Fields = []string{fSrc, fHash}
+		r2, err := b.idx.SearchInContext(ctx, second)
+		if err != nil {
+			return nil, err
+		}
+		res.Hits = append(res.Hits, r2.Hits...)
+	}
+	return res, nil
 }
 
 // hitOf builds the Hit for a stored Doc: the best section and its snippet.

@@ -128,7 +128,7 @@ func TestNumberPrefixes(t *testing.T) {
 	cases := map[string][]string{
 		"25-ct-ttg":       {"25-ct"},
 		"245-kh-ubqg-bca": {"245-kh", "245-kh-ubqg"},
-		"94-2010-nd-cp":   {"94-2010-nd"},
+		"94-2010-nd-cp":   {"94-2010", "94-2010-nd"}, // with its year: "94/2010" (issue 15 point 7)
 		"95-kl-tw":        {"95-kl"},
 		"12-kh":           nil,
 		"":                nil,

@@ -84,8 +84,11 @@ type relCase struct {
 	slugs []string
 }
 
-func readRelevance(t *testing.T) []relCase {
-	f, err := os.Open("testdata/relevance.txt")
+func readRelevance(t *testing.T) []relCase { return readRelevanceFile(t, "testdata/relevance.txt") }
+
+// readRelevanceFile reads the relevance cases of the file at path.
+func readRelevanceFile(t *testing.T, path string) []relCase {
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +118,13 @@ func readRelevance(t *testing.T) []relCase {
 // TestRelevance runs testdata/relevance.txt against every engine.
 func TestRelevance(t *testing.T) {
 	cases := readRelevance(t)
-	forEachLoaded(t, func(t *testing.T, idx Index) {
+	forEachLoaded(t, func(t *testing.T, idx Index) { runRelevance(t, idx, cases) })
+}
+
+// runRelevance checks each case against idx.
+func runRelevance(t *testing.T, idx Index, cases []relCase) {
+	t.Helper()
+	{
 		for _, c := range cases {
 			got := slugs(search(t, idx, Query{Text: c.query}))
 			fail := func(why string) {
@@ -160,7 +169,7 @@ func TestRelevance(t *testing.T) {
 				t.Fatalf("relevance.txt:%d: unknown mode %q", c.line, c.mode)
 			}
 		}
-	})
+	}
 }
 
 // TestEquivalentQueries: spellings people use for the same thing return the

@@ -41,11 +41,16 @@ type fields struct {
 	// cut at its parts and holding a letter: "25-ct" of "25-ct-ttg",
 	// "245-kh" and "245-kh-ubqg" of "245-kh-ubqg-bca".
 	NumberPrefixes []string
-	NumberNum      string   // leading digits of the number, e.g. "424"
-	TypeFold       string   // Fold(d.Type), e.g. "quyet dinh"
-	Refs           []string // every number key in the text, own number first
-	TitleRefs      []string // number keys in the title (the texts it carries out)
-	Year           string   // "2017", or "" when unknown
+	NumberNum      string // leading digits of the number, e.g. "424"
+	// TitleKeys are the folded words of the title, and of the type and
+	// title, each joined by one space ("phong chong ma tuy", "luat phong
+	// chong ma tuy"): a query that is a document's whole subject ranks it
+	// first.
+	TitleKeys []string
+	TypeFold  string   // Fold(d.Type), e.g. "quyet dinh"
+	Refs      []string // every number key in the text, own number first
+	TitleRefs []string // number keys in the title (the texts it carries out)
+	Year      string   // "2017", or "" when unknown
 }
 
 // fieldsOf derives the indexed fields of a prepared Doc.
@@ -75,6 +80,13 @@ func fieldsOf(d Doc) fields {
 		TypeFold:  Fold(d.Type),
 	}
 	f.NumberNum = leadingDigits(f.NumberKey)
+	f.NumberCode = strings.TrimPrefix(f.NumberKey[len(f.NumberNum):], "-")
+	if k := wordsKey(d.Title); k != "" {
+		f.TitleKeys = append(f.TitleKeys, k)
+		if tk := wordsKey(d.Type + " " + d.Title); tk != k {
+			f.TitleKeys = append(f.TitleKeys, tk)
+		}
+	}
 	f.NumberPrefixes = numberPrefixes(f.NumberKey)
 	seen := map[string]bool{}
 	if f.NumberKey != "" {
@@ -109,15 +121,31 @@ func fingerprint(d Doc) string {
 
 // numberPrefixes returns the keys of key cut after each of its parts but
 // the last, keeping those that hold a letter (a query's number key always
-// does; see Numbers).
+// does; see Numbers), and the number with its year ("144-2021" of
+// "144-2021-nd-cp", see NumberYear).
 func numberPrefixes(key string) []string {
 	parts := strings.Split(key, "-")
 	var out []string
 	for i := 2; i < len(parts); i++ {
 		pre := strings.Join(parts[:i], "-")
-		if strings.ContainsFunc(pre, unicode.IsLetter) {
+		if strings.ContainsFunc(pre, unicode.IsLetter) || (i == 2 && isYear(parts[1])) {
 			out = append(out, pre)
 		}
 	}
 	return out
+}
+
+// isYear reports whether s is a year of four digits, 1900–2099.
+func isYear(s string) bool {
+	return len(s) == 4 && allDigits(s) && (s[:2] == "19" || s[:2] == "20")
+}
+
+// wordsKey is the folded words of s joined by one space.
+func wordsKey(s string) string {
+	toks := Tokens(s)
+	ws := make([]string, len(toks))
+	for i, t := range toks {
+		ws[i] = t.Fold
+	}
+	return strings.Join(ws, " ")
 }

@@ -131,3 +131,34 @@ func corpus(t testing.TB) []Doc {
 	docs := append([]Doc{seedPlan(t)}, catalogue()...)
 	return append(docs, fixtures()...)
 }
+
+// fixtures15 are the documents of the issue 15 search cases
+// (testdata/relevance-bleve.txt), searched together with corpus.
+func fixtures15() []Doc {
+	return []Doc{
+		// Issue 15 point 7: a number with its year but no code ("144/2021").
+		{Slug: "fx-nd-144", Type: "Nghị định", Number: "144/2021/NĐ-CP", Issuer: "Chính phủ", Year: 2021,
+			Title: "Quy định xử phạt vi phạm hành chính trong lĩnh vực an ninh, trật tự, an toàn xã hội", URL: "/van-ban/fx-nd-144"},
+		{Slug: "fx-cites-144", Type: "Bài viết", Year: 2022, Title: "Mức phạt mới đối với hành vi gây rối", URL: "/bai-viet/fx-cites-144",
+			Sections: []Section{{Anchor: "p1", Text: "Theo Nghị định số 144/2021/NĐ-CP, hành vi gây rối nơi công cộng bị phạt tiền."}}},
+		{Slug: "fx-kh-17", Type: "Kế hoạch", Number: "17/KH-UBND", Issuer: "Ủy ban nhân dân huyện Vũ Thư", Year: 2021,
+			Title: "Tuyên truyền pháp luật ở cơ sở", URL: "/van-ban/fx-kh-17"},
+		{Slug: "fx-date-2021", Type: "Bài viết", Year: 2021, Title: "Hội nghị sơ kết ngày 14/9/2021", URL: "/bai-viet/fx-date-2021",
+			Sections: []Section{{Anchor: "p1", Text: "Ngày 14/9/2021 có 144 đại biểu dự hội nghị; năm 2021 là năm đầu của kế hoạch."}}},
+		// Issue 15 point 8: a law's whole name, against texts that mention
+		// it more often; two words together against the same words apart.
+		{Slug: "fx-luat-xlvphc", Type: "Luật", Number: "15/2012/QH13", Issuer: "Quốc hội", Year: 2012,
+			Title: "Xử lý vi phạm hành chính", URL: "/van-ban/fx-luat-xlvphc"},
+		{Slug: "fx-about-luat-1", Type: "Bài viết", Year: 2022, Title: "Tìm hiểu Luật Xử lý vi phạm hành chính", URL: "/bai-viet/fx-about-luat-1",
+			Sections: []Section{{Anchor: "p1", Text: "Luật Xử lý vi phạm hành chính được sửa đổi. Luật Xử lý vi phạm hành chính quy định các biện pháp xử lý hành chính."}}},
+		{Slug: "fx-about-luat-2", Type: "Bài viết", Year: 2023, Title: "Hỏi đáp Luật Xử lý vi phạm hành chính", URL: "/bai-viet/fx-about-luat-2",
+			Sections: []Section{{Anchor: "p1", Text: "Theo Luật Xử lý vi phạm hành chính, vi phạm hành chính bị xử lý kịp thời."}}},
+		{Slug: "fx-diem-nong", Type: "Bài viết", Year: 2024, Title: "Xóa một điểm nóng ở khu dân cư", URL: "/bai-viet/fx-diem-nong",
+			Sections: []Section{{Anchor: "p1", Text: "Công an xã đã xóa điểm nóng sau ba tháng."}}},
+		{Slug: "fx-diem-xa", Type: "Bài viết", Year: 2024, Title: "Điểm danh học sinh ngày nóng", URL: "/bai-viet/fx-diem-xa",
+			Sections: []Section{{Anchor: "p1", Text: "Điểm số tốt. Trời nóng. Điểm danh xong thì nắng nóng hơn."}}},
+		// Issue 15 point 10: "tội phạm", for Telex and VNI left-overs.
+		{Slug: "fx-toi-pham", Type: "Bài viết", Year: 2024, Title: "Đấu tranh với tội phạm trên tuyến biên giới", URL: "/bai-viet/fx-toi-pham",
+			Sections: []Section{{Anchor: "p1", Text: "Lực lượng biên phòng bắt giữ nhiều đối tượng phạm tội."}}},
+	}
+}

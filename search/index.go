@@ -95,7 +95,16 @@ type Result struct {
 	// of them (the best first); engines fall back to this only when the
 	// query has two words or more and requiring all found nothing.
 	Partial bool
-	Took    time.Duration
+	// MissingNumbers are the document numbers written whole in the query
+	// ("9876/QĐ-TTg", as typed) that no document has: the hits are then
+	// near ones (sharing parts of the number, or citing it), not the
+	// document asked for. Only the Bleve engine fills it.
+	MissingNumbers []string
+	// SearchedAs is the query as searched when Telex or VNI left-overs were
+	// read as the syllables meant ("tooij phamj" → "tội phạm"); empty
+	// otherwise.
+	SearchedAs string
+	Took       time.Duration
 }
 
 // Index is a full-text index of Docs. Implementations are safe for

@@ -2,6 +2,7 @@ package search
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -51,6 +52,14 @@ type Term struct {
 	// dictionary (exact or folded) and searched it with one typo forgiven;
 	// words the index holds are searched as typed (Bleve).
 	Typo bool
+	// Keyboard is the syllable the word stands for when it reads as a
+	// Telex or VNI left-over ("tooij" → "tội", see DecodeKeyboard); an
+	// engine that finds the word as typed nowhere searches this instead.
+	Keyboard string `json:",omitempty"`
+	// InNumberYear says the word is the number or the year of a
+	// number-with-year the query names (Parsed.NumberYears): the engine
+	// requires that reference instead of the word.
+	InNumberYear bool `json:",omitempty"`
 }
 
 // Fuzzy reports whether one typo is forgiven in t: words of FuzzyMinRunes
@@ -74,6 +83,20 @@ type TypeNumber struct {
 	Digits   string // e.g. "424"
 }
 
+// NumberYear is a document number written with its year but without its
+// code, such as "144/2021": the Nghị định 144/2021/NĐ-CP, or a text
+// numbered 144 and issued in 2021.
+type NumberYear struct {
+	Digits string // "144"
+	Year   string // "2021"
+}
+
+// WrittenNumber is a document number written whole in a query.
+type WrittenNumber struct {
+	Key  string // NumberKey, e.g. "9876-qd-ttg"
+	Text string // as typed (NFC, trimmed), e.g. "9876/QĐ-TTg"
+}
+
 // Parsed is a query after analysis; every engine builds its own query from
 // it and the highlighter marks what it names. The raw text is never given to
 // an engine's query syntax.
@@ -95,6 +118,20 @@ type Parsed struct {
 	// Typos is set by an engine that forgave typos for this query; the
 	// highlighter then also marks words one edit away from a query word.
 	Typos bool
+	// NumberYears are the numbers written with a year and no code
+	// ("144/2021").
+	NumberYears []NumberYear
+	// Written are the document numbers written whole ("9876/QĐ-TTg",
+	// "25/CT"), in order: engines say when no document has one.
+	Written []WrittenNumber
+	// Words are the folded words of the whole query in order (phrases'
+	// too), before synonyms: an engine ranks a document whose whole
+	// subject is these words first, and documents where neighbouring
+	// words stand together above those where they are apart.
+	Words []string
+	// Decoded is set by an engine that searched Telex or VNI left-overs
+	// as the syllables they stand for (Term.Keyboard).
+	Decoded bool
 }
 
 // Empty reports whether p has nothing to search for.
@@ -192,8 +229,18 @@ func Parse(text string) Parsed {
 			p.Numbers = append(p.Numbers, k)
 		}
 	}
-	for _, k := range Numbers(text) {
-		addNum(k)
+	for _, loc := range numberRe.FindAllStringIndex(text, -1) {
+		m := text[loc[0]:loc[1]]
+		if k := NumberKey(m); k != "" && !seenNum[k] {
+			p.Written = append(p.Written, WrittenNumber{Key: k, Text: strings.TrimSpace(m)})
+		}
+		addNum(NumberKey(m))
+	}
+	p.NumberYears = numberYears(text)
+	for _, t := range Tokens(text) {
+		if len(p.Words) < maxTerms {
+			p.Words = append(p.Words, t.Fold)
+		}
 	}
 
 	// Split into unquoted and quoted parts.
@@ -285,8 +332,18 @@ func Parse(text string) Parsed {
 			numParts[w] = true
 		}
 	}
+	nyParts := map[string]bool{}
+	for _, ny := range p.NumberYears {
+		nyParts[ny.Digits], nyParts[ny.Year] = true, true
+	}
 	for i := range free {
 		free[i].InNumber = numParts[free[i].Fold]
+		if nyParts[free[i].Fold] {
+			free[i].InNumber, free[i].InNumberYear = true, true
+		}
+		if dec, ok := DecodeKeyboard(free[i].Exact); ok {
+			free[i].Keyboard = dec
+		}
 	}
 	// "số" right before a number is a filler word, not required.
 	for i, t := range free {
@@ -299,6 +356,32 @@ func Parse(text string) Parsed {
 	return p
 }
 
+// numberYearRe matches a number written with its year and no code:
+// "144/2021", "144 / 2021".
+var numberYearRe = regexp.MustCompile(`(\d{1,5})\s*/\s*((?:19|20)\d\d)`)
+
+// numberYears returns the numbers-with-year of text that are not part of a
+// longer number ("144/2021/NĐ-CP" is a whole number) or a date
+// ("14/9/2021").
+func numberYears(text string) []NumberYear {
+	var out []NumberYear
+	for _, m := range numberYearRe.FindAllStringSubmatchIndex(text, -1) {
+		prev, _ := utf8.DecodeLastRuneInString(text[:m[0]])
+		next, _ := utf8.DecodeRuneInString(text[m[1]:])
+		if isWordRune(prev) || isWordRune(next) {
+			continue // inside a longer word or number
+		}
+		before := strings.TrimRight(text[:m[0]], " ")
+		after := strings.TrimLeft(text[m[1]:], " ")
+		if strings.HasSuffix(before, "/") || strings.HasSuffix(before, "-") ||
+			strings.HasPrefix(after, "/") || strings.HasPrefix(after, "-") || strings.HasPrefix(after, "–") {
+			continue // a date (14/9/2021) or a whole number (144/2021/NĐ-CP)
+		}
+		out = append(out, NumberYear{Digits: text[m[2]:m[3]], Year: text[m[4]:m[5]]})
+	}
+	return out
+}
+
 func allDigits(s string) bool {
 	if s == "" {
 		return false
@@ -309,4 +392,38 @@ func allDigits(s string) bool {
 		}
 	}
 	return true
+}
+
+// searchedAs is the query p as searched, for a person to read: its words
+// in order (decoded where Term.Keyboard was used), phrases quoted.
+func searchedAs(p Parsed) string {
+	var parts []string
+	for _, t := range p.Terms {
+		parts = append(parts, t.Exact)
+	}
+	for _, g := range p.Synonyms {
+		var ws []string
+		for _, t := range g.Alts[0] {
+			ws = append(ws, t.Exact)
+		}
+		parts = append(parts, strings.Join(ws, " "))
+	}
+	for _, ph := range p.Phrases {
+		var ws []string
+		for _, t := range ph {
+			ws = append(ws, t.Exact)
+		}
+		parts = append(parts, "“"+strings.Join(ws, " ")+"”")
+	}
+	return strings.Join(parts, " ")
+}
+
+// pair is the pair term ("phong chong", see the fPairs field) of a query
+// of exactly two free words, or "" for any other query (numbers, phrases,
+// one word or more than two).
+func (p Parsed) pair() string {
+	if len(p.Words) != 2 || len(p.Numbers) > 0 || len(p.NumberYears) > 0 || len(p.Phrases) > 0 || p.Empty() {
+		return ""
+	}
+	return p.Words[0] + " " + p.Words[1]
 }
