@@ -42,6 +42,7 @@ type fields struct {
 	// "245-kh" and "245-kh-ubqg" of "245-kh-ubqg-bca".
 	NumberPrefixes []string
 	NumberNum      string // leading digits of the number, e.g. "424"
+	NumberCode     string // the number without its leading digits, e.g. "qd-ttg"
 	// TitleKeys are the folded words of the title, and of the type and
 	// title, each joined by one space ("phong chong ma tuy", "luat phong
 	// chong ma tuy"): a query that is a document's whole subject ranks it
