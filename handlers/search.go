@@ -255,6 +255,36 @@ type searchData struct {
 	Filtered bool
 	ClearURL string
 	Notice   string // shown instead of results when search is down
+	// Missing says that no document has the number the query names, and
+	// what the hits are instead (numberMissingMessage); "" otherwise.
+	Missing string
+	// SearchedAs says how Telex or VNI left-overs were read
+	// (searchedAsMessage); "" otherwise.
+	SearchedAs string
+}
+
+// numberMissingMessage is the Vietnamese answer for a query naming
+// document numbers that no document has (search.Result.MissingNumbers),
+// with what the hits are instead when there are some; "" when nothing is
+// missing.
+func numberMissingMessage(res search.Result) string {
+	if len(res.MissingNumbers) == 0 {
+		return ""
+	}
+	msg := "Không có văn bản nào mang số hiệu " + strings.Join(res.MissingNumbers, ", ") + "."
+	if len(res.Hits) > 0 {
+		msg += " Dưới đây là các văn bản có số hiệu gần giống hoặc có các phần của số hiệu đó, không phải văn bản bạn tìm."
+	}
+	return msg
+}
+
+// searchedAsMessage says how the query was read when Telex or VNI
+// left-overs were decoded (search.Result.SearchedAs); "" otherwise.
+func searchedAsMessage(q string, res search.Result) string {
+	if res.SearchedAs == "" {
+		return ""
+	}
+	return "Đã tìm “" + res.SearchedAs + "” (bạn gõ “" + q + "”, có lẽ khi bộ gõ tiếng Việt đang tắt)."
 }
 
 // searchPage renders GET /tim-kiem: the form, results with highlighted
@@ -278,6 +308,8 @@ func (s *Server) searchPage(c *fiber.Ctx) error {
 			labelSections(res.Hits)
 			data.Params = p
 			data.Result = res
+			data.Missing = numberMissingMessage(res)
+			data.SearchedAs = searchedAsMessage(p.Q, res)
 			s.fillSearchNav(&data)
 		}
 	}
@@ -415,12 +447,22 @@ type apiSearch struct {
 	FacetsUncounted bool `json:"facets_uncounted,omitempty"`
 	// Partial: no document had every word; the hits have some of them.
 	Partial bool `json:"partial,omitempty"`
+	// NumberMissing: the document numbers written in the query (as typed)
+	// that no document has; the hits are then near ones, not the document
+	// asked for. Message says so in Vietnamese.
+	NumberMissing []string `json:"number_missing,omitempty"`
+	// SearchedAs: the query as searched when Telex or VNI left-overs were
+	// decoded ("tooij phamj" → "tội phạm").
+	SearchedAs string `json:"searched_as,omitempty"`
+	// Message: what a person should be told about these results
+	// (Vietnamese): a number no document has, or how the query was read.
+	Message string `json:"message,omitempty"`
 }
 
 // searchAPI answers GET /api/v1/search?q=&type=&issuer=&year=&in_force=&page=&per_page=
 // with {query, total, took_ms, page, hits: [{slug, type, number, title, url,
 // heading, snippet_html, in_force}], facets: {type|issuer|year|in_force: [{value, count}]},
-// facets_uncounted, partial}: count absent and facets_uncounted true above
+// facets_uncounted, partial, number_missing, searched_as, message}: count absent and facets_uncounted true above
 // search.FacetCountLimit matches; partial true when no document had every
 // word and the hits have some of them.
 // A hit's url carries the matched section's anchor.
@@ -439,6 +481,8 @@ func (s *Server) searchAPI(c *fiber.Ctx) error {
 		return &Problem{Status: fiber.StatusServiceUnavailable, Message: msgSearchDown}
 	}
 	out.Page, out.Partial = p.Page, res.Partial
+	out.NumberMissing, out.SearchedAs = res.MissingNumbers, res.SearchedAs
+	out.Message = strings.TrimSpace(numberMissingMessage(res) + " " + searchedAsMessage(p.Q, res))
 	out.Total, out.TookMS, out.FacetsUncounted = res.Total, res.Took.Milliseconds(), res.FacetsUncounted
 	labelSections(res.Hits)
 	for _, h := range res.Hits {

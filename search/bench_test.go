@@ -197,6 +197,24 @@ func benchQueries(docs []Doc) map[string][]string {
 		i := rng.IntN(len(w) - 1)
 		q["accent-free"] = append(q["accent-free"], w[i]+" "+w[i+1])
 	}
+	for len(q["accents"]) < 200 {
+		d := docs[rng.IntN(len(docs))]
+		w := strings.Fields(strings.ToLower(d.Title))
+		if len(w) < 3 {
+			continue
+		}
+		i := rng.IntN(len(w) - 1)
+		q["accents"] = append(q["accents"], strings.Trim(w[i], ".,;:")+" "+strings.Trim(w[i+1], ".,;:"))
+	}
+	for len(q["phrase"]) < 200 {
+		d := docs[rng.IntN(len(docs))]
+		w := strings.Fields(d.Sections[0].Text)
+		if len(w) < 4 {
+			continue
+		}
+		i := rng.IntN(len(w) - 2)
+		q["phrase"] = append(q["phrase"], `"`+strings.Join(w[i:i+3], " ")+`"`)
+	}
 	for len(q["number"]) < 200 {
 		d := docs[rng.IntN(len(docs))]
 		if d.Number == "" {
@@ -388,16 +406,32 @@ func benchIndexFor(b *testing.B, corpus string, n int) (*Bleve, []Doc) {
 	return idx, docs
 }
 
+// benchKinds are the query kinds of BenchmarkQuery; SEARCH_BENCH_KINDS
+// (comma-separated) narrows them.
+var benchKinds = func() []string {
+	if env := os.Getenv("SEARCH_BENCH_KINDS"); env != "" {
+		return strings.Split(env, ",")
+	}
+	return []string{"accent-free", "accents", "number", "typo", "phrase"}
+}()
+
 // BenchmarkQuery measures query latency by kind: accent-free two-word
-// queries, document numbers (as printed, folded, spaced) and one-typo
-// words. Each op is one query, page 1, 10 hits with snippets and facets;
-// p50 and p99 are over all ops.
+// queries, the same with accents as written, document numbers (as
+// printed, folded, spaced), one-typo words and quoted three-word phrases
+// from a body. Each op is one query, page 1, 10 hits with snippets and
+// facets; p50 and p99 are over all ops. The engine's result cache is off
+// (every op is computed) unless SEARCH_BENCH_CACHE=1.
 func BenchmarkQuery(b *testing.B) {
 	for _, corpus := range benchCorpora {
 		for _, n := range benchSizes {
-			for _, kind := range []string{"accent-free", "number", "typo"} {
+			for _, kind := range benchKinds {
 				b.Run(fmt.Sprintf("corpus=%s/docs=%d/%s", corpus, n, kind), func(b *testing.B) {
 					idx, docs := benchIndexFor(b, corpus, n)
+					if os.Getenv("SEARCH_BENCH_CACHE") == "1" {
+						idx.SetResultCache(ResultCacheSize)
+					} else {
+						idx.SetResultCache(0)
+					}
 					qs := benchQueries(docs)[kind]
 					ctx := context.Background()
 					lat := make([]time.Duration, 0, b.N)
