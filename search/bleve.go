@@ -532,10 +532,21 @@ func phraseAnyQ(ph []Term) query.Query {
 	for i, t := range ph {
 		ex[i], fo[i] = t.Exact, t.Fold
 	}
-	return bleve.NewDisjunctionQuery(
+	phrases := bleve.NewDisjunctionQuery(
 		phraseQ(fTitleX, ex, boostPhraseX*2), phraseQ(fTitleF, fo, boostPhraseF*2),
 		phraseQ(fMetaX, ex, boostPhraseX), phraseQ(fMetaF, fo, boostPhraseF),
 		phraseQ(fBodyX, ex, boostPhraseX), phraseQ(fBodyF, fo, boostPhraseF))
+	// The pairs of neighbouring words (fPairs, one term each) are a cheap
+	// filter in front of the positions: a document lacking "giam tac" or
+	// "tac hai" cannot hold "giảm tác hại", and the conjunction lets the
+	// rarest pair lead, so the phrase searchers read the positions of
+	// those documents only (a 3-word phrase at 50,000 documents cost
+	// 150 ms of CPU without it).
+	parts := make([]query.Query, 0, len(fo))
+	for i := 0; i+1 < len(fo); i++ {
+		parts = append(parts, termQ(fPairs, fo[i]+" "+fo[i+1], 0))
+	}
+	return bleve.NewConjunctionQuery(append(parts, phrases)...)
 }
 
 // bleveQuery builds the engine query for p: every word required (exact or
