@@ -1,10 +1,13 @@
 package handlers
 
 import (
+	"fmt"
 	"net/url"
 	"testing"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/thaibinh-pcmt/portal/search"
 )
 
 // benchQueries are the ten queries of ops/bench/search-queries.lua.
@@ -16,8 +19,21 @@ var benchQueries = []string{"424/QĐ-TTg", "cai nghien", "cai nghiện ma túy",
 // script; for a CPU profile of the HTTP path:
 //
 //	go test -run '^$' -bench SearchAPI -benchmem -cpuprofile /tmp/api.prof ./handlers
+//
+// cache=false turns the engine's result cache off: every request searches
+// and builds its snippets.
 func BenchmarkSearchAPI(b *testing.B) {
-	app := newSearchApp(b)
+	for _, cache := range []bool{false, true} {
+		b.Run(fmt.Sprintf("cache=%v", cache), func(b *testing.B) { benchSearchAPI(b, cache) })
+	}
+}
+
+func benchSearchAPI(b *testing.B, cache bool) {
+	app := newSearchApp(b, func(d *Deps) {
+		if bl, ok := d.Index.(*search.Bleve); ok && !cache {
+			bl.SetResultCache(0)
+		}
+	})
 	h := app.Handler()
 	ctxs := make([]*fasthttp.RequestCtx, len(benchQueries))
 	for i, q := range benchQueries {
