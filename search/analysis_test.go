@@ -224,7 +224,8 @@ func TestDescribe(t *testing.T) {
 func FuzzAnalysis(f *testing.F) {
 	for _, s := range []string{"cai nghiện", "424/QĐ-TTg", `"giảm tác hại"`, "hoà nhập", norm.NFD.String("thuỷ"),
 		"\xff\xfe", "ma\x00tuy", "“", "quyết định số 424", "\u0301\u0301a", "ĐĐĐ", strings.Repeat("á", 300),
-		"metadon", "ma túy đá hê-rô-in", "25/CT", "methadone xyzzy"} {
+		"metadon", "ma túy đá hê-rô-in", "25/CT", "methadone xyzzy", "144/2021", "ngày 14/9/2021", "9876/QĐ-TTg",
+		"tooij phamj", "to65i pha5m", "nghị định 144 / 2021 về"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -255,6 +256,24 @@ func FuzzAnalysis(f *testing.F) {
 			if !utf8.ValidString(tm.Exact) || !utf8.ValidString(tm.Fold) {
 				t.Fatalf("invalid term %+v", tm)
 			}
+		}
+		for _, ny := range p.NumberYears {
+			if !allDigits(ny.Digits) || !isYear(ny.Year) {
+				t.Fatalf("number with year %+v from %q", ny, s)
+			}
+		}
+		for _, w := range p.Written {
+			if NumberKey(w.Text) != w.Key || !utf8.ValidString(w.Text) {
+				t.Fatalf("written number %+v from %q", w, s)
+			}
+		}
+		for _, tm := range p.Terms {
+			if tm.Keyboard != "" && (!utf8.ValidString(tm.Keyboard) || NFC(tm.Keyboard) != tm.Keyboard) {
+				t.Fatalf("keyboard decoding %+v", tm)
+			}
+		}
+		if len(p.Words) > maxTerms {
+			t.Fatalf("%d words kept", len(p.Words))
 		}
 		words := len(p.Terms)
 		for _, g := range p.Synonyms {
