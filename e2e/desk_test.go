@@ -316,16 +316,22 @@ func checkInboxRows(t *testing.T, pg *Page) {
 	var r struct {
 		Rows, Visible int
 		Height        float64
+		FirstTop      float64 // of the first case, from the top of the page
 	}
 	pg.Eval(`(() => {
   const w = window.innerWidth, rows = document.querySelectorAll("table.inbox tbody tr");
   const ok = el => { if (!el) return false; const b = el.getBoundingClientRect(); return b.width > 0 && b.left >= 0 && b.right <= w; };
   let visible = 0, height = 0;
   rows.forEach(r => { if (ok(r.querySelector("th a")) && Array.from(r.querySelectorAll("td")).every(ok)) visible++; height += r.getBoundingClientRect().height; });
-  return {Rows: rows.length, Visible: visible, Height: height};
+  return {Rows: rows.length, Visible: visible, Height: height, FirstTop: rows.length ? rows[0].getBoundingClientRect().top + window.scrollY : 0};
 })()`, &r)
 	if r.Visible != r.Rows {
 		t.Errorf("%s inbox: %d of %d cases fully within the screen's width", pg.Mode(), r.Visible, r.Rows)
+	}
+	// On a phone the first case starts on the first screen, below the
+	// status tabs (the filters are folded away).
+	if r.Rows > 0 && r.FirstTop+80 > float64(pg.Size.Height) {
+		t.Errorf("%s inbox: the first case starts %.0f px down a %d px screen", pg.Mode(), r.FirstTop, pg.Size.Height)
 	}
 	if pg.Size == Phone && r.Rows > 0 && r.Height/float64(r.Rows) > 320 {
 		t.Errorf("%s inbox: %d cases take %.0f px", pg.Mode(), r.Rows, r.Height)
