@@ -7,8 +7,15 @@
 // layout shift from the browser's own layout-shift entries, and save a
 // screenshot.
 //
-// The package has no code of its own outside its tests. Its helpers, for
-// tests added later (the desk inbox, replies through the receipt), are:
+// TestPortal covers the public pages and forms; TestDesk the desks' inbox
+// at /quan-tri/hop-thu (a police officer's whole case: inbox with and
+// without filters, a filter error, the case page, status, a status error,
+// assignment, note, message; a social-affairs officer who sees only
+// enquiries; the empty inbox; keyboard only) and the sender's conversation
+// through the receipt at /tra-cuu (the desk's message read and answered,
+// an empty answer refused, the answer unread in the inbox).
+//
+// The package has no code of its own outside its tests. Its helpers are:
 //
 //	StartPortal(t, dataDir, env...)   the real binary on 127.0.0.1:0; *Portal
 //	(*Portal).AddUser(t, u, role, pw) "portal user add … --password-stdin"
