@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/thaibinh-pcmt/portal/seal"
+
 	"errors"
 	"net/url"
 	"strings"
@@ -84,6 +86,9 @@ func noStore(c *fiber.Ctx) error {
 func (h *admin) requireStaff(allowed func(press.Principal) bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		p, err := h.Press.Authenticate(c.UserContext(), c.Cookies(sessionCookie))
+		if errors.Is(err, press.ErrNoSession) && h.KeySessions != nil {
+			h.KeySessions.Forget(c.Cookies(sessionCookie))
+		}
 		if errors.Is(err, press.ErrNoSession) {
 			if c.Cookies(sessionCookie) != "" {
 				h.clearSession(c)
@@ -100,6 +105,11 @@ func (h *admin) requireStaff(allowed func(press.Principal) bool) fiber.Handler {
 			return &Problem{Status: fiber.StatusForbidden, Message: press.ErrForbidden.Error()}
 		}
 		c.Locals(staffLocal, p)
+		if h.KeySessions != nil && p.WorksDesk() {
+			if d, id, ok := h.KeySessions.Get(c.Cookies(sessionCookie)); ok && d == p.Role {
+				c.SetUserContext(seal.WithDeskKey(c.UserContext(), d, id))
+			}
+		}
 		return c.Next()
 	}
 }

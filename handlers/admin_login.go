@@ -41,9 +41,10 @@ func (h *admin) login(c *fiber.Ctx) error {
 		Username: strings.Clone(strings.TrimSpace(c.FormValue("username"))),
 		Next:     safePath(strings.Clone(c.FormValue("tiep"))),
 	}
+	password := strings.Clone(c.FormValue("password"))
 	sess, err := h.Press.Login(c.UserContext(), press.LoginRequest{
 		Username:  d.Username,
-		Password:  strings.Clone(c.FormValue("password")),
+		Password:  password,
 		ClientKey: ratelimit.ClientKey(loginScope, h.clientAddr(c)),
 		OldToken:  strings.Clone(c.Cookies(sessionCookie)),
 	})
@@ -63,15 +64,49 @@ func (h *admin) login(c *fiber.Ctx) error {
 	default:
 		return err
 	}
+	h.unlockDeskKey(c, sess, password)
 	h.setSession(c, sess.Token, sess.MaxAge)
 	return c.Redirect(afterLogin(d.Next, sess.Principal), fiber.StatusSeeOther)
 }
 
 // logout ends the session (the CSRF token makes a forged logout fail).
 func (h *admin) logout(c *fiber.Ctx) error {
+	if h.KeySessions != nil {
+		h.KeySessions.Forget(c.Cookies(sessionCookie))
+	}
 	if err := h.Press.Logout(c.UserContext(), c.Cookies(sessionCookie)); err != nil {
 		return err
 	}
 	h.clearSession(c)
 	return c.Redirect(loginPath, fiber.StatusSeeOther)
+}
+
+// unlockDeskKey runs after a successful sign-in, with the password just
+// checked: it makes the member's own key pair at the first sign-in and,
+// for a desk member who has been granted it, opens the desk's private key
+// into this session's memory (seal.Sessions), never anywhere else. A
+// failure is logged and the sign-in stands: the member then sees the
+// inbox's clear columns and a notice instead of the content.
+func (h *admin) unlockDeskKey(c *fiber.Ctx, sess press.Session, password string) {
+	if h.Keys == nil || h.KeySessions == nil {
+		return
+	}
+	ctx := c.UserContext()
+	st, err := h.Store.StaffByUsername(ctx, sess.Principal.Username)
+	if err != nil {
+		h.log.Error("desk key: staff after sign-in", "err", err)
+		return
+	}
+	deskCode := ""
+	if sess.Principal.WorksDesk() {
+		deskCode = sess.Principal.Role
+	}
+	id, err := h.Keys.Unlock(ctx, st, deskCode, password)
+	if err != nil {
+		h.log.Error("desk key: not unlocked at sign-in", "err", err)
+		return
+	}
+	if id != nil {
+		h.KeySessions.Put(sess.Token, deskCode, id)
+	}
 }

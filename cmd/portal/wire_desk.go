@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/thaibinh-pcmt/portal/seal"
+
 	"context"
 	"errors"
 	"fmt"
@@ -34,7 +36,11 @@ func startDesk(ctx context.Context, cfg Config, deps *handlers.Deps, db *store.D
 	if err != nil {
 		return nil, err
 	}
-	svc, err := desk.New(desk.Config{DB: db, Data: data, Catalog: deps.Intake.Catalog(), Now: deps.Now, Logger: log})
+	dc := desk.Config{DB: db, Data: data, Catalog: deps.Intake.Catalog(), Now: deps.Now, Logger: log}
+	if deps.Keys != nil {
+		dc.Sealer = seal.Sealer{Keys: deps.Keys}
+	}
+	svc, err := desk.New(dc)
 	if err != nil {
 		return nil, err
 	}
