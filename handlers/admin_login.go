@@ -18,6 +18,12 @@ type loginData struct {
 	Error    string
 }
 
+// totpPath is the two-step enrolment page.
+const totpPath = "/quan-tri/hai-buoc"
+
+// msgMustEnrol: an account that must enrol tried anything else.
+const msgMustEnrol = "Tài khoản của bạn phải bật xác thực hai bước trước khi làm việc. Mở trang " + totpPath + " để cài đặt."
+
 // loginScope is the throttle scope of login attempts per client key.
 const loginScope = "login"
 
@@ -45,6 +51,7 @@ func (h *admin) login(c *fiber.Ctx) error {
 	sess, err := h.Press.Login(c.UserContext(), press.LoginRequest{
 		Username:  d.Username,
 		Password:  password,
+		Code:      strings.Clone(strings.TrimSpace(c.FormValue("ma"))),
 		ClientKey: ratelimit.ClientKey(loginScope, h.clientAddr(c)),
 		OldToken:  strings.Clone(c.Cookies(sessionCookie)),
 	})
@@ -55,7 +62,7 @@ func (h *admin) login(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(te.RetryAfter.Seconds())+1))
 		d.Error = te.Error()
 		return h.renderLogin(c, fiber.StatusTooManyRequests, d)
-	case errors.Is(err, press.ErrBadCredentials):
+	case errors.Is(err, press.ErrBadCredentials), errors.Is(err, press.ErrBadCode):
 		d.Error = err.Error()
 		return h.renderLogin(c, fiber.StatusUnauthorized, d)
 	case errors.Is(err, press.ErrThrottleUnavailable):
@@ -66,6 +73,9 @@ func (h *admin) login(c *fiber.Ctx) error {
 	}
 	h.unlockDeskKey(c, sess, password)
 	h.setSession(c, sess.Token, sess.MaxAge)
+	if sess.Principal.MustEnrolTOTP {
+		return c.Redirect(totpPath, fiber.StatusSeeOther)
+	}
 	return c.Redirect(afterLogin(d.Next, sess.Principal), fiber.StatusSeeOther)
 }
 

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
+	"github.com/pquerna/otp/totp"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -305,4 +307,92 @@ func TestNothingReadableAtRest(t *testing.T) {
 		t.Errorf("after sign-out: %d", resp.StatusCode)
 	}
 	check("after restart")
+}
+
+// TestTOTPOverHTTP is issue 11's two-step sign-in against the binary: a
+// police account must enrol before anything else (QR drawn by the portal
+// as a data: image, the secret as text); afterwards a sign-in without a
+// code fails, one with a code the test computes from the enrolled secret
+// succeeds, the same code a second time is refused, a recovery code works
+// once, and wrong codes run into the login limit (429).
+func TestTOTPOverHTTP(t *testing.T) {
+	env := []string{"PORTAL_DATA_DIR=" + t.TempDir(), "PORTAL_SECRET=totp-binary-test-secret-0123456789",
+		"PORTAL_TOTP_ROLES=police,social-affairs,admin", "PORTAL_LIMIT_LOGIN=12/h"}
+	runPortalOK(t, env, deskTestPassword+"\n", "user", "add", "--username", "hung", "--role", "police", "--password-stdin")
+	p := startPortal(t, env...)
+	defer p.stop(t)
+	signIn := func(code string) int {
+		w := newDeskClient(t, p.URL)
+		w.get("/quan-tri/dang-nhap")
+		resp, _ := w.post("/quan-tri/dang-nhap", url.Values{"username": {"hung"}, "password": {deskTestPassword}, "ma": {code}})
+		return resp.StatusCode
+	}
+
+	// Before enrolment: signed in, but sent to the enrolment page.
+	w := newDeskClient(t, p.URL)
+	w.get("/quan-tri/dang-nhap")
+	resp, _ := w.post("/quan-tri/dang-nhap", url.Values{"username": {"hung"}, "password": {deskTestPassword}})
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/quan-tri/hai-buoc" {
+		t.Fatalf("first sign-in: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp, _ := w.get("/quan-tri/hop-thu"); resp.StatusCode != 303 || resp.Header.Get("Location") != "/quan-tri/hai-buoc" {
+		t.Errorf("inbox before enrolment: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	w.get("/quan-tri/hai-buoc")
+	secret := strings.TrimSpace(w.last.Find("#khoa-bi-mat").Text())
+	if src := w.last.Find("#ma-qr").AttrOr("src", ""); !strings.HasPrefix(src, "data:image/png;base64,") || len(secret) < 16 {
+		t.Fatalf("enrolment page: secret %q, img %.40q", secret, src)
+	}
+	code, _ := totp.GenerateCode(secret, time.Now())
+	bad := fmt.Sprintf("%06d", (atoi(code)+1)%1000000)
+	if resp, _ := w.post("/quan-tri/hai-buoc", url.Values{"ma": {bad}}); resp.StatusCode != 422 {
+		t.Errorf("wrong enrolment code: %d", resp.StatusCode)
+	}
+	// A wrong code drew a new secret.
+	secret = strings.TrimSpace(w.last.Find("#khoa-bi-mat").Text())
+	code, _ = totp.GenerateCode(secret, time.Now())
+	resp, _ = w.post("/quan-tri/hai-buoc", url.Values{"ma": {code}})
+	var recovery []string
+	w.last.Find(".recovery-codes code").Each(func(_ int, s *goquery.Selection) { recovery = append(recovery, s.Text()) })
+	if resp.StatusCode != 200 || len(recovery) != 10 {
+		t.Fatalf("enrolment: %d, %d recovery codes", resp.StatusCode, len(recovery))
+	}
+	if resp, _ := w.get("/quan-tri/hop-thu"); resp.StatusCode != 200 {
+		t.Errorf("inbox after enrolment: %d", resp.StatusCode)
+	}
+
+	if st := signIn(""); st != 401 {
+		t.Errorf("sign-in without a code: %d, want 401", st)
+	}
+	if st := signIn(code); st != 401 {
+		t.Errorf("sign-in with the enrolment's code again: %d, want 401", st)
+	}
+	next, _ := totp.GenerateCode(secret, time.Now().Add(30*time.Second))
+	if st := signIn(next); st != 303 {
+		t.Errorf("sign-in with a fresh code: %d, want 303", st)
+	}
+	if st := signIn(next); st != 401 {
+		t.Errorf("the same code a second time: %d, want 401", st)
+	}
+	if st := signIn(recovery[3]); st != 303 {
+		t.Errorf("recovery code: %d, want 303", st)
+	}
+	if st := signIn(recovery[3]); st != 401 {
+		t.Errorf("recovery code a second time: %d, want 401", st)
+	}
+	throttled := false
+	for i := 0; i < 15 && !throttled; i++ {
+		throttled = signIn(bad) == 429
+	}
+	if !throttled {
+		t.Error("15 wrong codes were not throttled")
+	}
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, r := range s {
+		n = n*10 + int(r-'0')
+	}
+	return n
 }
