@@ -143,6 +143,9 @@ func (db *DB) CreateCases(ctx context.Context, cases []NewCase, now time.Time) (
 				id, at, EventReceived, c.Status); err != nil {
 				return nil, fmt.Errorf("store: create case %s: event: %w", c.SubmissionID, err)
 			}
+			if err := countMonthly(ctx, tx, c); err != nil {
+				return nil, fmt.Errorf("store: create case %s: %w", c.SubmissionID, err)
+			}
 			if err := countCase(ctx, tx, c.Desk, c.Status, 1); err != nil {
 				return nil, fmt.Errorf("store: create case %s: %w", c.SubmissionID, err)
 			}
