@@ -28,6 +28,7 @@ func (h *admin) registerDesk(g fiber.Router) {
 	staff := h.requireStaff(press.Principal.WorksDesk)
 	g.Get("/hop-thu", staff, h.inbox)
 	g.Post("/hop-thu/xuat", staff, limitBody(16<<10), h.exportCases)
+	g.Post("/hop-thu/cap-quyen", staff, limitBody(16<<10), h.grantKey)
 	g.Get("/hop-thu/:id<int>", staff, h.casePage)
 	g.Get("/hop-thu/:id<int>/anh/:photo<int>", staff, h.casePhoto)
 	g.Post("/hop-thu/:id<int>/trang-thai", staff, limitBody(64<<10), h.caseStatus)

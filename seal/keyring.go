@@ -22,6 +22,8 @@ var (
 	ErrDeskKeyExists = errors.New("Bộ phận này đã có khóa mã hóa; không tạo lại (các hồ sơ đã mã hóa sẽ không mở được nữa).")
 	// ErrNoStaffKey: the member to be granted has never signed in.
 	ErrNoStaffKey = errors.New("Cán bộ này chưa đăng nhập lần nào nên chưa có khóa riêng; hãy để họ đăng nhập một lần rồi cấp quyền lại.")
+	// ErrNotDeskMember: the account to be granted is not of that desk.
+	ErrNotDeskMember = errors.New("Tài khoản này không thuộc bộ phận được cấp quyền.")
 	// ErrBadRecoveryKey: the recovery key does not open the desk's key.
 	ErrBadRecoveryKey = errors.New("Khóa khôi phục không đúng với bộ phận này.")
 )
@@ -265,7 +267,7 @@ func (k *Keyring) Grant(ctx context.Context, desk string, deskKey *age.X25519Ide
 		return err
 	}
 	if st.Role != desk {
-		return fmt.Errorf("Tài khoản %s không thuộc bộ phận %s.", username, desk)
+		return ErrNotDeskMember
 	}
 	sk, err := k.db.StaffKeyByID(ctx, st.ID)
 	if errors.Is(err, store.ErrNotFound) {

@@ -93,7 +93,7 @@ func TestNothingReadableAtRest(t *testing.T) {
 	dataDir := t.TempDir()
 	env := []string{"PORTAL_DATA_DIR=" + dataDir, "REDIS_URL=" + redisURL, "PORTAL_SECRET=crypto-binary-test-secret-0123456789",
 		"PORTAL_LIMIT_TIPS=1000/h", "PORTAL_LIMIT_ENQUIRIES=1000/h", "PORTAL_LIMIT_STATUS=1000/h", "PORTAL_LIMIT_MESSAGES=1000/h"}
-	for _, u := range [][2]string{{"hung", "police"}, {"mai", "social-affairs"}, {"quantri", "admin"}} {
+	for _, u := range [][2]string{{"hung", "police"}, {"tuan", "police"}, {"mai", "social-affairs"}, {"quantri", "admin"}} {
 		runPortalOK(t, env, deskTestPassword+"\n", "user", "add", "--username", u[0], "--role", u[1], "--password-stdin")
 	}
 	recPolice, _ := runPortalOK(t, env, "", "desk", "init", "--role", "police")
@@ -107,6 +107,7 @@ func TestNothingReadableAtRest(t *testing.T) {
 	p := startPortal(t, env...)
 	newDeskClient(t, p.URL).login("hung", deskTestPassword)
 	newDeskClient(t, p.URL).login("mai", deskTestPassword)
+	newDeskClient(t, p.URL).login("tuan", deskTestPassword)
 	p.stop(t)
 	runPortalOK(t, env, recPolice+"\n", "desk", "grant", "--role", "police", "--username", "hung", "--recovery-key-stdin")
 	runPortalOK(t, env, recSocial+"\n", "desk", "grant", "--role", "social-affairs", "--username", "mai", "--recovery-key-stdin")
@@ -300,6 +301,22 @@ func TestNothingReadableAtRest(t *testing.T) {
 	police.get(tipPath)
 	if !strings.Contains(police.last.Text(), secrets["tip"]) {
 		t.Errorf("signed in again, the police desk does not read the tip")
+	}
+	// A member never granted reads nothing; a granted member grants them
+	// through the inbox's form, and they read after signing in again.
+	tuan := newDeskClient(t, p.URL)
+	tuan.login("tuan", deskTestPassword)
+	if resp, body := tuan.get(tipPath); resp.StatusCode != 403 || strings.Contains(body, "Zorblatquex") {
+		t.Errorf("member without a grant: %d", resp.StatusCode)
+	}
+	police.get("/quan-tri/hop-thu")
+	if resp, body := police.post("/quan-tri/hop-thu/cap-quyen", url.Values{"username": {"tuan"}}); resp.StatusCode != 303 {
+		t.Errorf("grant by form: %d %s", resp.StatusCode, body)
+	}
+	tuan.login("tuan", deskTestPassword)
+	tuan.get(tipPath)
+	if !strings.Contains(tuan.last.Text(), secrets["tip"]) {
+		t.Errorf("granted member does not read the tip")
 	}
 	// A signed-out session forgets the key.
 	police.post("/quan-tri/dang-xuat", url.Values{})
