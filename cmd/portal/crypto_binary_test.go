@@ -338,6 +338,10 @@ func TestTOTPOverHTTP(t *testing.T) {
 	runPortalOK(t, env, deskTestPassword+"\n", "user", "add", "--username", "hung", "--role", "police", "--password-stdin")
 	p := startPortal(t, env...)
 	defer p.stop(t)
+	// No desk has a key yet: serve says so loudly, once.
+	if n := strings.Count(p.Logs(), "ENCRYPTION AT REST IS OFF"); n != 1 || !strings.Contains(p.Logs(), "desks=police,social-affairs") {
+		t.Errorf("warning without desk keys: %d lines\n%s", n, p.Logs())
+	}
 	signIn := func(code string) int {
 		w := newDeskClient(t, p.URL)
 		w.get("/quan-tri/dang-nhap")

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/thaibinh-pcmt/portal/intake"
@@ -126,12 +127,16 @@ func warnUnsealedDesks(ctx context.Context, db *store.DB, cat *intake.Catalog, l
 	for _, d := range keys {
 		have[d] = true
 	}
-	warned := map[string]bool{}
+	var off []string
 	for _, r := range cat.Routes {
-		if have[r.Desk] || warned[r.Desk] {
-			continue
+		if !have[r.Desk] && !slices.Contains(off, r.Desk) {
+			off = append(off, r.Desk)
 		}
-		warned[r.Desk] = true
-		log.Warn("ENCRYPTION AT REST IS OFF for this desk: submissions are stored and queued in clear until the operator runs `portal desk init --role "+r.Desk+"`", "desk", r.Desk)
 	}
+	if len(off) == 0 {
+		return
+	}
+	slices.Sort(off)
+	// One line for all of them: the log of a start stays short.
+	log.Warn("ENCRYPTION AT REST IS OFF: submissions to these desks are stored and queued in clear until the operator runs `portal desk init --role DESK` for each", "desks", strings.Join(off, ","))
 }
