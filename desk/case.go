@@ -320,7 +320,11 @@ func (s *Service) SendMessage(ctx context.Context, a Actor, id int64, msg string
 	if len(fe) > 0 {
 		return Message{}, fe
 	}
-	body, err := s.seal(ctx, Scope{Desk: a.Desk, Submitter: true}, text{Body: msg})
+	key, err := s.db.CaseSubmitterKey(ctx, id)
+	if err != nil {
+		return Message{}, s.storeErr(err)
+	}
+	body, err := s.seal(ctx, Scope{Desk: a.Desk, Submitter: true, SubmitterKey: key}, text{Body: msg})
 	if err != nil {
 		return Message{}, err
 	}

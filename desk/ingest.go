@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/thaibinh-pcmt/portal/queue"
+	"github.com/thaibinh-pcmt/portal/seal"
 	"github.com/thaibinh-pcmt/portal/store"
 )
 
@@ -93,12 +94,18 @@ func (s *Service) Ingest(ctx context.Context, desk string, msgs []queue.Message)
 		}
 		ids = append(ids, m.StreamID)
 		seen[m.ID] = true
-		content, err := s.sealer.Seal(ctx, Scope{Desk: desk}, m.Data)
-		if err != nil {
+		// A sealed submission (seal.Envelope) is stored as sealed by intake:
+		// the desk never sees it in clear. A plain one (made before the desk
+		// had a key) is sealed now.
+		var content []byte
+		var submitterKey string
+		if env, ok := seal.ParseEnvelope(m.Data); ok {
+			content, submitterKey = env.Sealed, env.SubmitterKey
+		} else if content, err = s.sealer.Seal(ctx, Scope{Desk: desk}, m.Data); err != nil {
 			return nil, nil, fmt.Errorf("desk: ingest %s: %w", m.ID, err)
 		}
 		cases = append(cases, store.NewCase{SubmissionID: m.ID, Desk: desk, Kind: m.Kind, Category: category,
-			Area: area, Status: initial, ReceivedAt: m.ReceivedAt, Content: content, Attachments: photos})
+			Area: area, Status: initial, ReceivedAt: m.ReceivedAt, Content: content, Attachments: photos, SubmitterKey: submitterKey})
 	}
 	if len(cases) > 0 {
 		if _, err := s.db.CreateCases(ctx, cases, s.now()); err != nil {

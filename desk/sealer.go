@@ -4,18 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+
+	"github.com/thaibinh-pcmt/portal/seal"
 )
 
 // Scope says whose content a blob is, so that a Sealer can choose the keys
-// that seal it and the keys that may open it.
-type Scope struct {
-	// Desk is the code of the desk whose case the content belongs to.
-	Desk string
-	// Submitter reports content the submitter reads back at /tra-cuu:
-	// the messages of the conversation, in both directions. Submissions,
-	// internal notes and status reasons are the desk's alone.
-	Submitter bool
-}
+// that seal it and the keys that may open it. It is seal.Scope (Desk,
+// Submitter, SubmitterKey), so that intake, below desk, seals with the
+// same rules.
+type Scope = seal.Scope
 
 // Sealer is the one seam through which everything a person writes passes
 // on its way into and out of the system of record: the submission a case
@@ -27,11 +24,11 @@ type Scope struct {
 // category or substance, area, status, dates, assignment, unread) is kept
 // in clear columns beside them.
 //
-// PlainSealer, today's implementation, stores the JSON as it is. The
-// encryption work (issue 11) replaces it with one that seals to the desk's
-// age public key (and, for Scope.Submitter content, to a key the receipt
-// holder can derive) and opens with keys that only a signed-in session or
-// a desk API token hold, which it finds in ctx.
+// seal.Sealer is the implementation serve uses (issue 11): it seals to the
+// desk's age public key (and, for Scope.Submitter content, to the key the
+// receipt holder derives, Scope.SubmitterKey) and opens with keys that
+// only a signed-in session or a desk API token hold, which it finds in ctx
+// (seal.WithDeskKey). PlainSealer stores the JSON as it is (tests).
 type Sealer interface {
 	// Seal turns the JSON document plain into the blob to store.
 	Seal(ctx context.Context, scope Scope, plain []byte) ([]byte, error)
@@ -42,15 +39,18 @@ type Sealer interface {
 }
 
 // ErrSealed is wrapped by Sealer.Open when the content cannot be opened
-// with what ctx holds.
-var ErrSealed = errors.New("desk: content is sealed")
+// with what ctx holds (seal.ErrSealed).
+var ErrSealed = seal.ErrSealed
 
 // PlainSealer is the Sealer of a portal without encryption at rest: the
 // blob is the JSON document itself. It checks that what it seals and opens
 // is JSON, so that nothing else slips into the content columns.
 type PlainSealer struct{}
 
-var _ Sealer = PlainSealer{}
+var (
+	_ Sealer = PlainSealer{}
+	_ Sealer = seal.Sealer{}
+)
 
 // Seal returns plain unchanged, or an error when it is not valid JSON.
 func (PlainSealer) Seal(_ context.Context, _ Scope, plain []byte) ([]byte, error) {

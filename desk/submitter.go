@@ -111,7 +111,11 @@ func (s *Service) Reply(ctx context.Context, submissionID, body, nonceHash strin
 	if st, _ := s.data.Status(c.Status); st.Final {
 		return Message{}, ErrCaseClosed
 	}
-	blob, err := s.seal(ctx, Scope{Desk: c.Desk, Submitter: true}, text{Body: plain})
+	key, err := s.db.CaseSubmitterKey(ctx, c.ID)
+	if err != nil {
+		return Message{}, err
+	}
+	blob, err := s.seal(ctx, Scope{Desk: c.Desk, Submitter: true, SubmitterKey: key}, text{Body: plain})
 	if err != nil {
 		return Message{}, err
 	}

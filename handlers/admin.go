@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/thaibinh-pcmt/portal/seal"
+
 	"errors"
 	"net/url"
 	"strings"
@@ -52,6 +54,9 @@ func (s *Server) registerAdmin(app *fiber.App) {
 	g.Get("/dang-nhap", h.loginForm)
 	g.Post("/dang-nhap", h.login)
 	g.Post("/dang-xuat", h.logout)
+	anyStaff := h.staffGate(func(press.Principal) bool { return true }, true)
+	g.Get("/hai-buoc", anyStaff, h.totpPage)
+	g.Post("/hai-buoc", anyStaff, limitBody(16<<10), h.totpConfirm)
 
 	staff := h.requireStaff(press.Principal.CanPublish)
 	g.Get("/chien-dich", staff, h.adminCampaigns)
@@ -82,8 +87,18 @@ func noStore(c *fiber.Ctx) error {
 // page (coming back here after) and anything else gets 401; with the
 // wrong role, 403.
 func (h *admin) requireStaff(allowed func(press.Principal) bool) fiber.Handler {
+	return h.staffGate(allowed, false)
+}
+
+// staffGate is requireStaff; enrolPage lets through an account that must
+// still enrol its second factor (press.Principal.MustEnrolTOTP), which is
+// sent to the enrolment page from everywhere else.
+func (h *admin) staffGate(allowed func(press.Principal) bool, enrolPage bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		p, err := h.Press.Authenticate(c.UserContext(), c.Cookies(sessionCookie))
+		if errors.Is(err, press.ErrNoSession) && h.KeySessions != nil {
+			h.KeySessions.Forget(c.Cookies(sessionCookie))
+		}
 		if errors.Is(err, press.ErrNoSession) {
 			if c.Cookies(sessionCookie) != "" {
 				h.clearSession(c)
@@ -96,10 +111,21 @@ func (h *admin) requireStaff(allowed func(press.Principal) bool) fiber.Handler {
 		if err != nil {
 			return err
 		}
+		if p.MustEnrolTOTP && !enrolPage {
+			if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
+				return c.Redirect(totpPath, fiber.StatusSeeOther)
+			}
+			return &Problem{Status: fiber.StatusForbidden, Message: msgMustEnrol}
+		}
 		if !allowed(p) {
 			return &Problem{Status: fiber.StatusForbidden, Message: press.ErrForbidden.Error()}
 		}
 		c.Locals(staffLocal, p)
+		if h.KeySessions != nil && p.WorksDesk() {
+			if d, id, ok := h.KeySessions.Get(c.Cookies(sessionCookie)); ok && d == p.Role {
+				c.SetUserContext(seal.WithDeskKey(c.UserContext(), d, id))
+			}
+		}
 		return c.Next()
 	}
 }

@@ -5,6 +5,8 @@
 package handlers
 
 import (
+	"github.com/thaibinh-pcmt/portal/seal"
+
 	"context"
 	"errors"
 	"fmt"
@@ -68,6 +70,12 @@ type Deps struct {
 	// there is no press office (Press nil); nil shows none. With a press
 	// office the home page lists its newest public campaigns.
 	HomeCampaigns func(context.Context) any
+	// Keys are the desks' key pairs (issue 11): sign-in and desk API
+	// tokens open a desk's private key with them. nil: no encryption.
+	Keys *seal.Keyring
+	// KeySessions holds the opened keys of signed-in sessions, in memory
+	// only; set together with Keys.
+	KeySessions *seal.Sessions
 	// Intake accepts tip-offs and rehab enquiries (outbox, receipts); nil:
 	// the intake pages answer 503. Set by startIntake.
 	Intake *intake.Service

@@ -28,6 +28,7 @@ func (h *admin) registerDesk(g fiber.Router) {
 	staff := h.requireStaff(press.Principal.WorksDesk)
 	g.Get("/hop-thu", staff, h.inbox)
 	g.Post("/hop-thu/xuat", staff, limitBody(16<<10), h.exportCases)
+	g.Post("/hop-thu/cap-quyen", staff, limitBody(16<<10), h.grantKey)
 	g.Get("/hop-thu/:id<int>", staff, h.casePage)
 	g.Get("/hop-thu/:id<int>/anh/:photo<int>", staff, h.casePhoto)
 	g.Post("/hop-thu/:id<int>/trang-thai", staff, limitBody(64<<10), h.caseStatus)
@@ -43,7 +44,8 @@ func actor(c *fiber.Ctx) desk.Actor {
 }
 
 // deskProblem turns the desk's errors into Problems: FieldErrors 422,
-// a case of another desk or none 404, a stale form 409.
+// a case of another desk or none 404, a stale form 409, content this
+// session cannot open 403.
 func deskProblem(err error) error {
 	var fe desk.FieldErrors
 	switch {
@@ -53,9 +55,15 @@ func deskProblem(err error) error {
 		return notFound(desk.ErrNotFound.Error())
 	case errors.Is(err, desk.ErrStale):
 		return &Problem{Status: fiber.StatusConflict, Message: desk.ErrStale.Error()}
+	case errors.Is(err, desk.ErrSealed):
+		return &Problem{Status: fiber.StatusForbidden, Message: msgSealed}
 	}
 	return err
 }
+
+// msgSealed: the case is encrypted to the desk's key and this session or
+// token holds none (not granted, or the portal restarted since sign-in).
+const msgSealed = "Nội dung hồ sơ đã được mã hóa cho bộ phận của bạn, nhưng phiên làm việc này chưa giữ khóa giải mã. Hãy đăng xuất rồi đăng nhập lại; nếu vẫn thấy thông báo này, một cán bộ đã có quyền đọc (hoặc người giữ khóa khôi phục) cần cấp quyền đọc cho tài khoản hoặc mã truy cập của bạn."
 
 // inboxQuery reads the inbox's filters from the query string (the same
 // names as the desk API): status, category, area, from, to, assignee,

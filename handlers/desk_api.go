@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/thaibinh-pcmt/portal/seal"
+
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -59,6 +61,17 @@ func (s *Server) deskBearer(c *fiber.Ctx) error {
 		return err
 	}
 	c.Locals(deskTokenLocal, a)
+	if s.Keys != nil {
+		// The token's own wrapped copy of its desk's key, opened for this
+		// request only.
+		id, err := s.Keys.UnlockToken(c.UserContext(), a.Desk, strings.TrimSpace(token))
+		if err != nil {
+			return err
+		}
+		if id != nil {
+			c.SetUserContext(seal.WithDeskKey(c.UserContext(), a.Desk, id))
+		}
+	}
 	return c.Next()
 }
 

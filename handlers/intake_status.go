@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/thaibinh-pcmt/portal/seal"
+
 	"context"
 	"errors"
 	"strings"
@@ -98,6 +100,13 @@ func (s *Server) lookUp(ctx context.Context, v *statusView) (int, error) {
 	}
 	if s.Desk == nil {
 		return fiber.StatusOK, nil
+	}
+	// The receipt holder's key opens the conversation (seal.Scope.Submitter
+	// content): derived from the receipt again, never stored.
+	if code, err := intake.ParseReceipt(v.Receipt); err == nil {
+		if id, err := seal.SubmitterIdentity(code, st.SubmissionID); err == nil {
+			ctx = seal.WithSubmitterKey(ctx, id)
+		}
 	}
 	cv, err := s.Desk.ForSubmitter(ctx, st.SubmissionID)
 	if errors.Is(err, desk.ErrNoCase) {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/thaibinh-pcmt/portal/seal"
 	"github.com/thaibinh-pcmt/portal/store"
 )
 
@@ -54,6 +55,16 @@ type Config struct {
 	// MaxBatch caps how many concurrent submissions share one commit
 	// (group commit); 256 when 0.
 	MaxBatch int
+	// Sealer seals what the person wrote to the desk's key before the
+	// outbox (issue 11); nil stores it plain (tests of the outbox alone).
+	Sealer ContentSealer
+}
+
+// ContentSealer is what intake seals a submission with: seal.Sealer (or
+// desk.Sealer, the same shape). A result that is not an age file means
+// "the desk has no key yet": the submission is then stored plain.
+type ContentSealer interface {
+	Seal(ctx context.Context, scope seal.Scope, plain []byte) ([]byte, error)
 }
 
 // Receipt is what a person is shown, once, after a submission was
@@ -91,6 +102,7 @@ type Service struct {
 	hasher  *ReceiptHasher
 	now     func() time.Time
 	max     int
+	sealer  ContentSealer
 
 	reqs  chan *insertReq
 	marks chan *markReq
@@ -124,7 +136,7 @@ func NewService(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{
-		db: cfg.DB, catalog: cfg.Catalog, hasher: h, now: cfg.Now, max: cfg.MaxBatch,
+		db: cfg.DB, catalog: cfg.Catalog, hasher: h, now: cfg.Now, max: cfg.MaxBatch, sealer: cfg.Sealer,
 		reqs:  make(chan *insertReq),
 		marks: make(chan *markReq),
 		wake:  make(chan struct{}, 1),
@@ -207,6 +219,9 @@ func (s *Service) submit(ctx context.Context, kind string, v any, photos [][]byt
 	if err != nil {
 		return Receipt{}, err
 	}
+	if data, err = s.sealSubmission(ctx, kind, v, data, code, id); err != nil {
+		return Receipt{}, err
+	}
 	now := s.now()
 	req := &insertReq{
 		sub: store.Submission{
@@ -241,6 +256,43 @@ func (s *Service) submit(ctx context.Context, kind string, v any, photos [][]byt
 		return Receipt{}, err
 	}
 	return Receipt{Code: code, Status: StatusReceived, Agency: s.catalog.Routes[kind].Agency}, nil
+}
+
+// sealSubmission returns what the outbox and the queue entry hold of a
+// submission: a seal.Envelope (clear routing and filter codes, the JSON
+// sealed to the desk's key, the receipt holder's public key) when the
+// desk has a key, data itself when not.
+func (s *Service) sealSubmission(ctx context.Context, kind string, v any, data []byte, code, id string) ([]byte, error) {
+	if s.sealer == nil {
+		return data, nil
+	}
+	env := seal.Envelope{}
+	switch x := v.(type) {
+	case Tip:
+		env.Category, env.Area = x.Category, x.Area
+		if len(x.AttachmentRefs) > 0 {
+			refs, err := json.Marshal(x.AttachmentRefs)
+			if err != nil {
+				return nil, err
+			}
+			env.Attachments = refs
+		}
+	case Enquiry:
+		env.Substance, env.Area = x.Substance, x.Area
+	}
+	sealed, err := s.sealer.Seal(ctx, seal.Scope{Desk: s.catalog.Routes[kind].Desk}, data)
+	if err != nil {
+		return nil, fmt.Errorf("intake: seal %s: %w", kind, err)
+	}
+	if !seal.IsSealed(sealed) {
+		return data, nil
+	}
+	sid, err := seal.SubmitterIdentity(code, id)
+	if err != nil {
+		return nil, err
+	}
+	env.Sealed, env.SubmitterKey = sealed, sid.Recipient().String()
+	return json.Marshal(env)
 }
 
 // MarkSent records that the queue has the entries (see store.DB.MarkSent),

@@ -118,6 +118,11 @@ type Config struct {
 	AccountLimit, ClientLimit ratelimit.Limit
 	// IdleTimeout and MaxSessionAge bound sessions; zero: the defaults.
 	IdleTimeout, MaxSessionAge time.Duration
+	// TOTPRoles are the roles that must sign in with a second factor
+	// (totp.go); an account of one that has not enrolled yet is sent to
+	// the enrolment page and nowhere else. Empty: none (tests); serve
+	// passes PORTAL_TOTP_ROLES, by default police, social-affairs, admin.
+	TOTPRoles []string
 }
 
 // Defaults of Config. Ten attempts per account per 15 minutes stops
@@ -140,6 +145,7 @@ type Office struct {
 
 	accountLimit, clientLimit ratelimit.Limit
 	idle, maxAge              time.Duration
+	totpRoles                 map[string]bool
 
 	// syncMu serialises search-index updates so that a Put and a Delete of
 	// the same campaign cannot overtake each other, and guards indexed.
@@ -185,6 +191,10 @@ func New(cfg Config) (*Office, error) {
 	}
 	if o.idle <= 0 {
 		o.idle = DefaultIdleTimeout
+	}
+	o.totpRoles = map[string]bool{}
+	for _, r := range cfg.TOTPRoles {
+		o.totpRoles[r] = true
 	}
 	if o.maxAge <= 0 {
 		o.maxAge = DefaultMaxSessionAge

@@ -33,6 +33,9 @@ type Principal struct {
 	// ExpiresAt is when the session ends if idle from now on (never after
 	// the absolute expiry).
 	ExpiresAt time.Time
+	// MustEnrolTOTP is set when the role requires a second factor that the
+	// account has not enrolled yet: only the enrolment page is open to it.
+	MustEnrolTOTP bool
 }
 
 // CanPublish reports whether p may manage campaigns (press and admin).
@@ -55,6 +58,9 @@ type LoginRequest struct {
 	// OldToken is the session cookie the client already had, if any; it is
 	// deleted when the new session is made (rotation at login).
 	OldToken string
+	// Code is the two-step code (TOTP or a recovery code), required once
+	// the account has enrolled (totp.go).
+	Code string
 }
 
 // Session is a new login: the token goes into the cookie and nowhere else.
@@ -121,6 +127,24 @@ func (o *Office) Login(ctx context.Context, req LoginRequest) (Session, error) {
 		}
 		return Session{}, ErrBadCredentials
 	}
+	// The second factor, once enrolled: a missing, wrong or used code
+	// keeps the attempt's units, like a wrong password.
+	on, err := o.totpEnabled(ctx, st.ID)
+	if err != nil {
+		return Session{}, err
+	}
+	if on {
+		ok, err := o.checkSecondFactor(ctx, st, req.Code)
+		if err != nil {
+			return Session{}, err
+		}
+		if !ok {
+			if aerr := o.db.AppendAudit(ctx, o.audit(username, "staff.login_failed_code", username)); aerr != nil {
+				o.log.Error("audit failed login", "err", aerr)
+			}
+			return Session{}, ErrBadCode
+		}
+	}
 	token, hash, err := newToken()
 	if err != nil {
 		return Session{}, err
@@ -136,7 +160,8 @@ func (o *Office) Login(ctx context.Context, req LoginRequest) (Session, error) {
 	}
 	o.giveBack(ctx, accountKey, clientKey)
 	return Session{Token: token, MaxAge: o.maxAge,
-		Principal: Principal{Username: st.Username, Role: st.Role, ExpiresAt: o.idleEnd(s.ExpiresAt, now)}}, nil
+		Principal: Principal{Username: st.Username, Role: st.Role, ExpiresAt: o.idleEnd(s.ExpiresAt, now),
+			MustEnrolTOTP: !on && o.totpRoles[st.Role]}}, nil
 }
 
 // throttle takes one attempt from the account's and the client's budgets
@@ -234,7 +259,11 @@ func (o *Office) Authenticate(ctx context.Context, token string) (Principal, err
 			return Principal{}, err
 		}
 	}
-	return Principal{Username: s.Staff.Username, Role: s.Staff.Role, ExpiresAt: o.idleEnd(s.ExpiresAt, now)}, nil
+	p := Principal{Username: s.Staff.Username, Role: s.Staff.Role, ExpiresAt: o.idleEnd(s.ExpiresAt, now)}
+	if p.MustEnrolTOTP, err = o.needsTOTP(ctx, s.Staff); err != nil {
+		return Principal{}, err
+	}
+	return p, nil
 }
 
 // Logout ends the session of token (if it exists) and records it.

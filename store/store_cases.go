@@ -68,6 +68,9 @@ type NewCase struct {
 	// (desk.Sealer), in order; stored in case_attachments when the case
 	// is created (store_photos.go).
 	Attachments [][]byte
+	// SubmitterKey is the submitter's age public key (seal.SubmitterIdentity)
+	// the conversation is sealed to; "" for a submission made before keys.
+	SubmitterKey string
 }
 
 // CaseEvent is one line of a case's history.
@@ -133,12 +136,15 @@ func (db *DB) CreateCases(ctx context.Context, cases []NewCase, now time.Time) (
 			return nil, fmt.Errorf("store: create case %s: %w", c.SubmissionID, err)
 		default:
 			out[i] = CreatedCase{ID: id, Created: true}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO case_contents (case_id, content) VALUES (?, ?)`, id, c.Content); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO case_contents (case_id, content, submitter_key) VALUES (?, ?, ?)`, id, c.Content, c.SubmitterKey); err != nil {
 				return nil, fmt.Errorf("store: create case %s: content: %w", c.SubmissionID, err)
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO case_events (case_id, at, actor, type, status) VALUES (?, ?, '', ?, ?)`,
 				id, at, EventReceived, c.Status); err != nil {
 				return nil, fmt.Errorf("store: create case %s: event: %w", c.SubmissionID, err)
+			}
+			if err := countMonthly(ctx, tx, c); err != nil {
+				return nil, fmt.Errorf("store: create case %s: %w", c.SubmissionID, err)
 			}
 			if err := countCase(ctx, tx, c.Desk, c.Status, 1); err != nil {
 				return nil, fmt.Errorf("store: create case %s: %w", c.SubmissionID, err)

@@ -40,6 +40,10 @@ type Config struct {
 	// DeskClaimIdle is how long an entry stays pending in a dead desk
 	// consumer before another claims it (PORTAL_DESK_CLAIM_IDLE).
 	DeskClaimIdle time.Duration
+	// TOTPRoles are the staff roles that must sign in with a second factor
+	// (PORTAL_TOTP_ROLES, comma list or "none"; default police,
+	// social-affairs, admin: issue 11). Press is optional.
+	TOTPRoles []string
 }
 
 // Default limits: generous enough for one NAT address holding a school or an
@@ -84,6 +88,8 @@ func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (Co
 	fs.StringVar(&limits[4], "limit-login", env("PORTAL_LIMIT_LOGIN", defaultLimitLogin), "failed logins per client and per account (PORTAL_LIMIT_LOGIN)")
 	fs.StringVar(&limits[5], "limit-messages", env("PORTAL_LIMIT_MESSAGES", defaultLimitMessages), "a sender's messages to the desk per client (PORTAL_LIMIT_MESSAGES)")
 	fs.StringVar(&deskConsumer, "desk-consumer", env("PORTAL_DESK_CONSUMER", "on"), "turn agency queue entries into cases in this process: on or off (PORTAL_DESK_CONSUMER)")
+	totpRoles := env("PORTAL_TOTP_ROLES", "police,social-affairs,admin")
+	fs.StringVar(&totpRoles, "totp-roles", totpRoles, "staff roles that must sign in with a two-step code: comma list or none (PORTAL_TOTP_ROLES)")
 	fs.StringVar(&claimIdle, "desk-claim-idle", env("PORTAL_DESK_CLAIM_IDLE", "60s"), "claim entries a dead desk consumer left pending after this long (PORTAL_DESK_CLAIM_IDLE)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -111,6 +117,16 @@ func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (Co
 	}
 	if c.DeskClaimIdle, err = time.ParseDuration(claimIdle); err != nil || c.DeskClaimIdle < time.Second {
 		errs = append(errs, fmt.Errorf("PORTAL_DESK_CLAIM_IDLE: %q is not a duration of at least 1s such as 60s", claimIdle))
+	}
+	if r := strings.TrimSpace(totpRoles); r != "" && r != "none" {
+		for _, role := range strings.Split(r, ",") {
+			switch role = strings.TrimSpace(role); role {
+			case "police", "social-affairs", "admin", "press":
+				c.TOTPRoles = append(c.TOTPRoles, role)
+			default:
+				errs = append(errs, fmt.Errorf("PORTAL_TOTP_ROLES: %q is not a role (police, social-affairs, admin, press)", role))
+			}
+		}
 	}
 	if c.Addr == "" {
 		errs = append(errs, errors.New("PORTAL_ADDR: must not be empty"))

@@ -82,7 +82,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "user":
 		return runUser(ctx, args, getenv, stdin, stdout, stderr)
 	case "token":
-		return runToken(ctx, args, getenv, stdout, stderr)
+		return runToken(ctx, args, getenv, stdin, stdout, stderr)
+	case "desk":
+		return runDesk(ctx, args, getenv, stdin, stdout, stderr)
 	case "store":
 		return runStore(ctx, args, getenv, stdout, stderr)
 	case "backup":
@@ -107,6 +109,7 @@ const usage = `usage:
   portal queue trim [flags]                  remove entries every consumer group acknowledged
   portal user add|list|disable|passwd        manage staff accounts
   portal token create|list|revoke            desk API tokens for agencies' systems
+  portal desk init|grant|status              desks' encryption keys (recovery key, grants)
   portal store migrate-to postgres://…       copy the SQLite system of record into PostgreSQL
   portal backup [flags] FILE                 consistent online backup of the data dir
   portal restore [flags] FILE                restore a backup into an empty data dir

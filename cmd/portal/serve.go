@@ -1,6 +1,9 @@
 package main
 
 import (
+	"github.com/thaibinh-pcmt/portal/press"
+	"github.com/thaibinh-pcmt/portal/seal"
+
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -172,6 +175,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if env.metrics != nil {
 		deps.Observer = env.metrics
 	}
+	// Encryption at rest (issue 11): the desks' public keys seal what people
+	// write; private keys are opened at sign-in into KeySessions only.
+	deps.Keys = seal.NewKeyring(db, deps.Now)
+	deps.KeySessions = &seal.Sessions{Idle: press.DefaultIdleTimeout, Now: deps.Now}
 	workerCtx, stopWorkers := context.WithCancel(context.Background())
 	defer stopWorkers()
 	var (

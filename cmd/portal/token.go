@@ -1,6 +1,11 @@
 package main
 
 import (
+	"bufio"
+
+	"filippo.io/age"
+	"github.com/thaibinh-pcmt/portal/seal"
+
 	"context"
 	"errors"
 	"flag"
@@ -16,17 +21,21 @@ import (
 )
 
 const tokenUsage = `usage:
-  portal token create --role police|social-affairs --name NAME
+  portal token create --role police|social-affairs --name NAME [--recovery-key-stdin]
   portal token list
   portal token revoke --name NAME
 A token lets an agency's own system use the desk API (/api/v1/desk/...) as
 its desk: "Authorization: Bearer TOKEN". It is printed once by create and
 only its SHA-256 is stored: keep it like a password; revoke it when it leaks.
+Once the desk has a key pair (portal desk init), create needs the desk's
+recovery key on standard input (--recovery-key-stdin) to give the token its
+own wrapped copy of the desk's key; without it the token sees only the
+clear columns (status, category, area, dates), not what people wrote.
 `
 
 // runToken implements "portal token create|list|revoke": desk API tokens
 // in the system of record, audited as actions of "dòng lệnh".
-func runToken(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func runToken(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) > 0 && isHelp(args[0]) {
 		io.WriteString(stdout, tokenUsage)
 		return nil
@@ -40,6 +49,7 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 	fset.SetOutput(stderr)
 	fset.Usage = func() { io.WriteString(stderr, tokenUsage); fset.PrintDefaults() }
 	role := fset.String("role", "", "the desk whose cases the token works: police or social-affairs (create)")
+	fromStdin := fset.Bool("recovery-key-stdin", false, "read the desk's recovery key from standard input, to give the token its copy of the desk's key (create)")
 	name := fset.String("name", "", "the token's name, e.g. he-thong-pc04: 3–64 of a-z, 0-9, '.', '_', '-' (create, revoke)")
 	cfg, err := loadConfig(fset, args, getenv)
 	if err != nil {
@@ -71,9 +81,27 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	switch action {
 	case "create":
+		keys := seal.NewKeyring(db, nil)
+		var deskKey *age.X25519Identity
+		if *fromStdin {
+			line, err := bufio.NewReader(stdin).ReadString('\n')
+			if err != nil && line == "" {
+				return errors.New("token create: no recovery key on standard input")
+			}
+			if deskKey, err = keys.FromRecovery(ctx, *role, line); err != nil {
+				return fmt.Errorf("token create: %w", err)
+			}
+		}
 		token, t, err := svc.CreateToken(ctx, press.ActorCLI, *role, *name)
 		if err != nil {
 			return fmt.Errorf("token create: %w", err)
+		}
+		if deskKey != nil {
+			if err := keys.GrantToken(ctx, *role, deskKey, token, t.Name, press.ActorCLI); err != nil {
+				return fmt.Errorf("token create: key copy: %w", err)
+			}
+		} else if _, has, _ := keys.Recipient(ctx, *role); has {
+			fmt.Fprintln(stderr, "Cảnh báo: không có --recovery-key-stdin nên mã này chỉ đọc được các cột không mã hóa (trạng thái, phân loại, địa bàn, ngày).")
 		}
 		fmt.Fprintf(stderr, "Đã tạo mã truy cập %q cho bộ phận %s. Mã chỉ hiện một lần dưới đây; hãy lưu vào nơi an toàn:\n", t.Name, t.Desk)
 		fmt.Fprintln(stdout, token)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/thaibinh-pcmt/portal/seal"
+
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +14,7 @@ import (
 	"github.com/thaibinh-pcmt/portal/desk"
 	"github.com/thaibinh-pcmt/portal/handlers"
 	"github.com/thaibinh-pcmt/portal/queue"
+	"github.com/thaibinh-pcmt/portal/retention"
 	"github.com/thaibinh-pcmt/portal/store"
 )
 
@@ -34,7 +37,11 @@ func startDesk(ctx context.Context, cfg Config, deps *handlers.Deps, db *store.D
 	if err != nil {
 		return nil, err
 	}
-	svc, err := desk.New(desk.Config{DB: db, Data: data, Catalog: deps.Intake.Catalog(), Now: deps.Now, Logger: log})
+	dc := desk.Config{DB: db, Data: data, Catalog: deps.Intake.Catalog(), Now: deps.Now, Logger: log}
+	if deps.Keys != nil {
+		dc.Sealer = seal.Sealer{Keys: deps.Keys}
+	}
+	svc, err := desk.New(dc)
 	if err != nil {
 		return nil, err
 	}
@@ -55,9 +62,13 @@ func startDesk(ctx context.Context, cfg Config, deps *handlers.Deps, db *store.D
 		}
 		return nil
 	}
+	stopRetention, err := startRetention(ctx, cfg, deps, db, data, log)
+	if err != nil {
+		return nil, err
+	}
 	if !cfg.DeskConsumer {
 		log.Warn("desk consumer is off in this process (PORTAL_DESK_CONSUMER=off): another instance must turn queue entries into cases")
-		return func(context.Context) error { return nil }, nil
+		return func(context.Context) error { stopRetention(); return nil }, nil
 	}
 	c := &desk.Consumer{Queue: q, Service: svc, Name: consumerName(), Log: log, ClaimIdle: cfg.DeskClaimIdle}
 	cctx, cancel := context.WithCancel(ctx)
@@ -68,6 +79,7 @@ func startDesk(ctx context.Context, cfg Config, deps *handlers.Deps, db *store.D
 	}()
 	log.Info("desk consumer started", "group", desk.Group, "consumer", c.Name)
 	return func(ctx context.Context) error {
+		stopRetention()
 		cancel()
 		select {
 		case <-done:
@@ -85,4 +97,39 @@ func consumerName() string {
 		host = "localhost"
 	}
 	return "portal-" + host + "-" + strconv.Itoa(os.Getpid())
+}
+
+// retentionInterval is how often serve sweeps (issue 11: daily).
+const retentionInterval = 24 * time.Hour
+
+// startRetention starts the daily retention sweep (package retention):
+// closed cases past their period deleted, space reclaimed, cases open too
+// long reported; one instance of a cluster at a time. The policy is
+// PORTAL_DATA_DIR/retention.yaml or the embedded one. stop waits for a
+// sweep in progress.
+func startRetention(ctx context.Context, cfg Config, deps *handlers.Deps, db *store.DB, data *desk.Data, log *slog.Logger) (stop func(), err error) {
+	p, err := retention.Load(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if p.From != "embedded" {
+		log.Info("retention policy from the data dir", "file", p.From)
+	}
+	var kinds []string
+	for k := range deps.Intake.Catalog().Routes {
+		kinds = append(kinds, k)
+	}
+	final := ""
+	for _, s := range data.Statuses {
+		if s.Final {
+			final = s.Code
+		}
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		retention.Run(rctx, db, p, kinds, final, retentionInterval, log)
+	}()
+	return func() { cancel(); <-done }, nil
 }

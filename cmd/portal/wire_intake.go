@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/thaibinh-pcmt/portal/seal"
+
 	"context"
 	"errors"
 	"fmt"
@@ -63,7 +65,12 @@ func startIntake(ctx context.Context, cfg Config, deps *handlers.Deps, db *store
 		return nil, nil, err
 	}
 	deps.Rehab = dir
-	svc, err := intake.NewService(intake.Config{DB: db, Catalog: cat, Secret: deps.Secret, Now: deps.Now})
+	ic := intake.Config{DB: db, Catalog: cat, Secret: deps.Secret, Now: deps.Now}
+	if deps.Keys != nil {
+		ic.Sealer = seal.Sealer{Keys: deps.Keys}
+		warnUnsealedDesks(ctx, db, cat, log)
+	}
+	svc, err := intake.NewService(ic)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -61,6 +61,7 @@ func startPress(ctx context.Context, cfg Config, deps *handlers.Deps, db *store.
 		Logger:       log,
 		AccountLimit: cfg.LimitLogin,
 		ClientLimit:  cfg.LimitLogin,
+		TOTPRoles:    cfg.TOTPRoles,
 	})
 	if err != nil {
 		return nil, errors.Join(err, closeRedis())

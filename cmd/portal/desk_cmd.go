@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+
+	"github.com/thaibinh-pcmt/portal/intake"
+	"github.com/thaibinh-pcmt/portal/press"
+	"github.com/thaibinh-pcmt/portal/seal"
+	"github.com/thaibinh-pcmt/portal/store"
+)
+
+const deskUsage = `usage:
+  portal desk init --role police|social-affairs
+  portal desk grant --role R --username U --recovery-key-stdin
+  portal desk status
+init makes the desk's key pair (age X25519): from then on everything a
+submitter or the desk writes is encrypted to it before it is stored or
+queued. It prints the desk's RECOVERY KEY once, on standard output: keep it
+offline (on paper, in a safe); it is the only way back to the desk's cases
+when every member has lost their password, and nobody else can make it
+again.
+grant lets a desk member read the desk's cases: the member must have signed
+in once (their own key pair is made then); the recovery key is read from
+the first line of standard input. A member already granted can sign in and
+read; a password change keeps the grant; a password reset by "portal user
+passwd" loses it (grant again).
+status lists which desks have a key pair.
+`
+
+// runDesk implements "portal desk init|grant|status" (issue 11).
+func runDesk(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		io.WriteString(stdout, deskUsage)
+		return nil
+	}
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		io.WriteString(stderr, deskUsage)
+		return errors.New("desk: name an action: init, grant or status")
+	}
+	action, args := args[0], args[1:]
+	fset := flag.NewFlagSet("desk "+action, flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	fset.Usage = func() { io.WriteString(stderr, deskUsage); fset.PrintDefaults() }
+	role := fset.String("role", "", "the desk: police or social-affairs (init, grant)")
+	username := fset.String("username", "", "the member to grant (grant)")
+	fromStdin := fset.Bool("recovery-key-stdin", false, "read the desk's recovery key from the first line of standard input (grant)")
+	cfg, err := loadConfig(fset, args, getenv)
+	if err != nil {
+		return err
+	}
+	switch action {
+	case "init", "grant", "status":
+	default:
+		io.WriteString(stderr, deskUsage)
+		return fmt.Errorf("desk: unknown action %q", action)
+	}
+	if fset.NArg() > 0 {
+		return fmt.Errorf("desk %s: unexpected argument %q", action, fset.Arg(0))
+	}
+	if action != "status" && *role != "police" && *role != "social-affairs" {
+		return fmt.Errorf("desk %s: --role must be police or social-affairs", action)
+	}
+	if action == "grant" && (*username == "" || !*fromStdin) {
+		return errors.New("desk grant: --username and --recovery-key-stdin are required")
+	}
+	db, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	keys := seal.NewKeyring(db, nil)
+	switch action {
+	case "init":
+		rec, err := keys.Init(ctx, *role, press.ActorCLI)
+		if err != nil {
+			return fmt.Errorf("desk init: %w", err)
+		}
+		fmt.Fprintf(stderr, "Đã tạo khóa mã hóa cho bộ phận %s. KHÓA KHÔI PHỤC chỉ hiện MỘT LẦN dưới đây: hãy chép ra giấy, cất nơi an toàn, không lưu trên máy chủ.\n", *role)
+		fmt.Fprintln(stdout, rec)
+		fmt.Fprintf(stderr, "Tiếp theo: mỗi cán bộ %s đăng nhập một lần, rồi: portal desk grant --role %s --username TÊN --recovery-key-stdin\n", *role, *role)
+	case "grant":
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return errors.New("desk grant: no recovery key on standard input")
+		}
+		id, err := keys.FromRecovery(ctx, *role, line)
+		if err != nil {
+			return fmt.Errorf("desk grant: %w", err)
+		}
+		if err := keys.Grant(ctx, *role, id, press.NormalizeUsername(*username), press.ActorCLI); err != nil {
+			return fmt.Errorf("desk grant: %w", err)
+		}
+		fmt.Fprintf(stdout, "Đã cấp quyền đọc hồ sơ của bộ phận %s cho %s (có hiệu lực từ lần đăng nhập tới).\n", *role, *username)
+	case "status":
+		have, err := keys.Desks(ctx)
+		if err != nil {
+			return err
+		}
+		if len(have) == 0 {
+			fmt.Fprintln(stdout, "Chưa bộ phận nào có khóa mã hóa: nội dung tin báo đang được lưu KHÔNG mã hóa.")
+		}
+		for _, d := range have {
+			fmt.Fprintf(stdout, "%s: có khóa mã hóa\n", d)
+		}
+	}
+	return nil
+}
+
+// warnUnsealedDesks logs, loudly, each desk of the routing that has no key
+// pair yet: what is sent to it is stored in clear until
+// `portal desk init` (docs/security.md, "Before desk init").
+func warnUnsealedDesks(ctx context.Context, db *store.DB, cat *intake.Catalog, log *slog.Logger) {
+	keys, err := seal.NewKeyring(db, nil).Desks(ctx)
+	if err != nil {
+		log.Error("desk keys not readable", "err", err)
+		return
+	}
+	have := map[string]bool{}
+	for _, d := range keys {
+		have[d] = true
+	}
+	var off []string
+	for _, r := range cat.Routes {
+		if !have[r.Desk] && !slices.Contains(off, r.Desk) {
+			off = append(off, r.Desk)
+		}
+	}
+	if len(off) == 0 {
+		return
+	}
+	slices.Sort(off)
+	// One line for all of them: the log of a start stays short.
+	log.Warn("ENCRYPTION AT REST IS OFF: submissions to these desks are stored and queued in clear until the operator runs `portal desk init --role DESK` for each", "desks", strings.Join(off, ","))
+}
