@@ -332,7 +332,7 @@ func checkServes(t *testing.T, p *portalProc, f filledDataDir, rdb *redis.Client
 // a fresh data dir: the restored portal serves the same documents,
 // campaigns (with their covers), staff, and forwards the pending outbox.
 func TestBackupThenRestore(t *testing.T) {
-	dead := "redis://127.0.0.1:" + fmt.Sprint(freePort(t)) + "/0"
+	dead := "redis://127.0.0.1:" + fmt.Sprint(deadPort(t)) + "/0"
 	p, f := fillDataDir(t, dead)
 	file := filepath.Join(t.TempDir(), "sao-luu.tar.gz")
 	out, errOut, err := runPortal(t, "", []string{"PORTAL_DATA_DIR=" + f.dir}, "backup", file)
@@ -363,7 +363,7 @@ func TestBackupThenRestore(t *testing.T) {
 // campaigns (covers included), staff and receipts, and forwards the
 // pending outbox.
 func TestStoreMigrateTo(t *testing.T) {
-	dead := "redis://127.0.0.1:" + fmt.Sprint(freePort(t)) + "/0"
+	dead := "redis://127.0.0.1:" + fmt.Sprint(deadPort(t)) + "/0"
 	p, f := fillDataDir(t, dead)
 	dbURL := storetest.PostgresURL(t)
 	if _, errOut, err := runPortal(t, "", []string{"PORTAL_DATA_DIR=" + f.dir}, "store", "migrate-to", dbURL); err == nil || !strings.Contains(errOut, "in use by another portal process") {

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -35,6 +36,30 @@ func freePort(t *testing.T) int {
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
 	return port
+}
+
+// deadPort returns a TCP port on 127.0.0.1 where nothing listens and
+// nothing can until the test ends: a socket is bound to it without
+// listen(2), so a connection is refused at once (as from a Redis that is
+// down), and no other listener — the portal's own, given a free port
+// later — can be handed the same port (freePort closes its socket, and
+// the kernel gave that port to the portal under test once: a "Redis"
+// answering HTTP/1.1 400).
+func deadPort(t *testing.T) int {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sa.(*syscall.SockaddrInet4).Port
 }
 
 // startRedisServer starts redis-server on port without persistence and

@@ -148,7 +148,7 @@ var metricsURLRe = regexp.MustCompile(`metrics_url=(http://\S+)`)
 // client address, a user agent, a receipt, a search or a submission.
 func TestMetricsEndpoint(t *testing.T) {
 	dataDir := t.TempDir()
-	redisPort := freePort(t) // nothing listens: tips stay in the outbox
+	redisPort := deadPort(t) // nothing listens: tips stay in the outbox
 	p := startPortal(t, "PORTAL_DATA_DIR="+dataDir, "PORTAL_METRICS_ADDR=127.0.0.1:0",
 		"REDIS_URL=redis://127.0.0.1:"+fmt.Sprint(redisPort)+"/0", "PORTAL_LIMIT_SEARCH=3/m",
 		"PORTAL_TRUSTED_PROXIES=127.0.0.1")
