@@ -582,6 +582,11 @@ func TestDeskAPI(t *testing.T) {
 	if st, m := req("/api/v1/messages", `{"receipt":"12","body":"x"}`); st != 422 || m["errors"].(map[string]any)["receipt"] == nil {
 		t.Errorf("bad receipt: %d %v", st, m)
 	}
+	// A field the API does not take is refused, naming it (as the tip's).
+	if st, m := req("/api/v1/messages", `{"receipt":"`+receipt+`","body":"Nhà số 5.","zzz":1}`); st != 422 ||
+		!strings.HasPrefix(fmt.Sprint(m["errors"].(map[string]any)["zzz"]), "zzz: trường này không có trong yêu cầu") {
+		t.Errorf("unknown field: %d %v", st, m)
+	}
 	if st, _ := req("/api/v1/messages", `{"receipt":"0000 0000 0000 0001","body":"x"}`); st != 404 {
 		t.Errorf("unknown receipt: %d", st)
 	}

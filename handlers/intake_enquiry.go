@@ -138,6 +138,10 @@ func (s *Server) enquiryPage(c *fiber.Ctx) error {
 	})
 }
 
+// consentChecked is the value the enquiry form's consent checkbox sends
+// (templates/pages/cai-nghien-dang-ky.html).
+const consentChecked = "dong-y"
+
 func (s *Server) renderEnquiryForm(c *fiber.Ctx, status int, values map[string]string, consent bool, fe intake.FieldErrors, msg string) error {
 	return s.render(c, status, "cai-nghien-dang-ky", s.enquiryView(values, consent, fe, msg))
 }
@@ -175,7 +179,11 @@ func (s *Server) enquirySubmit(c *fiber.Ctx) error {
 		return err
 	}
 	v := formValues(c, enquiryPosted...)
-	consent := v[intake.FieldConsent] != ""
+	// Only a ticked checkbox is consent: its own value, or "on" (what a
+	// browser sends for a checkbox without one); "khong", "false" or "0"
+	// from a hand-made post are not (Luật 91/2025/QH15: consent is given
+	// by a clear act).
+	consent := v[intake.FieldConsent] == consentChecked || v[intake.FieldConsent] == "on"
 	if honeypotFilled(c) {
 		if stop, err := s.charge(c, false); stop {
 			return err

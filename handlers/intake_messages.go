@@ -179,10 +179,7 @@ func (s *Server) apiReply(c *fiber.Ctx) error {
 	if err := s.intakeAvailable(); err != nil {
 		return err
 	}
-	var in struct {
-		Receipt string `json:"receipt"`
-		Body    string `json:"body"`
-	}
+	var in intake.ReplyRequest
 	ups, mp := uploadsOf(c)
 	if mp {
 		if err := onlyFields(c, intake.FieldReceipt, intake.FieldBody, intake.FieldAttachments); err != nil {
@@ -192,11 +189,14 @@ func (s *Server) apiReply(c *fiber.Ctx) error {
 			return err
 		}
 		in.Receipt, in.Body = strings.Clone(c.FormValue(intake.FieldReceipt)), strings.Clone(c.FormValue(intake.FieldBody))
-	} else if err := decodeIntakeBody(c.Body(), &in); err != nil {
-		if stop, cerr := s.charge(c, false); stop {
-			return cerr
+	} else {
+		var err error
+		if in, err = intake.DecodeReplyRequest(c.Body()); err != nil {
+			if stop, cerr := s.charge(c, false); stop {
+				return cerr
+			}
+			return decodeProblem(err)
 		}
-		return err
 	}
 	st, err := s.Intake.Status(c.UserContext(), in.Receipt)
 	fields := map[string]string{}
@@ -241,19 +241,4 @@ func (s *Server) apiReply(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusAccepted).JSON(apiMessage{From: m.From, Body: m.Body, SentOn: m.SentOn()})
-}
-
-// decodeIntakeBody reads one JSON object of the sender's API into v; a
-// field of the wrong type is a 422 naming it (intake's labels).
-func decodeIntakeBody(body []byte, v any) error {
-	err := decodeDeskBody(body, v)
-	var p *Problem
-	if errors.As(err, &p) && p.Status == fiber.StatusUnprocessableEntity {
-		for f := range p.Fields {
-			if l := intake.FieldLabels[f]; l != "" {
-				p.Fields[f] = l + ": phải là một chuỗi ký tự"
-			}
-		}
-	}
-	return err
 }

@@ -341,6 +341,14 @@ func TestEnquiryForm(t *testing.T) {
 		t.Error("chosen substance not kept")
 	}
 	v.Set("phone", "+84 912 345 678")
+	// Only the checkbox's value is consent.
+	for _, no := range []string{"khong", "false", "0"} {
+		v.Set("consent", no)
+		resp, doc, _ = e.postForm(t, "/cai-nghien/dang-ky", v)
+		if resp.StatusCode != 422 || !strings.HasPrefix(doc.Find("#consent-error").Text(), "Đồng ý xử lý dữ liệu cá nhân: ") {
+			t.Errorf("consent=%s: %d %q", no, resp.StatusCode, doc.Find("#consent-error").Text())
+		}
+	}
 	v.Set("consent", "dong-y")
 	resp, doc, _ = e.postForm(t, "/cai-nghien/dang-ky", v)
 	if resp.StatusCode != 200 || !receiptRE.MatchString(strings.TrimSpace(doc.Find(".receipt").Text())) {

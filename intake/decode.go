@@ -44,6 +44,20 @@ func DecodeStatusRequest(body []byte) (StatusRequest, error) {
 	return in, decodeObject(body, &in)
 }
 
+// ReplyRequest is the body of POST /api/v1/messages: the receipt and the
+// sender's answer.
+type ReplyRequest struct {
+	Receipt string `json:"receipt"`
+	Body    string `json:"body"`
+}
+
+// DecodeReplyRequest reads the body of POST /api/v1/messages; unknown
+// fields are refused as by DecodeTip.
+func DecodeReplyRequest(body []byte) (ReplyRequest, error) {
+	var in ReplyRequest
+	return in, decodeObject(body, &in)
+}
+
 // decodeObject decodes exactly one JSON object into v. A value of the wrong
 // type for a known field, and a field v does not have, become a
 // FieldErrors entry naming the field; any other failure wraps ErrMalformed.
