@@ -124,10 +124,31 @@ func (h *admin) staffGate(allowed func(press.Principal) bool, enrolPage bool) fi
 		if h.KeySessions != nil && p.WorksDesk() {
 			if d, id, ok := h.KeySessions.Get(c.Cookies(sessionCookie)); ok && d == p.Role {
 				c.SetUserContext(seal.WithDeskKey(c.UserContext(), d, id))
+			} else if err := h.refuseKeylessWrite(c, p); err != nil {
+				return err
 			}
 		}
 		return c.Next()
 	}
+}
+
+// refuseKeylessWrite refuses, with the 403 that asks to sign in again, a
+// desk action (any unsafe method under the inbox: status, assignment,
+// note, message, export, grant) from a session that does not hold its
+// desk's key while the desk has one (after a restart, say): the officer
+// would act on a case they cannot read, and be shown the 403 of the case
+// page after an action that did happen. Reading the list needs no key.
+func (h *admin) refuseKeylessWrite(c *fiber.Ctx, p press.Principal) error {
+	if h.Keys == nil || c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead ||
+		!strings.HasPrefix(c.Path(), inboxPath) {
+		return nil
+	}
+	if _, on, err := h.Keys.Recipient(c.UserContext(), p.Role); err != nil {
+		return err
+	} else if on {
+		return &Problem{Status: fiber.StatusForbidden, Message: msgSealed}
+	}
+	return nil
 }
 
 // principal is the staff member requireStaff let through.

@@ -288,8 +288,16 @@ func TestNothingReadableAtRest(t *testing.T) {
 	if resp, body := police.get(tipPath); resp.StatusCode != 403 || strings.Contains(body, "Zorblatquex") || !strings.Contains(body, "đăng nhập lại") {
 		t.Errorf("old session after restart: %d, want 403 asking to sign in again", resp.StatusCode)
 	}
-	if resp, body := police.post("/quan-tri/hop-thu/xuat", url.Values{}); strings.Contains(body, "Zorblatquex") {
-		t.Errorf("export after restart: %d shows the tip", resp.StatusCode)
+	// Nor may it act on cases it cannot read: export (not audited),
+	// a message, a status change are refused before anything happens.
+	if resp, body := police.post("/quan-tri/hop-thu/xuat", url.Values{}); resp.StatusCode != 403 || strings.Contains(body, "Zorblatquex") || !strings.Contains(body, "đăng nhập lại") {
+		t.Errorf("export after restart: %d, want 403 asking to sign in again", resp.StatusCode)
+	}
+	if resp, _ := police.post(tipPath+"/tin-nhan", url.Values{"body": {"Sau khi khởi động lại."}}); resp.StatusCode != 403 {
+		t.Errorf("message from a session without the key: %d, want 403", resp.StatusCode)
+	}
+	if resp, _ := police.post(tipPath+"/trang-thai", url.Values{"status": {"verifying"}}); resp.StatusCode != 403 {
+		t.Errorf("status change from a session without the key: %d, want 403", resp.StatusCode)
 	}
 	admin := newDeskClient(t, p.URL)
 	admin.login("quantri", deskTestPassword)
