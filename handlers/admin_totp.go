@@ -24,7 +24,7 @@ type totpData struct {
 	Error string
 }
 
-// totpPage shows the two-step enrolment: a fresh secret as a QR code and
+// totpPage shows the two-step enrolment: the pending secret as a QR code and
 // as text, and a field for a code from the app. An account that has it on
 // sees that it is on.
 func (h *admin) totpPage(c *fiber.Ctx) error {
@@ -52,7 +52,7 @@ func (h *admin) renderTOTP(c *fiber.Ctx, status int, msg string) error {
 }
 
 // totpConfirm turns two-step sign-in on with a code from the app and shows
-// the recovery codes once; a wrong code shows a new QR code and the
+// the recovery codes once; a wrong code shows the same QR code again and the
 // message (422).
 func (h *admin) totpConfirm(c *fiber.Ctx) error {
 	p := principal(c)

@@ -57,21 +57,39 @@ type TOTPEnrolment struct {
 	QRPNG  []byte
 }
 
-// BeginTOTP makes (or makes again) a pending secret for username.
-// ErrTOTPEnabled when the account has it on already.
+// BeginTOTP shows username's pending secret, making one when there is
+// none: the page shown again (a reload, a mistyped code) keeps the secret
+// the officer's app has already scanned. ErrTOTPEnabled when the account
+// has it on already.
 func (o *Office) BeginTOTP(ctx context.Context, username string) (TOTPEnrolment, error) {
 	st, err := o.db.StaffByUsername(ctx, username)
 	if err != nil {
 		return TOTPEnrolment{}, err
 	}
-	key, err := totp.Generate(totp.GenerateOpts{Issuer: totpIssuer, AccountName: st.Username, Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	opts := totp.GenerateOpts{Issuer: totpIssuer, AccountName: st.Username, Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
+	pending, err := o.db.StaffTOTP(ctx, st.ID)
+	switch {
+	case err == nil && pending.Enabled:
+		return TOTPEnrolment{}, ErrTOTPEnabled
+	case err == nil:
+		// The stored secret is base32 without padding (otp.Key.Secret).
+		raw, derr := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(pending.Secret)
+		if derr == nil {
+			opts.Secret = raw
+		}
+	case !errors.Is(err, store.ErrNotFound):
+		return TOTPEnrolment{}, err
+	}
+	key, err := totp.Generate(opts)
 	if err != nil {
 		return TOTPEnrolment{}, err
 	}
-	if err := o.db.PutPendingTOTP(ctx, st.ID, key.Secret(), o.now()); errors.Is(err, store.ErrConflict) {
-		return TOTPEnrolment{}, ErrTOTPEnabled
-	} else if err != nil {
-		return TOTPEnrolment{}, err
+	if opts.Secret == nil {
+		if err := o.db.PutPendingTOTP(ctx, st.ID, key.Secret(), o.now()); errors.Is(err, store.ErrConflict) {
+			return TOTPEnrolment{}, ErrTOTPEnabled
+		} else if err != nil {
+			return TOTPEnrolment{}, err
+		}
 	}
 	img, err := key.Image(240, 240)
 	if err != nil {
