@@ -28,7 +28,9 @@ type Event struct {
 	Body string
 	// FromSubmitter reports the sender's own message.
 	FromSubmitter bool
-	// Internal reports what the sender never sees (notes, reasons).
+	// Internal reports what the sender never sees: notes, assignments,
+	// and the reason of a status change (the status itself the sender
+	// sees at /tra-cuu).
 	Internal bool
 }
 
@@ -156,7 +158,8 @@ func (s *Service) event(ctx context.Context, d *Desk, e store.CaseEvent) (Event,
 		}
 		ev.Internal = true
 	case store.EventAssign:
-		ev.What = "Phân công cho " + e.Assignee
+		// The sender never sees who works the case.
+		ev.What, ev.Internal = "Phân công cho "+e.Assignee, true
 		if e.Assignee == "" {
 			ev.What = "Bỏ phân công"
 		}

@@ -360,8 +360,12 @@ func TestDeskFlowWithoutJavaScript(t *testing.T) {
 	doc(t, body).Find("ol.history li").Each(func(_ int, li *goquery.Selection) {
 		hist = append(hist, strings.Join(strings.Fields(li.Find("p").First().Text()), " "))
 	})
-	want := []string{"Hệ thống: Tiếp nhận", "hung: Nhắn cho người gửi", "Người gửi: Người gửi nhắn", "hung: Chuyển trạng thái: Đang xác minh",
-		"hung: Phân công cho tuan", "hung: Ghi chú nội bộ", "hung: Chuyển trạng thái: Đã kết thúc (Đã xác minh, xử lý theo quy định)"}
+	// What the sender never sees is marked; a status change is seen by
+	// the sender, only its reason is internal.
+	want := []string{"Hệ thống: Tiếp nhận", "hung: Nhắn cho người gửi", "Người gửi: Người gửi nhắn",
+		"hung: Chuyển trạng thái: Đang xác minh (người gửi thấy trạng thái; lý do chỉ nội bộ)",
+		"hung: Phân công cho tuan (nội bộ)", "hung: Ghi chú nội bộ (nội bộ)",
+		"hung: Chuyển trạng thái: Đã kết thúc (Đã xác minh, xử lý theo quy định) (người gửi thấy trạng thái; lý do chỉ nội bộ)"}
 	if len(hist) != len(want) {
 		t.Fatalf("history %q", hist)
 	}
