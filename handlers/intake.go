@@ -33,7 +33,7 @@ const nonceField = "_nonce"
 // Messages of the intake pages that are not about one field.
 const (
 	msgIntakeDown     = "Chức năng tiếp nhận đang tạm dừng. Vui lòng thử lại sau; trường hợp khẩn cấp hãy gọi 113."
-	msgBodyTooLarge   = "Dữ liệu gửi lên quá lớn. Nội dung tối đa 5.000 ký tự."
+	msgBodyTooLarge   = "Dữ liệu gửi lên quá lớn so với giới hạn của mục này. Hãy rút ngắn nội dung rồi gửi lại."
 	msgFixErrors      = "Chưa gửi được. Vui lòng sửa các mục dưới đây rồi gửi lại; những gì bạn đã nhập vẫn được giữ nguyên."
 	msgHoneypot       = "Chưa gửi được vì biểu mẫu có vẻ đã được điền tự động. Vui lòng gửi lại; nếu vẫn không được, hãy tắt tính năng tự điền của trình duyệt."
 	msgMalformedJSON  = "Dữ liệu JSON không hợp lệ: cần đúng một đối tượng JSON."

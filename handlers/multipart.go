@@ -46,7 +46,7 @@ const (
 // Messages of multipart bodies.
 const (
 	msgMultipartMalformed = "Dữ liệu gửi lên (multipart/form-data) không đúng định dạng."
-	msgFieldsTooLarge     = "Dữ liệu gửi lên quá lớn. Nội dung tối đa 5.000 ký tự."
+	msgFieldsTooLarge     = "Dữ liệu gửi lên quá lớn so với giới hạn của mục này. Hãy rút ngắn nội dung rồi gửi lại."
 	msgTooManyParts       = "Biểu mẫu gửi lên có quá nhiều trường."
 	msgEncoded            = "Không nhận dữ liệu nén (Content-Encoding); hãy gửi dữ liệu không nén."
 	msgPhotosTooLarge     = "Dữ liệu gửi lên quá lớn. Mỗi tin báo gửi được tối đa 5 ảnh, mỗi ảnh không quá 10 MB và tổng cộng không quá 25 MB."
