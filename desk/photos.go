@@ -6,25 +6,19 @@ import (
 	"fmt"
 
 	"github.com/thaibinh-pcmt/portal/intake"
+	"github.com/thaibinh-pcmt/portal/seal"
 	"github.com/thaibinh-pcmt/portal/store"
 )
 
 // Photos of a case (issue 16, phase 2). A tip's photos reach the desk
 // beside its queue entry: the entry refers to them (intake.AttachmentRef)
-// and Ingest takes them from the outbox, seals each through the Sealer
-// (Scope{Desk}: the desk's alone) and stores them with the case
-// (store.CreateCases). A sender's follow-up message carries its own
-// (Reply). They are deleted with the case (ON DELETE CASCADE).
-
-// photoDoc is the JSON document a photo is sealed as: the Sealer seals
-// JSON documents (PlainSealer checks it), so the JPEG travels base64 in
-// it, with what the list needs.
-type photoDoc struct {
-	ContentType string `json:"content_type"`
-	Width       int    `json:"width"`
-	Height      int    `json:"height"`
-	Data        []byte `json:"data"`
-}
+// and Ingest takes them from the outbox and stores them with the case
+// (store.CreateCases). A photo intake sealed to the desk's key (the desk
+// had one when the tip came) moves as it is; one that waited plain is
+// sealed now through the Sealer (Scope{Desk}: the desk's alone). Either
+// way case_attachments holds an intake.PhotoDocument, sealed or (no key)
+// plain, and Photo opens both. A sender's follow-up message carries its
+// own (Reply). They are deleted with the case (ON DELETE CASCADE).
 
 // Photo is one photo of a case, as its desk downloads it.
 type Photo struct {
@@ -49,11 +43,12 @@ type PhotoInfo struct {
 
 // sealPhoto seals one sanitised JPEG of desk's case.
 func (s *Service) sealPhoto(ctx context.Context, desk string, a intake.Attachment) ([]byte, error) {
-	return s.seal(ctx, Scope{Desk: desk}, photoDoc{ContentType: a.ContentType, Width: a.Width, Height: a.Height, Data: a.Data})
+	return intake.SealPhoto(ctx, s.sealer, desk, a)
 }
 
 // outboxPhotos returns the sealed photos of the submission of m, which
-// refers to them with refs, from the outbox. missing reports that the
+// refers to them with refs, from the outbox: those intake sealed as they
+// are, the plain JPEGs sealed now. missing reports that the
 // outbox no longer holds them all.
 func (s *Service) outboxPhotos(ctx context.Context, desk, submissionID string, refs []intake.AttachmentRef) (sealed [][]byte, missing bool, err error) {
 	raw, err := s.db.OutboxAttachments(ctx, submissionID)
@@ -64,6 +59,12 @@ func (s *Service) outboxPhotos(ctx context.Context, desk, submissionID string, r
 		return nil, true, nil
 	}
 	for i, data := range raw {
+		if seal.IsSealed(data) {
+			// Sealed by intake to this desk's key: stored unchanged, not
+			// sealed a second time.
+			sealed = append(sealed, data)
+			continue
+		}
 		r := refs[i]
 		blob, err := s.sealPhoto(ctx, desk, intake.Attachment{ContentType: r.ContentType, Width: r.Width, Height: r.Height, Data: data})
 		if err != nil {
@@ -110,7 +111,7 @@ func (s *Service) Photo(ctx context.Context, a Actor, id, photoID int64) (Photo,
 	if err != nil {
 		return Photo{}, err
 	}
-	var doc photoDoc
+	var doc intake.PhotoDocument
 	if err := s.open(ctx, Scope{Desk: a.Desk}, p.Content, &doc); err != nil {
 		return Photo{}, fmt.Errorf("desk: open photo %d of case %d: %w", photoID, id, err)
 	}

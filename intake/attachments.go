@@ -2,11 +2,13 @@ package intake
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/thaibinh-pcmt/portal/photo"
+	"github.com/thaibinh-pcmt/portal/seal"
 )
 
 // Photo rules of a tip (issue 16): at most MaxAttachments files, each at
@@ -46,6 +48,51 @@ type Attachment struct {
 	Width, Height int
 	// Data is the JPEG file.
 	Data []byte
+}
+
+// PhotoDocument is the JSON document a photo is sealed as (seal.Sealer
+// and desk.PlainSealer seal JSON documents): the sanitised JPEG travels
+// base64 in Data beside what the desk's list needs. The same document is
+// what case_attachments holds (sealed, or plain while the desk has no
+// key), so that a photo intake sealed moves to the case unchanged.
+type PhotoDocument struct {
+	ContentType string `json:"content_type"`
+	Width       int    `json:"width"`
+	Height      int    `json:"height"`
+	Data        []byte `json:"data"`
+}
+
+// SealPhoto seals photo a of a submission to desk through sealer
+// (Scope{Desk}: the desk's alone, never the submitter's) and returns the
+// blob: an age file of its PhotoDocument when the desk has a key, or the
+// PhotoDocument's JSON as it is when it has none yet (seal.Sealer) or when
+// sealer is a plain one (desk.PlainSealer). Errors are the sealer's.
+func SealPhoto(ctx context.Context, sealer ContentSealer, desk string, a Attachment) ([]byte, error) {
+	doc, err := json.Marshal(PhotoDocument{ContentType: a.ContentType, Width: a.Width, Height: a.Height, Data: a.Data})
+	if err != nil {
+		return nil, err
+	}
+	return sealer.Seal(ctx, seal.Scope{Desk: desk}, doc)
+}
+
+// outboxPhoto returns what outbox_attachments holds of photo a of a
+// submission to desk: the age file of its PhotoDocument when the desk has
+// a key (issue 11: the photo is encrypted to the desk like the text, before
+// it is written anywhere; the desk moves it to the case unchanged), the
+// JPEG itself when it has none yet or the service has no Sealer (the desk
+// seals it when it takes the case).
+func (s *Service) outboxPhoto(ctx context.Context, desk string, a Attachment) ([]byte, error) {
+	if s.sealer == nil {
+		return a.Data, nil
+	}
+	blob, err := SealPhoto(ctx, s.sealer, desk, a)
+	if err != nil {
+		return nil, err
+	}
+	if !seal.IsSealed(blob) {
+		return a.Data, nil
+	}
+	return blob, nil
 }
 
 // Upload is one file as it arrived, before sanitising, held in memory

@@ -174,8 +174,10 @@ func (s *Service) Close() {
 // SubmitTip writes a validated tip (Catalog.ValidateTip) to the outbox and
 // returns its receipt once the commit is on disk. The tip's photos
 // (t.Attachments, sanitised) are written in the same transaction, beside
-// the outbox row (store: outbox_attachments); the JSON stored and queued
-// refers to them by index (Tip.AttachmentRefs), it never carries them.
+// the outbox row (store: outbox_attachments), each sealed to the desk's
+// key like the text when the desk has one (outboxPhoto); the JSON stored
+// and queued refers to them by index (Tip.AttachmentRefs), it never
+// carries them.
 // With WithNonce, a second submission of the same form returns
 // ErrAlreadySubmitted and stores nothing.
 func (s *Service) SubmitTip(ctx context.Context, t Tip, opts ...SubmitOption) (Receipt, error) {
@@ -190,7 +192,11 @@ func (s *Service) SubmitTip(ctx context.Context, t Tip, opts ...SubmitOption) (R
 		}
 		t.AttachmentRefs = append(t.AttachmentRefs, AttachmentRef{Index: i, ContentType: a.ContentType,
 			Width: a.Width, Height: a.Height, Bytes: len(a.Data)})
-		photos = append(photos, a.Data)
+		blob, err := s.outboxPhoto(ctx, s.catalog.Routes[KindTip].Desk, a)
+		if err != nil {
+			return Receipt{}, fmt.Errorf("intake: seal photo %d of a tip: %w", i, err)
+		}
+		photos = append(photos, blob)
 	}
 	return s.submit(ctx, KindTip, t, photos, opts)
 }

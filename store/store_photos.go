@@ -8,10 +8,12 @@ import (
 )
 
 // Photos of submissions (issue 16, phase 2; migration 00300). A tip's
-// photos wait in outbox_attachments beside its outbox row; the desk's
-// commit of the case moves them, sealed, to case_attachments (CreateCases)
-// and a sender's follow-up message stores its own there
-// (AddSubmitterMessage). Only sanitised photos reach this package.
+// photos wait in outbox_attachments beside its outbox row: each an age
+// file sealed to the desk's key by intake when the desk has one, the
+// sanitised JPEG while it has none. The desk's commit of the case moves
+// them, sealed, to case_attachments (CreateCases) and a sender's
+// follow-up message stores its own there (AddSubmitterMessage). Only
+// sanitised photos reach this package; it stores the bytes it is given.
 
 // CaseAttachment is one photo of a case.
 type CaseAttachment struct {
