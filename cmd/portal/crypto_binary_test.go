@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -25,32 +24,8 @@ const cryptoTestRedisDB = 14
 
 func cryptoRedis(t *testing.T) (string, *redis.Client) {
 	t.Helper()
-	base := os.Getenv("TEST_REDIS_URL")
-	if base == "" {
-		base = "redis://127.0.0.1:6379"
-	}
-	opt, err := redis.ParseURL(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opt.DB = cryptoTestRedisDB
-	c := redis.NewClient(opt)
-	ctx := context.Background()
-	if err := c.Ping(ctx).Err(); err != nil {
-		c.Close()
-		t.Skipf("Redis does not answer: %v", err)
-	}
-	clean := func() {
-		iter := c.Scan(ctx, 0, "*", 200).Iterator()
-		for iter.Next(ctx) {
-			c.Del(ctx, iter.Val())
-		}
-	}
-	clean()
-	t.Cleanup(func() { clean(); c.Close() })
-	u, _ := url.Parse(base)
-	u.Path = fmt.Sprintf("/%d", cryptoTestRedisDB)
-	return u.String(), c
+	u, c, _ := ownRedisDB(t, cryptoTestRedisDB, "*")
+	return u, c
 }
 
 // filesContaining returns the files under dir whose bytes contain any of

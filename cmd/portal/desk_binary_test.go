@@ -36,6 +36,18 @@ const deskTestRedisDB = 10
 // does not answer.
 func deskRedisURL(t *testing.T) string {
 	t.Helper()
+	u, _, _ := ownRedisDB(t, deskTestRedisDB, "portal:*")
+	return u
+}
+
+// ownRedisDB returns the URL of Redis database db on TEST_REDIS_URL's
+// server (default redis://127.0.0.1:6379), a client of it, and clean,
+// which deletes the keys matching pattern there (never a FLUSH); clean
+// runs now and at the end of the test. Binary tests own a whole numbered
+// database because the agency queues have fixed names (routing.yaml); each
+// test names its own. The test is skipped when Redis does not answer.
+func ownRedisDB(t *testing.T, db int, pattern string) (string, *redis.Client, func()) {
+	t.Helper()
 	base := os.Getenv("TEST_REDIS_URL")
 	if base == "" {
 		base = "redis://127.0.0.1:6379"
@@ -44,7 +56,7 @@ func deskRedisURL(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opt.DB = deskTestRedisDB
+	opt.DB = db
 	c := redis.NewClient(opt)
 	ctx := context.Background()
 	if err := c.Ping(ctx).Err(); err != nil {
@@ -52,7 +64,7 @@ func deskRedisURL(t *testing.T) string {
 		t.Skipf("Redis does not answer: %v", err)
 	}
 	clean := func() {
-		iter := c.Scan(ctx, 0, "portal:*", 200).Iterator()
+		iter := c.Scan(ctx, 0, pattern, 200).Iterator()
 		for iter.Next(ctx) {
 			c.Del(ctx, iter.Val())
 		}
@@ -60,8 +72,8 @@ func deskRedisURL(t *testing.T) string {
 	clean()
 	t.Cleanup(func() { clean(); c.Close() })
 	u, _ := url.Parse(base)
-	u.Path = fmt.Sprintf("/%d", deskTestRedisDB)
-	return u.String()
+	u.Path = fmt.Sprintf("/%d", db)
+	return u.String(), c, clean
 }
 
 // deskClient is one person's browser without JavaScript: a cookie jar, no

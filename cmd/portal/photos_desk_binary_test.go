@@ -35,32 +35,8 @@ const photoTestRedisDB = 15
 // is skipped when Redis does not answer.
 func photoRedis(t *testing.T) (string, *redis.Client) {
 	t.Helper()
-	base := os.Getenv("TEST_REDIS_URL")
-	if base == "" {
-		base = "redis://127.0.0.1:6379"
-	}
-	opt, err := redis.ParseURL(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opt.DB = photoTestRedisDB
-	c := redis.NewClient(opt)
-	ctx := context.Background()
-	if err := c.Ping(ctx).Err(); err != nil {
-		c.Close()
-		t.Skipf("Redis does not answer: %v", err)
-	}
-	clean := func() {
-		iter := c.Scan(ctx, 0, "portal:*", 200).Iterator()
-		for iter.Next(ctx) {
-			c.Del(ctx, iter.Val())
-		}
-	}
-	clean()
-	t.Cleanup(func() { clean(); c.Close() })
-	u, _ := url.Parse(base)
-	u.Path = fmt.Sprintf("/%d", photoTestRedisDB)
-	return u.String(), c
+	u, c, _ := ownRedisDB(t, photoTestRedisDB, "portal:*")
+	return u, c
 }
 
 // metadataNeedles are byte strings of the metadata that phototest writes

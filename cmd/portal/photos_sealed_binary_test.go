@@ -2,14 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"database/sql"
 	"fmt"
 	"image/jpeg"
 	"io"
 	"io/fs"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,35 +86,12 @@ func snapshotDir(t *testing.T, dir string) map[string][]byte {
 // downloads. The signed-in member and the desk's API token both download
 // it, and it decodes at the size sent.
 func TestBinarySealedPhotosAtRest(t *testing.T) {
-	base := os.Getenv("TEST_REDIS_URL")
-	if base == "" {
-		base = "redis://127.0.0.1:6379"
-	}
-	opt, err := redis.ParseURL(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opt.DB = sealedPhotoRedisDB
-	rc := redis.NewClient(opt)
-	ctx := context.Background()
-	if err := rc.Ping(ctx).Err(); err != nil {
-		rc.Close()
-		t.Skipf("Redis does not answer: %v", err)
-	}
-	clean := func() {
-		iter := rc.Scan(ctx, 0, "portal:*", 200).Iterator()
-		for iter.Next(ctx) {
-			rc.Del(ctx, iter.Val())
-		}
-	}
-	u, _ := url.Parse(base)
-	u.Path = fmt.Sprintf("/%d", sealedPhotoRedisDB)
-	t.Cleanup(func() { clean(); rc.Close() })
+	redisURL, rc, clean := ownRedisDB(t, sealedPhotoRedisDB, "portal:*")
 	for _, eng := range storetest.Engines {
 		t.Run(eng, func(t *testing.T) {
 			clean()
 			dataDir := t.TempDir()
-			env := []string{"PORTAL_DATA_DIR=" + dataDir, "REDIS_URL=" + u.String(), "PORTAL_SECRET=sealed-photo-test-secret-0123456789",
+			env := []string{"PORTAL_DATA_DIR=" + dataDir, "REDIS_URL=" + redisURL, "PORTAL_SECRET=sealed-photo-test-secret-0123456789",
 				fmt.Sprintf("PORTAL_ADDR=127.0.0.1:%d", sealedPhotoPorts[eng]), "PORTAL_LIMIT_TIPS=1000/h"}
 			var dbURL string
 			if eng == "postgres" {
