@@ -141,6 +141,15 @@ func (s *Server) apiDeskCases(c *fiber.Ctx) error {
 		return deskProblem(err)
 	}
 	in, err := s.Desk.List(c.UserContext(), tokenActor(c), q)
+	var fe desk.FieldErrors
+	if errors.As(err, &fe) && c.Query("from") == "" && c.Query("since") != "" {
+		// The API's documented name for the start date is since (from is
+		// the inbox's): name the field the client sent.
+		if m, ok := fe[desk.FieldFrom]; ok {
+			delete(fe, desk.FieldFrom)
+			fe["since"] = m
+		}
+	}
 	if err != nil {
 		return deskProblem(err)
 	}

@@ -559,6 +559,14 @@ func TestDeskAPI(t *testing.T) {
 	if st, m, _ := api("GET", "/api/v1/desk/cases?status=sai", police, ""); st != 422 || m["errors"].(map[string]any)["status"] == nil {
 		t.Errorf("bad status filter: %d %v", st, m)
 	}
+	// The error names the parameter the client sent (since, or the
+	// inbox's from).
+	if st, m, _ := api("GET", "/api/v1/desk/cases?since=abc", police, ""); st != 422 || m["errors"].(map[string]any)["since"] == nil || m["errors"].(map[string]any)["from"] != nil {
+		t.Errorf("since=abc: %d %v", st, m)
+	}
+	if st, m, _ := api("GET", "/api/v1/desk/cases?from=abc", police, ""); st != 422 || m["errors"].(map[string]any)["from"] == nil {
+		t.Errorf("from=abc: %d %v", st, m)
+	}
 
 	// The sender sees it all through POST /api/v1/status and answers
 	// through POST /api/v1/messages.
