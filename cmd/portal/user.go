@@ -7,9 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/thaibinh-pcmt/portal/internal/formerr"
 	"github.com/thaibinh-pcmt/portal/press"
 	"github.com/thaibinh-pcmt/portal/ratelimit"
 )
@@ -83,7 +86,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	case "add":
 		s, err := office.AddStaff(ctx, press.ActorCLI, *username, *role, password)
 		if err != nil {
-			return fmt.Errorf("user add: %w", err)
+			return fmt.Errorf("user add: %w", namedFieldErrors(err))
 		}
 		fmt.Fprintf(stdout, "Đã tạo tài khoản %s, vai trò %s (%s).\n", s.Username, s.Role, press.RoleNames[s.Role])
 	case "list":
@@ -114,12 +117,37 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		}
 	case "passwd":
 		if err := office.SetPassword(ctx, press.ActorCLI, *username, password); err != nil {
-			return fmt.Errorf("user passwd: %w", err)
+			return fmt.Errorf("user passwd: %w", namedFieldErrors(err))
 		}
 		fmt.Fprintf(stdout, "Đã đổi mật khẩu của %s và đăng xuất mọi phiên của tài khoản này.\n", press.NormalizeUsername(*username))
 	}
 	return nil
 }
+
+// namedFieldErrors gives a FieldErrors from package press the text
+// "field: message; …", fields in order: press's messages are sentences
+// that do not say which of --username, --role or the password was refused.
+// Any other error is returned as it is.
+func namedFieldErrors(err error) error {
+	var fe formerr.FieldErrors
+	if !errors.As(err, &fe) {
+		return err
+	}
+	return fieldNamedError{fe}
+}
+
+// fieldNamedError is a FieldErrors whose text names each field.
+type fieldNamedError struct{ fields formerr.FieldErrors }
+
+func (e fieldNamedError) Error() string {
+	parts := make([]string, 0, len(e.fields))
+	for _, field := range slices.Sorted(maps.Keys(e.fields)) {
+		parts = append(parts, field+": "+e.fields[field])
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (e fieldNamedError) Unwrap() error { return e.fields }
 
 // readPassword returns the first line of r without its line end.
 func readPassword(r io.Reader) (string, error) {
