@@ -22,15 +22,21 @@ const userUsage = `usage:
   portal user list
   portal user disable --username U [--enable]
   portal user passwd --username U --password-stdin
+  portal user totp-reset --username U
 The password is read from the first line of standard input, never from the
 command line (where other users of the machine could see it), e.g.
   printf '%s\n' "$MAT_KHAU" | portal user add --username lan --role press --password-stdin
+totp-reset removes the account's two-step sign-in (its authenticator secret
+and recovery codes), for a member who lost their phone, and signs the
+account out everywhere; at the next sign-in a role that requires two-step
+sign-in (PORTAL_TOTP_ROLES) must enrol again. It is written to the audit log.
 `
 
-// runUser implements "portal user add|list|disable|passwd": staff accounts
-// in the SQLite store of the data dir, through package press (argon2id
-// hashes, password rules, audit entries by "dòng lệnh"). It works while
-// "serve" runs: SQLite in WAL mode with a busy timeout takes both.
+// runUser implements "portal user add|list|disable|passwd|totp-reset":
+// staff accounts in the SQLite store of the data dir, through package
+// press (argon2id hashes, password rules, audit entries by "dòng lệnh").
+// It works while "serve" runs: SQLite in WAL mode with a busy timeout
+// takes both.
 func runUser(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) > 0 && isHelp(args[0]) {
 		io.WriteString(stdout, userUsage)
@@ -38,7 +44,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		io.WriteString(stderr, userUsage)
-		return errors.New("user: name an action: add, list, disable or passwd")
+		return errors.New("user: name an action: add, list, disable, passwd or totp-reset")
 	}
 	action, args := args[0], args[1:]
 	fset := flag.NewFlagSet("user "+action, flag.ContinueOnError)
@@ -53,7 +59,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	switch action {
-	case "add", "list", "disable", "passwd":
+	case "add", "list", "disable", "passwd", "totp-reset":
 	default:
 		io.WriteString(stderr, userUsage)
 		return fmt.Errorf("user: unknown action %q", action)
@@ -120,6 +126,11 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 			return fmt.Errorf("user passwd: %w", namedFieldErrors(err))
 		}
 		fmt.Fprintf(stdout, "Đã đổi mật khẩu của %s và đăng xuất mọi phiên của tài khoản này.\n", press.NormalizeUsername(*username))
+	case "totp-reset":
+		if err := office.ResetTOTP(ctx, press.ActorCLI, *username); err != nil {
+			return fmt.Errorf("user totp-reset: %w", err)
+		}
+		fmt.Fprintf(stdout, "Đã xóa xác thực hai bước của %s và đăng xuất mọi phiên của tài khoản này. Lần đăng nhập tới, nếu vai trò của tài khoản bắt buộc xác thực hai bước, người dùng phải cài đặt lại.\n", press.NormalizeUsername(*username))
 	}
 	return nil
 }
