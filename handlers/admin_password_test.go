@@ -130,7 +130,7 @@ func TestPasswordChangeOverHTTP(t *testing.T) {
 
 	// The page: linked from the admin navigation, no-store, three fields.
 	_, inbox := me.get(inboxPath)
-	if doc(t, inbox).Find(`nav.admin a[href="` + passwordPath + `"]`).Length() != 1 {
+	if doc(t, inbox).Find(`nav.admin a[href="`+passwordPath+`"]`).Length() != 1 {
 		t.Error("the admin navigation has no link to the password page")
 	}
 	resp, body := me.get(passwordPath)
