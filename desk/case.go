@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/thaibinh-pcmt/portal/intake"
+	"github.com/thaibinh-pcmt/portal/internal/formerr"
 	"github.com/thaibinh-pcmt/portal/store"
 )
 
@@ -213,37 +214,37 @@ func (s *Service) ChangeStatus(ctx context.Context, a Actor, id int64, c StatusC
 	if from != cur.Status {
 		return ErrStale
 	}
-	fe := FieldErrors{}
+	fe := formerr.FieldErrors{}
 	to, ok := s.data.Status(c.To)
 	var tr Transition
 	switch {
 	case c.To == "":
-		fe.add(FieldStatus, "hãy chọn trạng thái mới")
+		addLabelled(fe, FieldStatus, "hãy chọn trạng thái mới")
 	case !ok:
-		fe.add(FieldStatus, "không có trạng thái “"+c.To+"”; dùng một trong "+s.statusCodes())
+		addLabelled(fe, FieldStatus, "không có trạng thái “"+c.To+"”; dùng một trong "+s.statusCodes())
 	default:
 		if tr, ok = s.data.Transition(cur.Status, c.To); !ok {
 			st, _ := s.data.Status(cur.Status)
-			fe.add(FieldStatus, "không chuyển được từ “"+st.Label+"” sang “"+to.Label+"”")
+			addLabelled(fe, FieldStatus, "không chuyển được từ “"+st.Label+"” sang “"+to.Label+"”")
 		}
 	}
 	outcome := ""
 	if to.Final {
 		if c.Outcome == "" {
-			fe.add(FieldOutcome, "hãy chọn kết quả khi kết thúc hồ sơ")
+			addLabelled(fe, FieldOutcome, "hãy chọn kết quả khi kết thúc hồ sơ")
 		} else if _, ok := d.Outcome(c.Outcome); !ok {
-			fe.add(FieldOutcome, "không có trong danh sách kết quả của bộ phận")
+			addLabelled(fe, FieldOutcome, "không có trong danh sách kết quả của bộ phận")
 		}
 		outcome = c.Outcome
 	} else if c.Outcome != "" {
-		fe.add(FieldOutcome, "chỉ chọn kết quả khi kết thúc hồ sơ")
+		addLabelled(fe, FieldOutcome, "chỉ chọn kết quả khi kết thúc hồ sơ")
 	}
 	var note string
 	switch {
 	case intake.VisibleLen(intake.CleanText(c.Note, true)) > 0:
 		note = cleanStaffText(fe, FieldNote, c.Note, NoteMax)
 	case tr.Reason:
-		fe.add(FieldNote, "cần ghi lý do khi "+reasonVerb(to))
+		addLabelled(fe, FieldNote, "cần ghi lý do khi "+reasonVerb(to))
 	}
 	if len(fe) > 0 {
 		return fe
@@ -277,7 +278,7 @@ func (s *Service) Assign(ctx context.Context, a Actor, id int64, username string
 			return err
 		}
 		if !contains(members, username) {
-			return FieldErrors{FieldAssignee: FieldLabels[FieldAssignee] + ": “" + username + "” không phải cán bộ đang làm việc của bộ phận"}
+			return formerr.FieldErrors{FieldAssignee: FieldLabels[FieldAssignee] + ": “" + username + "” không phải cán bộ đang làm việc của bộ phận"}
 		}
 	}
 	now := s.now()
@@ -298,7 +299,7 @@ func contains(list []string, v string) bool {
 // AddNote adds an internal note (never shown to the sender) to case id of
 // a's desk, sealed, with its audit entry ("case.note").
 func (s *Service) AddNote(ctx context.Context, a Actor, id int64, note string) error {
-	fe := FieldErrors{}
+	fe := formerr.FieldErrors{}
 	note = cleanStaffText(fe, FieldNote, note, NoteMax)
 	if len(fe) > 0 {
 		return fe
@@ -318,7 +319,7 @@ func (s *Service) AddNote(ctx context.Context, a Actor, id int64, note string) e
 // and the sender (Scope.Submitter) and audited ("case.message"). It counts
 // as the case's first response. It returns the stored message.
 func (s *Service) SendMessage(ctx context.Context, a Actor, id int64, msg string) (Message, error) {
-	fe := FieldErrors{}
+	fe := formerr.FieldErrors{}
 	msg = cleanStaffText(fe, FieldBody, msg, MessageMax)
 	if len(fe) > 0 {
 		return Message{}, fe

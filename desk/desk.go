@@ -24,11 +24,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/thaibinh-pcmt/portal/intake"
+	"github.com/thaibinh-pcmt/portal/internal/formerr"
 	"github.com/thaibinh-pcmt/portal/store"
 )
 
@@ -48,28 +47,10 @@ var (
 	ErrBadToken = errors.New("Mã truy cập không hợp lệ hoặc đã bị thu hồi.")
 )
 
-// FieldErrors maps a field name to its Vietnamese message, which starts
-// with the field's label. A non-empty FieldErrors is an error.
-type FieldErrors map[string]string
-
-// Error lists the messages in field order, joined by "; ".
-func (fe FieldErrors) Error() string {
-	keys := make([]string, 0, len(fe))
-	for k := range fe {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	msgs := make([]string, len(keys))
-	for i, k := range keys {
-		msgs[i] = fe[k]
-	}
-	return strings.Join(msgs, "; ")
-}
-
-func (fe FieldErrors) add(field, msg string) {
-	if _, ok := fe[field]; !ok {
-		fe[field] = FieldLabels[field] + ": " + msg
-	}
+// addLabelled records, unless field already has a message, the message
+// "<label>: msg", the label from FieldLabels.
+func addLabelled(fe formerr.FieldErrors, field, msg string) {
+	fe.Add(field, FieldLabels[field]+": "+msg)
 }
 
 // Field names of the desk's forms and of the desk API's bodies and query.
@@ -273,18 +254,18 @@ func IsoDate(t time.Time) string {
 
 // cleanStaffText checks one text written by desk staff: cleaned like the
 // forms' free text (intake.CleanText), required, at most max characters.
-func cleanStaffText(fe FieldErrors, field, raw string, max int) string {
+func cleanStaffText(fe formerr.FieldErrors, field, raw string, max int) string {
 	if len(raw) > 8*max+64 {
-		fe.add(field, fmt.Sprintf("tối đa %d ký tự", max))
+		addLabelled(fe, field, fmt.Sprintf("tối đa %d ký tự", max))
 		return ""
 	}
 	s := intake.CleanText(raw, true)
 	if intake.VisibleLen(s) == 0 {
-		fe.add(field, "không được để trống")
+		addLabelled(fe, field, "không được để trống")
 		return ""
 	}
 	if n := len([]rune(s)); n > max {
-		fe.add(field, fmt.Sprintf("tối đa %d ký tự (bạn đã nhập %d)", max, n))
+		addLabelled(fe, field, fmt.Sprintf("tối đa %d ký tự (bạn đã nhập %d)", max, n))
 		return ""
 	}
 	return s

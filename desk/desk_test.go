@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/thaibinh-pcmt/portal/desk"
+	"github.com/thaibinh-pcmt/portal/internal/formerr"
 	"github.com/thaibinh-pcmt/portal/queue"
 	"github.com/thaibinh-pcmt/portal/store"
 	"github.com/thaibinh-pcmt/portal/store/storetest"
@@ -243,7 +244,7 @@ func testDeskFlow(t *testing.T, db *store.DB) {
 }
 
 func hasField(err error, field string) bool {
-	var fe desk.FieldErrors
+	var fe formerr.FieldErrors
 	if errors.As(err, &fe) {
 		return fe[field] != ""
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/thaibinh-pcmt/portal/intake"
+	"github.com/thaibinh-pcmt/portal/internal/formerr"
 	"github.com/thaibinh-pcmt/portal/store"
 )
 
@@ -24,21 +25,21 @@ const utf8BOM = "\ufeff"
 // and returns the instants [from, before). Both are required, to after
 // from, at most ExportMaxDays days; FieldErrors otherwise.
 func ExportRange(from, to string) (time.Time, time.Time, error) {
-	fe := FieldErrors{}
+	fe := formerr.FieldErrors{}
 	f, err := time.ParseInLocation(time.DateOnly, from, Vietnam)
 	if err != nil {
-		fe.add(FieldFrom, "cần là ngày dạng năm-tháng-ngày, ví dụ 2026-11-01")
+		addLabelled(fe, FieldFrom, "cần là ngày dạng năm-tháng-ngày, ví dụ 2026-11-01")
 	}
 	t, err := time.ParseInLocation(time.DateOnly, to, Vietnam)
 	if err != nil {
-		fe.add(FieldTo, "cần là ngày dạng năm-tháng-ngày, ví dụ 2026-11-30")
+		addLabelled(fe, FieldTo, "cần là ngày dạng năm-tháng-ngày, ví dụ 2026-11-30")
 	}
 	if len(fe) == 0 {
 		switch days := int(t.Sub(f).Hours()/24) + 1; {
 		case days < 1:
-			fe.add(FieldTo, "phải từ “Từ ngày” trở đi")
+			addLabelled(fe, FieldTo, "phải từ “Từ ngày” trở đi")
 		case days > ExportMaxDays:
-			fe.add(FieldTo, fmt.Sprintf("mỗi lần xuất tối đa %d ngày", ExportMaxDays))
+			addLabelled(fe, FieldTo, fmt.Sprintf("mỗi lần xuất tối đa %d ngày", ExportMaxDays))
 		}
 	}
 	if len(fe) > 0 {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/thaibinh-pcmt/portal/intake"
+	"github.com/thaibinh-pcmt/portal/internal/formerr"
 	"github.com/thaibinh-pcmt/portal/store"
 )
 
@@ -110,46 +111,46 @@ func (s *Service) List(ctx context.Context, a Actor, q Query) (Inbox, error) {
 }
 
 // filter checks q against the desk's data and turns it into a store filter.
-func (s *Service) filter(d *Desk, q Query) (store.CaseFilter, FieldErrors) {
-	fe := FieldErrors{}
+func (s *Service) filter(d *Desk, q Query) (store.CaseFilter, formerr.FieldErrors) {
+	fe := formerr.FieldErrors{}
 	f := store.CaseFilter{Desk: d.Code, Unread: q.Unread, NewestFirst: q.Newest}
 	for _, st := range s.data.Statuses {
 		f.Statuses = append(f.Statuses, st.Code)
 	}
 	if q.Status != "" {
 		if _, ok := s.data.Status(q.Status); !ok {
-			fe.add(FieldStatus, "không có trạng thái “"+q.Status+"”; dùng một trong "+s.statusCodes())
+			addLabelled(fe, FieldStatus, "không có trạng thái “"+q.Status+"”; dùng một trong "+s.statusCodes())
 		}
 		f.Status = q.Status
 	}
 	if q.Category != "" {
 		if !hasCode(s.Categories(d.Code), q.Category) {
-			fe.add(FieldCategory, "không có trong danh sách")
+			addLabelled(fe, FieldCategory, "không có trong danh sách")
 		}
 		f.Category = q.Category
 	}
 	if q.Area != "" {
 		if !hasCode(s.catalog.Options.Areas, q.Area) {
-			fe.add(FieldArea, "không có trong danh sách")
+			addLabelled(fe, FieldArea, "không có trong danh sách")
 		}
 		f.Area = q.Area
 	}
 	if q.From != "" {
 		t, err := time.ParseInLocation(time.DateOnly, q.From, Vietnam)
 		if err != nil {
-			fe.add(FieldFrom, "cần là ngày dạng năm-tháng-ngày, ví dụ 2026-11-29")
+			addLabelled(fe, FieldFrom, "cần là ngày dạng năm-tháng-ngày, ví dụ 2026-11-29")
 		}
 		f.ReceivedFrom = t
 	}
 	if q.To != "" {
 		t, err := time.ParseInLocation(time.DateOnly, q.To, Vietnam)
 		if err != nil {
-			fe.add(FieldTo, "cần là ngày dạng năm-tháng-ngày, ví dụ 2026-11-30")
+			addLabelled(fe, FieldTo, "cần là ngày dạng năm-tháng-ngày, ví dụ 2026-11-30")
 		}
 		f.ReceivedBefore = t.AddDate(0, 0, 1)
 	}
 	if !f.ReceivedFrom.IsZero() && !f.ReceivedBefore.IsZero() && !f.ReceivedFrom.Before(f.ReceivedBefore) {
-		fe.add(FieldTo, "phải từ “Từ ngày” trở đi")
+		addLabelled(fe, FieldTo, "phải từ “Từ ngày” trở đi")
 	}
 	switch q.Assignee {
 	case "":
@@ -208,8 +209,8 @@ func ParsePage(field, v string) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > 1_000_000 {
-		fe := FieldErrors{}
-		fe.add(field, "cần là một số nguyên từ 1 trở lên")
+		fe := formerr.FieldErrors{}
+		addLabelled(fe, field, "cần là một số nguyên từ 1 trở lên")
 		return 0, fe
 	}
 	return n, nil

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/thaibinh-pcmt/portal/intake"
+	"github.com/thaibinh-pcmt/portal/internal/formerr"
 	"github.com/thaibinh-pcmt/portal/store"
 )
 
@@ -95,7 +96,7 @@ func (s *Service) ForSubmitter(ctx context.Context, submissionID string) (Submit
 // is sealed for the desk alone and stored with the message.
 func (s *Service) Reply(ctx context.Context, submissionID, body, nonceHash string, photos ...intake.Attachment) (Message, error) {
 	if len(photos) > intake.MaxAttachments {
-		return Message{}, FieldErrors{intake.FieldAttachments: fmt.Sprintf("Mỗi tin nhắn chỉ gửi được tối đa %d ảnh.", intake.MaxAttachments)}
+		return Message{}, formerr.FieldErrors{intake.FieldAttachments: fmt.Sprintf("Mỗi tin nhắn chỉ gửi được tối đa %d ảnh.", intake.MaxAttachments)}
 	}
 	plain, fe := intake.ValidateReply(body)
 	if fe != nil {

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/thaibinh-pcmt/portal/internal/formerr"
 	"github.com/thaibinh-pcmt/portal/store"
 )
 
@@ -36,17 +37,17 @@ func hashToken(token string) []byte {
 // ("token.create"). Bad input gives FieldErrors; a name in use
 // ErrTokenNameTaken.
 func (s *Service) CreateToken(ctx context.Context, actor, desk, name string) (string, store.DeskToken, error) {
-	fe := FieldErrors{}
+	fe := formerr.FieldErrors{}
 	name = strings.ToLower(strings.TrimSpace(name))
 	if _, ok := s.data.Desk(desk); !ok {
 		codes := make([]string, len(s.data.Desks))
 		for i, d := range s.data.Desks {
 			codes[i] = d.Code
 		}
-		fe.add(FieldDesk, "dùng một trong "+strings.Join(codes, ", "))
+		addLabelled(fe, FieldDesk, "dùng một trong "+strings.Join(codes, ", "))
 	}
 	if !tokenNamePattern.MatchString(name) {
-		fe.add(FieldName, "3–64 ký tự a-z, 0-9, dấu chấm, gạch dưới hoặc gạch ngang, ví dụ he-thong-pc04")
+		addLabelled(fe, FieldName, "3–64 ký tự a-z, 0-9, dấu chấm, gạch dưới hoặc gạch ngang, ví dụ he-thong-pc04")
 	}
 	if len(fe) > 0 {
 		return "", store.DeskToken{}, fe

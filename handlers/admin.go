@@ -68,6 +68,9 @@ func (s *Server) registerAdmin(app *fiber.App) {
 	g.Post("/chien-dich/:id<int>/dang-ngay", staff, h.publishNow)
 	g.Post("/chien-dich/:id<int>/go-xuong", staff, h.unpublish)
 	g.Get("/nhat-ky", h.requireStaff(press.Principal.IsAdmin), h.auditLog)
+	everyRole := h.requireStaff(func(press.Principal) bool { return true })
+	g.Get("/mat-khau", everyRole, h.passwordForm)
+	g.Post("/mat-khau", everyRole, limitBody(16<<10), h.changePassword)
 	if s.Desk != nil {
 		h.registerDesk(g)
 	}

@@ -41,6 +41,9 @@ var auditActions = map[string]string{
 	"staff.login_failed_code":  "Đăng nhập sai mã xác thực hai bước",
 	"staff.recovery_code_used": "Đăng nhập bằng mã khôi phục",
 	"staff.totp_enable":        "Bật xác thực hai bước",
+	"staff.passwd_self":        "Tự đổi mật khẩu",
+	"staff.passwd_self_failed": "Đổi mật khẩu: nhập sai mật khẩu hiện tại",
+	"staff.totp_reset":         "Xóa xác thực hai bước (đăng ký lại ở lần đăng nhập sau)",
 }
 
 type auditRow struct {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/thaibinh-pcmt/portal/internal/formerr"
 	"github.com/thaibinh-pcmt/portal/press"
 	"github.com/thaibinh-pcmt/portal/store"
 )
@@ -155,7 +156,7 @@ func (h *admin) readCampaignForm(c *fiber.Ctx) (press.CampaignInput, campaignFor
 		} else {
 			name, err := h.Press.SaveCover(c.UserContext(), f)
 			f.Close()
-			var pe press.FieldErrors
+			var pe formerr.FieldErrors
 			switch {
 			case errors.As(err, &pe):
 				fe["cover"] = pe["cover"]
@@ -212,7 +213,7 @@ func (h *admin) saveCampaign(c *fiber.Ctx, cur *store.Campaign) error {
 	} else {
 		saved, err = h.Press.UpdateCampaign(c.UserContext(), principal(c), cur.ID, in)
 	}
-	var pe press.FieldErrors
+	var pe formerr.FieldErrors
 	switch {
 	case errors.As(err, &pe):
 		d.Errors, d.Message = pe, "Chưa lưu được: vui lòng sửa các mục được đánh dấu."

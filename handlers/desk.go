@@ -13,6 +13,7 @@ import (
 
 	"github.com/thaibinh-pcmt/portal/desk"
 	"github.com/thaibinh-pcmt/portal/intake"
+	"github.com/thaibinh-pcmt/portal/internal/formerr"
 	"github.com/thaibinh-pcmt/portal/press"
 )
 
@@ -47,7 +48,7 @@ func actor(c *fiber.Ctx) desk.Actor {
 // a case of another desk or none 404, a stale form 409, content this
 // session cannot open 403.
 func deskProblem(err error) error {
-	var fe desk.FieldErrors
+	var fe formerr.FieldErrors
 	switch {
 	case errors.As(err, &fe):
 		return &Problem{Status: fiber.StatusUnprocessableEntity, Message: msgInvalidInput, Fields: fe}
@@ -158,7 +159,7 @@ func (h *admin) inbox(c *fiber.Ctx) error {
 	if err == nil {
 		in, err = h.Desk.List(c.UserContext(), actor(c), q)
 	}
-	var fe desk.FieldErrors
+	var fe formerr.FieldErrors
 	if err != nil && !errors.As(err, &fe) {
 		return deskProblem(err)
 	}
@@ -168,7 +169,7 @@ func (h *admin) inbox(c *fiber.Ctx) error {
 	return h.renderInbox(c, d, fe)
 }
 
-func (h *admin) renderInbox(c *fiber.Ctx, d inboxData, fe desk.FieldErrors) error {
+func (h *admin) renderInbox(c *fiber.Ctx, d inboxData, fe formerr.FieldErrors) error {
 	a := actor(c)
 	d.Desk, _ = h.Desk.Desk(a.Desk)
 	d.CategoryName = h.Desk.CategoryName(a.Desk)
@@ -221,7 +222,7 @@ func (h *admin) exportCases(c *fiber.Ctx) error {
 	var buf bytes.Buffer
 	a := actor(c)
 	_, err := h.Desk.Export(c.UserContext(), a, from, to, &buf)
-	var fe desk.FieldErrors
+	var fe formerr.FieldErrors
 	if errors.As(err, &fe) {
 		d := inboxData{Staff: principal(c), Query: desk.Query{Page: 1}, ExportErrors: fe, ExportFrom: from, ExportTo: to}
 		in, lerr := h.Desk.List(c.UserContext(), a, d.Query)
@@ -313,7 +314,7 @@ func (h *admin) caseAction(c *fiber.Ctx, form string, fields []string, do func(i
 	}
 	v := formValues(c, fields...)
 	err = do(id, v)
-	var fe desk.FieldErrors
+	var fe formerr.FieldErrors
 	switch {
 	case err == nil:
 		return c.Redirect(fmt.Sprintf("%s/%d?xong=%s#%s", inboxPath, id, form, "lich-su"), fiber.StatusSeeOther)

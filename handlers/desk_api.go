@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"github.com/thaibinh-pcmt/portal/internal/formerr"
 	"github.com/thaibinh-pcmt/portal/seal"
 
 	"bytes"
@@ -141,7 +142,7 @@ func (s *Server) apiDeskCases(c *fiber.Ctx) error {
 		return deskProblem(err)
 	}
 	in, err := s.Desk.List(c.UserContext(), tokenActor(c), q)
-	var fe desk.FieldErrors
+	var fe formerr.FieldErrors
 	if errors.As(err, &fe) && c.Query("from") == "" && c.Query("since") != "" {
 		// The API's documented name for the start date is since (from is
 		// the inbox's): name the field the client sent.

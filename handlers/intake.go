@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/thaibinh-pcmt/portal/intake"
+	"github.com/thaibinh-pcmt/portal/internal/formerr"
 	"github.com/thaibinh-pcmt/portal/photo"
 )
 
@@ -179,7 +180,7 @@ type formError struct {
 type intakeForm struct {
 	Values   map[string]string
 	Consent  bool
-	Errors   intake.FieldErrors
+	Errors   formerr.FieldErrors
 	Summary  []formError
 	Message  string // above the form, when it came back with errors
 	Options  intake.FormOptions
@@ -242,7 +243,7 @@ func (f *intakeForm) Choice(field, legend string, options []intake.Option) radio
 
 // newIntakeForm builds the form data; fields lists the form's fields in
 // page order, for the error summary.
-func (s *Server) newIntakeForm(kind string, values map[string]string, fe intake.FieldErrors, fields []string) *intakeForm {
+func (s *Server) newIntakeForm(kind string, values map[string]string, fe formerr.FieldErrors, fields []string) *intakeForm {
 	cat := s.Intake.Catalog()
 	f := &intakeForm{
 		Values: values, Errors: fe, Options: cat.Options, Agency: cat.Routes[kind].Agency, Province: cat.Province,

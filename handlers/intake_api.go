@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/thaibinh-pcmt/portal/intake"
+	"github.com/thaibinh-pcmt/portal/internal/formerr"
 )
 
 // submissionAccepted is the 202 body of POST /api/v1/tips and
@@ -51,7 +52,7 @@ func (s *Server) apiFormOptions(c *fiber.Ctx) error {
 // decodeProblem turns a Decode error into 400 (malformed) or 422 (a field
 // of the wrong type).
 func decodeProblem(err error) error {
-	var fe intake.FieldErrors
+	var fe formerr.FieldErrors
 	if errors.As(err, &fe) {
 		return &Problem{Status: fiber.StatusUnprocessableEntity, Message: msgInvalidInput, Fields: fe}
 	}
@@ -133,7 +134,7 @@ func (s *Server) apiEnquiry(c *fiber.Ctx) error {
 // invalid one draws on the allowance for mistakes and is answered 422),
 // charge an accepted one, commit it to the outbox, answer 202.
 func apiSubmit[In, V any](s *Server, c *fiber.Ctx, decode func([]byte) (In, error),
-	validate func(In) (V, intake.FieldErrors), submit func(context.Context, V) (intake.Receipt, error)) error {
+	validate func(In) (V, formerr.FieldErrors), submit func(context.Context, V) (intake.Receipt, error)) error {
 	in, err := decode(c.Request().Body()) // as sent: see encoded
 	if err != nil {
 		if stop, cerr := s.charge(c, false); stop {

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/thaibinh-pcmt/portal/intake"
+	"github.com/thaibinh-pcmt/portal/internal/formerr"
 	"github.com/thaibinh-pcmt/portal/pagecache"
 	"github.com/thaibinh-pcmt/portal/rehab"
 )
@@ -142,13 +143,13 @@ func (s *Server) enquiryPage(c *fiber.Ctx) error {
 // (templates/pages/cai-nghien-dang-ky.html).
 const consentChecked = "dong-y"
 
-func (s *Server) renderEnquiryForm(c *fiber.Ctx, status int, values map[string]string, consent bool, fe intake.FieldErrors, msg string) error {
+func (s *Server) renderEnquiryForm(c *fiber.Ctx, status int, values map[string]string, consent bool, fe formerr.FieldErrors, msg string) error {
 	return s.render(c, status, "cai-nghien-dang-ky", s.enquiryView(values, consent, fe, msg))
 }
 
 // enquiryView is the View of the enquiry form with values, consent,
 // errors and msg.
-func (s *Server) enquiryView(values map[string]string, consent bool, fe intake.FieldErrors, msg string) View {
+func (s *Server) enquiryView(values map[string]string, consent bool, fe formerr.FieldErrors, msg string) View {
 	f := s.newIntakeForm(intake.KindRehabEnquiry, values, fe, enquiryFields)
 	f.Consent = consent
 	if msg != "" {

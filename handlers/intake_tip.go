@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/thaibinh-pcmt/portal/intake"
+	"github.com/thaibinh-pcmt/portal/internal/formerr"
 	"github.com/thaibinh-pcmt/portal/photo"
 )
 
@@ -42,7 +43,7 @@ func (s *Server) tipPage(c *fiber.Ctx) error {
 // renderTipForm shows the tip form with values, the field errors fe, the
 // refusals of files ae (one message each, naming the file) and msg above
 // it.
-func (s *Server) renderTipForm(c *fiber.Ctx, status int, values map[string]string, fe intake.FieldErrors, ae intake.AttachmentErrors, msg string) error {
+func (s *Server) renderTipForm(c *fiber.Ctx, status int, values map[string]string, fe formerr.FieldErrors, ae intake.AttachmentErrors, msg string) error {
 	ups, _ := uploadsOf(c)
 	// No page can fill a file input again: ask to choose the photos again.
 	rechoose := len(ups) > 0 && status != fiber.StatusOK
@@ -51,9 +52,9 @@ func (s *Server) renderTipForm(c *fiber.Ctx, status int, values map[string]strin
 
 // tipView is the View of the tip-off form with values, field errors fe,
 // refused files ae, msg, and whether to ask for the photos again.
-func (s *Server) tipView(values map[string]string, fe intake.FieldErrors, ae intake.AttachmentErrors, msg string, rechoose bool) View {
+func (s *Server) tipView(values map[string]string, fe formerr.FieldErrors, ae intake.AttachmentErrors, msg string, rechoose bool) View {
 	if len(ae) > 0 {
-		merged := intake.FieldErrors{intake.FieldAttachments: intake.FieldLabels[intake.FieldAttachments] + ": " + ae.Error()}
+		merged := formerr.FieldErrors{intake.FieldAttachments: intake.FieldLabels[intake.FieldAttachments] + ": " + ae.Error()}
 		for k, v := range fe {
 			merged[k] = v
 		}
@@ -107,7 +108,7 @@ func tipInput(v map[string]string) intake.TipInput {
 // refused files and a message above the form.
 type tipRefusal struct {
 	status int
-	fe     intake.FieldErrors
+	fe     formerr.FieldErrors
 	ae     intake.AttachmentErrors
 	msg    string
 }

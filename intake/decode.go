@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+
+	"github.com/thaibinh-pcmt/portal/internal/formerr"
 )
 
 // ErrMalformed is returned by the Decode functions for a body that is not
@@ -86,7 +88,7 @@ func decodeObject(body []byte, v any) error {
 		if field == FieldConsent {
 			want = "true hoặc false"
 		}
-		return FieldErrors{field: label + ": phải là " + want}
+		return formerr.FieldErrors{field: label + ": phải là " + want}
 	}
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrMalformed, err)
@@ -116,9 +118,9 @@ func unknownField(err error) (string, bool) {
 // unknownFieldError is the FieldErrors of an unknown field of v's JSON
 // (UnknownField with v's fields). Photos sent in a tip's JSON are told to
 // come as multipart files.
-func unknownFieldError(name string, v any) FieldErrors {
+func unknownFieldError(name string, v any) formerr.FieldErrors {
 	if _, tip := v.(*TipInput); tip && strings.EqualFold(strings.TrimSpace(name), FieldAttachments) {
-		return FieldErrors{FieldAttachments: FieldLabels[FieldAttachments] +
+		return formerr.FieldErrors{FieldAttachments: FieldLabels[FieldAttachments] +
 			": không gửi được ảnh trong JSON. Hãy gửi tin báo dạng multipart/form-data (Content-Type: multipart/form-data), mỗi ảnh là một tệp trong trường “attachments”, các trường khác giữ nguyên tên."}
 	}
 	return UnknownField(name, jsonFields(v))
@@ -128,7 +130,7 @@ func unknownFieldError(name string, v any) FieldErrors {
 // keyed by the field's name as sent (cleaned and cut to 64 characters, so
 // that a client's key is neither a control sequence nor megabytes), with
 // the list of the fields it takes (accepted).
-func UnknownField(name string, accepted []string) FieldErrors {
+func UnknownField(name string, accepted []string) formerr.FieldErrors {
 	name = cleanText(name, false)
 	if r := []rune(name); len(r) > 64 {
 		name = string(r[:63]) + "…"
@@ -136,7 +138,7 @@ func UnknownField(name string, accepted []string) FieldErrors {
 	if name == "" {
 		name = "?"
 	}
-	return FieldErrors{name: name + ": trường này không có trong yêu cầu nên không được nhận; hãy bỏ trường đó rồi gửi lại. Các trường được nhận: " +
+	return formerr.FieldErrors{name: name + ": trường này không có trong yêu cầu nên không được nhận; hãy bỏ trường đó rồi gửi lại. Các trường được nhận: " +
 		strings.Join(accepted, ", ") + "."}
 }
 

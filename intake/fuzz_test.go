@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/thaibinh-pcmt/portal/internal/formerr"
 )
 
 // checkStoredText is what every stored free-text value (plain text and its
@@ -44,7 +46,7 @@ func FuzzTipJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		in, err := DecodeTip(body)
 		if err != nil {
-			var fe FieldErrors
+			var fe formerr.FieldErrors
 			if !errors.Is(err, ErrMalformed) && !errors.As(err, &fe) {
 				t.Fatalf("DecodeTip error of unknown kind: %v", err)
 			}

@@ -2,9 +2,10 @@ package intake
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/thaibinh-pcmt/portal/internal/formerr"
 )
 
 // Field names: the same in the HTML forms, the JSON API and FieldErrors.
@@ -67,30 +68,10 @@ const (
 // it travels with the enquiry to the desk.
 const ConsentBasis = "Luật Bảo vệ dữ liệu cá nhân (Luật số 91/2025/QH15)"
 
-// FieldErrors maps a field name to its Vietnamese message. A non-empty
-// FieldErrors is an error; the handlers show each message at its field
-// (HTML) or return them as {"errors": {...}} with status 422 (JSON).
-type FieldErrors map[string]string
-
-// Error lists the messages in field order, joined by "; ".
-func (fe FieldErrors) Error() string {
-	keys := make([]string, 0, len(fe))
-	for k := range fe {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	msgs := make([]string, len(keys))
-	for i, k := range keys {
-		msgs[i] = fe[k]
-	}
-	return strings.Join(msgs, "; ")
-}
-
-func (fe FieldErrors) add(field, format string, args ...any) {
-	if _, ok := fe[field]; ok {
-		return
-	}
-	fe[field] = FieldLabels[field] + ": " + fmt.Sprintf(format, args...)
+// addLabelledf records, unless field already has a message, the message
+// "<label>: <format filled with args>", the label from FieldLabels.
+func addLabelledf(fe formerr.FieldErrors, field, format string, args ...any) {
+	fe.Add(field, FieldLabels[field]+": "+fmt.Sprintf(format, args...))
 }
 
 // number formats n the Vietnamese way, with a dot between thousands.
@@ -191,15 +172,15 @@ type Enquiry struct {
 }
 
 // choice checks that code is one of list and returns its label.
-func (fe FieldErrors) choice(field, code string, list []Option) (string, string) {
+func choice(fe formerr.FieldErrors, field, code string, list []Option) (string, string) {
 	code = strings.TrimSpace(code)
 	if code == "" {
-		fe.add(field, "hãy chọn một mục")
+		addLabelledf(fe, field, "hãy chọn một mục")
 		return "", ""
 	}
 	label, ok := Label(list, code)
 	if !ok {
-		fe.add(field, "hãy chọn một mục trong danh sách")
+		addLabelledf(fe, field, "hãy chọn một mục trong danh sách")
 		return "", ""
 	}
 	return code, label
@@ -208,9 +189,9 @@ func (fe FieldErrors) choice(field, code string, list []Option) (string, string)
 // text cleans and measures one free-text field and returns the plain text
 // (cleanText) and its safe HTML (safeHTML). min 0 means the field is
 // optional.
-func (fe FieldErrors) text(field, raw string, multiline bool, min, max int) (plain, safe string) {
+func text(fe formerr.FieldErrors, field, raw string, multiline bool, min, max int) (plain, safe string) {
 	if len(raw) > 8*max+64 { // far too long: do not spend time cleaning it
-		fe.add(field, "tối đa %s ký tự", number(max))
+		addLabelledf(fe, field, "tối đa %s ký tự", number(max))
 		return "", ""
 	}
 	s := cleanText(raw, multiline)
@@ -218,13 +199,13 @@ func (fe FieldErrors) text(field, raw string, multiline bool, min, max int) (pla
 	v := visibleLen(s)
 	switch {
 	case v == 0 && min > 0:
-		fe.add(field, "không được để trống")
+		addLabelledf(fe, field, "không được để trống")
 		return "", ""
 	case n > max:
-		fe.add(field, "tối đa %s ký tự (bạn đã nhập %s)", number(max), number(n))
+		addLabelledf(fe, field, "tối đa %s ký tự (bạn đã nhập %s)", number(max), number(n))
 		return "", ""
 	case v < min:
-		fe.add(field, "cần ít nhất %s ký tự (bạn đã nhập %s)", number(min), number(v))
+		addLabelledf(fe, field, "cần ít nhất %s ký tự (bạn đã nhập %s)", number(min), number(v))
 		return "", ""
 	case v == 0:
 		// Optional, but only invisible characters: treat as not given.
@@ -237,9 +218,9 @@ func (fe FieldErrors) text(field, raw string, multiline bool, min, max int) (pla
 // required, at most MessageMax characters, cleaned like every free-text
 // field of the forms (plain text as typed, NFC, control characters
 // removed). It returns the cleaned text or the FieldErrors.
-func ValidateReply(raw string) (string, FieldErrors) {
-	fe := FieldErrors{}
-	plain, _ := fe.text(FieldBody, raw, true, 1, MessageMax)
+func ValidateReply(raw string) (string, formerr.FieldErrors) {
+	fe := formerr.FieldErrors{}
+	plain, _ := text(fe, FieldBody, raw, true, 1, MessageMax)
 	if len(fe) > 0 {
 		return "", fe
 	}
@@ -252,16 +233,16 @@ func ValidateReply(raw string) (string, FieldErrors) {
 // 5,000 characters; time and place are optional free text; at most
 // MaxAttachments photos, which pass through as they are (SanitiseUploads
 // made them).
-func (c *Catalog) ValidateTip(in TipInput) (Tip, FieldErrors) {
-	fe := FieldErrors{}
+func (c *Catalog) ValidateTip(in TipInput) (Tip, formerr.FieldErrors) {
+	fe := formerr.FieldErrors{}
 	var t Tip
-	t.Category, t.CategoryLabel = fe.choice(FieldCategory, in.Category, c.Options.TipCategories)
-	t.Area, t.AreaLabel = fe.choice(FieldArea, in.Area, c.Options.Areas)
-	t.Description, t.DescriptionHTML = fe.text(FieldDescription, in.Description, true, DescriptionMin, DescriptionMax)
-	t.OccurredAt, t.OccurredAtHTML = fe.text(FieldOccurredAt, in.OccurredAt, false, 0, OccurredAtMax)
-	t.LocationDetail, t.LocationDetailHTML = fe.text(FieldLocationDetail, in.LocationDetail, true, 0, LocationDetailMax)
+	t.Category, t.CategoryLabel = choice(fe, FieldCategory, in.Category, c.Options.TipCategories)
+	t.Area, t.AreaLabel = choice(fe, FieldArea, in.Area, c.Options.Areas)
+	t.Description, t.DescriptionHTML = text(fe, FieldDescription, in.Description, true, DescriptionMin, DescriptionMax)
+	t.OccurredAt, t.OccurredAtHTML = text(fe, FieldOccurredAt, in.OccurredAt, false, 0, OccurredAtMax)
+	t.LocationDetail, t.LocationDetailHTML = text(fe, FieldLocationDetail, in.LocationDetail, true, 0, LocationDetailMax)
 	if len(in.Attachments) > MaxAttachments {
-		fe.add(FieldAttachments, "tối đa %d ảnh cho một tin báo", MaxAttachments)
+		addLabelledf(fe, FieldAttachments, "tối đa %d ảnh cho một tin báo", MaxAttachments)
 	}
 	t.Attachments = in.Attachments
 	if len(fe) > 0 {
@@ -276,27 +257,27 @@ func (c *Catalog) ValidateTip(in TipInput) (Tip, FieldErrors) {
 // (NormalisePhone); consent must be given, since the desk will process a
 // name and a phone number (Luật Bảo vệ dữ liệu cá nhân 91/2025/QH15, in force
 // since 1/1/2026, which replaced Nghị định 13/2023/NĐ-CP).
-func (c *Catalog) ValidateEnquiry(in EnquiryInput) (Enquiry, FieldErrors) {
-	fe := FieldErrors{}
+func (c *Catalog) ValidateEnquiry(in EnquiryInput) (Enquiry, formerr.FieldErrors) {
+	fe := formerr.FieldErrors{}
 	var e Enquiry
-	e.Relationship, e.RelationshipLabel = fe.choice(FieldRelationship, in.Relationship, c.Options.Relationships)
-	e.Substance, e.SubstanceLabel = fe.choice(FieldSubstance, in.Substance, c.Options.Substances)
-	e.PreferredForm, e.PreferredFormLabel = fe.choice(FieldPreferredForm, in.PreferredForm, c.Options.RehabForms)
-	e.Area, e.AreaLabel = fe.choice(FieldArea, in.Area, c.Options.Areas)
-	e.ContactName, e.ContactNameHTML = fe.text(FieldContactName, in.ContactName, false, ContactNameMin, ContactNameMax)
+	e.Relationship, e.RelationshipLabel = choice(fe, FieldRelationship, in.Relationship, c.Options.Relationships)
+	e.Substance, e.SubstanceLabel = choice(fe, FieldSubstance, in.Substance, c.Options.Substances)
+	e.PreferredForm, e.PreferredFormLabel = choice(fe, FieldPreferredForm, in.PreferredForm, c.Options.RehabForms)
+	e.Area, e.AreaLabel = choice(fe, FieldArea, in.Area, c.Options.Areas)
+	e.ContactName, e.ContactNameHTML = text(fe, FieldContactName, in.ContactName, false, ContactNameMin, ContactNameMax)
 	if strings.TrimSpace(in.Phone) == "" {
-		fe.add(FieldPhone, "không được để trống")
+		addLabelledf(fe, FieldPhone, "không được để trống")
 	} else if p, err := NormalisePhone(in.Phone); err != nil {
-		fe.add(FieldPhone, "không phải số di động hoặc số cố định của Việt Nam (ví dụ 0912 345 678 hoặc 0227 3831 234)")
+		addLabelledf(fe, FieldPhone, "không phải số di động hoặc số cố định của Việt Nam (ví dụ 0912 345 678 hoặc 0227 3831 234)")
 	} else {
 		e.Phone = p
 	}
-	e.Message, e.MessageHTML = fe.text(FieldMessage, in.Message, true, 0, MessageMax)
+	e.Message, e.MessageHTML = text(fe, FieldMessage, in.Message, true, 0, MessageMax)
 	if strings.TrimSpace(in.Service) != "" {
-		e.Service, e.ServiceLabel = fe.choice(FieldService, in.Service, c.Options.RehabServices)
+		e.Service, e.ServiceLabel = choice(fe, FieldService, in.Service, c.Options.RehabServices)
 	}
 	if !in.Consent {
-		fe.add(FieldConsent, "cần đánh dấu ô đồng ý thì cán bộ mới được dùng tên và số điện thoại của bạn để gọi lại")
+		addLabelledf(fe, FieldConsent, "cần đánh dấu ô đồng ý thì cán bộ mới được dùng tên và số điện thoại của bạn để gọi lại")
 	}
 	e.Consent = true
 	e.ConsentBasis = ConsentBasis

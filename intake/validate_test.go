@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/thaibinh-pcmt/portal/internal/formerr"
 )
 
 func mustCatalog(t testing.TB) *Catalog {
@@ -188,7 +190,7 @@ func TestValidateEnquiry(t *testing.T) {
 
 	in := EnquiryInput{Phone: "12345", ContactName: "A", Message: strings.Repeat("m", MessageMax+1)}
 	_, fe = c.ValidateEnquiry(in)
-	want := FieldErrors{
+	want := formerr.FieldErrors{
 		FieldRelationship:  "Người gửi: hãy chọn một mục",
 		FieldSubstance:     "Chất đang sử dụng: hãy chọn một mục",
 		FieldPreferredForm: "Hình thức mong muốn: hãy chọn một mục",
@@ -307,7 +309,7 @@ func TestDecode(t *testing.T) {
 		}
 	}
 	_, err = DecodeTip([]byte(`{"category":5}`))
-	var fe FieldErrors
+	var fe formerr.FieldErrors
 	if !errors.As(err, &fe) || fe[FieldCategory] != "Loại hành vi: phải là một chuỗi ký tự" {
 		t.Errorf("wrong type: %v", err)
 	}
@@ -348,7 +350,7 @@ func TestDecodeRefusesUnknownFields(t *testing.T) {
 		{"long key", func(b []byte) error { _, err := DecodeStatusRequest(b); return err }, `{"` + strings.Repeat("k", 500) + `":1}`, strings.Repeat("k", 63) + "…", "trường này"},
 		{"control key", func(b []byte) error { _, err := DecodeStatusRequest(b); return err }, `{"a\u202eb\u0000":1}`, "ab", "ab: trường này"},
 	} {
-		var fe FieldErrors
+		var fe formerr.FieldErrors
 		err := c.decode([]byte(c.body))
 		if !errors.As(err, &fe) || len(fe) != 1 || !strings.Contains(fe[c.field], c.want) {
 			t.Errorf("%s: err = %v, want %s: …%s…", c.name, err, c.field, c.want)

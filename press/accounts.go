@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/thaibinh-pcmt/portal/internal/formerr"
 	"github.com/thaibinh-pcmt/portal/store"
 )
 
@@ -40,7 +41,7 @@ func CheckUsername(u string) string {
 // a taken username gives ErrUsernameTaken.
 func (o *Office) AddStaff(ctx context.Context, actor, username, role, password string) (store.Staff, error) {
 	username = NormalizeUsername(username)
-	fe := FieldErrors{}
+	fe := formerr.FieldErrors{}
 	if msg := CheckUsername(username); msg != "" {
 		fe["username"] = msg
 	}
@@ -91,7 +92,7 @@ func (o *Office) DisableStaff(ctx context.Context, actor, username string, disab
 func (o *Office) SetPassword(ctx context.Context, actor, username, password string) error {
 	username = NormalizeUsername(username)
 	if msg := CheckPassword(password, username); msg != "" {
-		return FieldErrors{"password": msg}
+		return formerr.FieldErrors{"password": msg}
 	}
 	hash, err := HashPassword(password)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/thaibinh-pcmt/portal/internal/formerr"
 	"github.com/thaibinh-pcmt/portal/store"
 )
 
@@ -154,7 +155,7 @@ func MakeSlug(title string) string {
 // cur is the campaign being edited (zero for a new one).
 func (o *Office) validate(ctx context.Context, in CampaignInput, cur store.Campaign, now time.Time) (store.Campaign, error) {
 	c := cur
-	fe := FieldErrors{}
+	fe := formerr.FieldErrors{}
 	c.Kind = in.Kind
 	if c.Kind == "" {
 		c.Kind = store.KindCampaign

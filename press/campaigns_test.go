@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/thaibinh-pcmt/portal/internal/formerr"
 	"github.com/thaibinh-pcmt/portal/store"
 )
 
@@ -58,7 +59,7 @@ func TestCampaignLifecycle(t *testing.T) {
 	if _, err := o.CreateCampaign(ctx, police, in); !errors.Is(err, ErrForbidden) {
 		t.Fatalf("police may not publish: %v", err)
 	}
-	var fe FieldErrors
+	var fe formerr.FieldErrors
 	_, err := o.CreateCampaign(ctx, press, CampaignInput{Title: " ", BodyMD: "", Status: "live", Kind: "ad", PublishAt: "mai"})
 	if !errors.As(err, &fe) || len(fe) != 5 || fe["title"] != "Vui lòng nhập tiêu đề." {
 		t.Fatalf("empty form: %v", err)

@@ -22,6 +22,7 @@ import (
 
 	"golang.org/x/image/draw"
 
+	"github.com/thaibinh-pcmt/portal/internal/formerr"
 	"github.com/thaibinh-pcmt/portal/photo"
 	"github.com/thaibinh-pcmt/portal/store"
 )
@@ -78,7 +79,7 @@ func (o *Office) Media(ctx context.Context, name string) (data []byte, contentTy
 }
 
 // coverError is the FieldErrors of a rejected cover.
-func coverError(msg string) error { return FieldErrors{"cover": msg} }
+func coverError(msg string) error { return formerr.FieldErrors{"cover": msg} }
 
 // SaveCover checks and stores an uploaded cover image and returns its media
 // name. The type is judged by content, not by name or header: JPEG, PNG or

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/thaibinh-pcmt/portal/internal/formerr"
 )
 
 // TestProcessCoverTooLargeStatesTheRule: the refusal of an image that is
@@ -24,7 +26,7 @@ func TestProcessCoverTooLargeStatesTheRule(t *testing.T) {
 		{50000, 50000, "50.000×50.000"}, // both
 	} {
 		_, _, err := ProcessCover(pngClaiming(t, c.w, c.h))
-		var fe FieldErrors
+		var fe formerr.FieldErrors
 		if !errors.As(err, &fe) {
 			t.Fatalf("%s: err = %v, want a cover field error", c.dims, err)
 		}
@@ -53,7 +55,7 @@ func TestCoverNameMustNameAStoredFile(t *testing.T) {
 	p := Principal{Username: "lan", Role: RolePress}
 	in := CampaignInput{Title: "Ra quân", BodyMD: "Nội dung.", Status: "draft", Cover: strings.Repeat("ab", 16) + ".jpg"}
 	_, err := o.CreateCampaign(ctx, p, in)
-	var fe FieldErrors
+	var fe formerr.FieldErrors
 	if !errors.As(err, &fe) || fe["cover"] != "Không tìm thấy ảnh bìa đã tải lên (có thể đã quá một ngày). Vui lòng chọn và tải ảnh lên lại." {
 		t.Fatalf("missing cover file: err = %v", err)
 	}

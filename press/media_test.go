@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/thaibinh-pcmt/portal/internal/formerr"
 	pt "github.com/thaibinh-pcmt/portal/photo/phototest"
 )
 
@@ -104,7 +105,7 @@ func TestProcessCoverRejects(t *testing.T) {
 		"truncated": jpegWithExif(t, 64, 64)[:200],
 	} {
 		_, _, err := ProcessCover(data)
-		var fe FieldErrors
+		var fe formerr.FieldErrors
 		if !errors.As(err, &fe) || fe["cover"] == "" {
 			t.Errorf("%s: err = %v, want a cover field error", name, err)
 		}
@@ -160,7 +161,7 @@ func TestProcessCoverSharesThePhotoChecks(t *testing.T) {
 		t.Errorf("turned cover %dx%d, %v; metadata kept %v", cfg.Width, cfg.Height, err, bytes.Contains(out, []byte(pt.Marker)))
 	}
 	_, _, err = ProcessCover(append(pt.PhoneJPEG(t, 40, 30, 1), "PK\x03\x04secret"...))
-	var fe FieldErrors
+	var fe formerr.FieldErrors
 	if !errors.As(err, &fe) || !strings.HasPrefix(fe["cover"], "Ảnh bìa có dữ liệu khác gắn kèm") {
 		t.Errorf("JPEG with a ZIP: %v", err)
 	}

@@ -7,8 +7,8 @@
 // images re-encoded without metadata, and the audit log of staff actions.
 //
 // An Office is built once with New and is safe for concurrent use. Errors
-// meant for people are *FieldErrors (a Vietnamese message per form field),
-// *ThrottledError, or the sentinel errors below; anything else is
+// meant for people are formerr.FieldErrors (a Vietnamese message per form
+// field), *ThrottledError, or the sentinel errors below; anything else is
 // unexpected.
 package press
 
@@ -17,8 +17,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -69,23 +67,6 @@ var (
 	// ErrUsernameTaken: the username is already in use.
 	ErrUsernameTaken = errors.New("Tên đăng nhập này đã được dùng.")
 )
-
-// FieldErrors maps a form field name to a Vietnamese message about it.
-type FieldErrors map[string]string
-
-// Error lists the messages, sorted by field, so the error is stable.
-func (f FieldErrors) Error() string {
-	keys := make([]string, 0, len(f))
-	for k := range f {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
-		parts = append(parts, k+": "+f[k])
-	}
-	return strings.Join(parts, "; ")
-}
 
 // ThrottledError says that too many failed login attempts were made for an
 // account or from a client; RetryAfter is how long to wait.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/thaibinh-pcmt/portal/internal/formerr"
 	"github.com/thaibinh-pcmt/portal/internal/redistest"
 	"github.com/thaibinh-pcmt/portal/ratelimit"
 	"github.com/thaibinh-pcmt/portal/store"
@@ -60,7 +61,7 @@ func TestAddStaffRules(t *testing.T) {
 	ctx := context.Background()
 	o, _ := newTestOffice(t, Config{})
 	_, err := o.AddStaff(ctx, ActorCLI, "A", "mayor", "short")
-	var fe FieldErrors
+	var fe formerr.FieldErrors
 	if !errors.As(err, &fe) || fe["username"] == "" || fe["role"] == "" || fe["password"] == "" {
 		t.Fatalf("bad input: err = %v", err)
 	}

@@ -235,26 +235,42 @@ func (k *Keyring) newMemberKey(ctx context.Context, staffID int64, password stri
 	return id, nil
 }
 
-// ChangePassword rewraps st's own private key under newPassword; the
-// desk grants, made to the member's public key, stay valid. An old
-// password that does not open the wrap gives ErrWrongKey.
+// ChangePassword rewraps st's own private key under newPassword and stores
+// it; the desk grants, made to the member's public key, stay valid. An old
+// password that does not open the wrap gives ErrWrongKey. To change the
+// password hash in the same transaction, use Rewrap and
+// store.DB.ChangeOwnPassword instead.
 func (k *Keyring) ChangePassword(ctx context.Context, st store.Staff, oldPassword, newPassword string) error {
-	sk, err := k.db.StaffKeyByID(ctx, st.ID)
+	sk, ok, err := k.Rewrap(ctx, st, oldPassword, newPassword)
+	if err != nil || !ok {
+		return err
+	}
+	return k.db.PutStaffKey(ctx, sk, k.now(), false)
+}
+
+// Rewrap returns st's own key pair with its private key wrapped under
+// newPassword instead of oldPassword, without storing it: the caller
+// stores it with the password hash (store.DB.ChangeOwnPassword). ok is
+// false when the member has no key pair yet (never signed in: it is made
+// at the first sign-in). An old password that does not open the wrap
+// gives ErrWrongKey.
+func (k *Keyring) Rewrap(ctx context.Context, st store.Staff, oldPassword, newPassword string) (sk store.StaffKey, ok bool, err error) {
+	sk, err = k.db.StaffKeyByID(ctx, st.ID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil // never signed in: the key pair is made at first sign-in
+		return store.StaffKey{}, false, nil
 	}
 	if err != nil {
-		return err
+		return store.StaffKey{}, false, err
 	}
 	plain, err := UnwrapWithPassword(oldPassword, sk.Wrap)
 	if err != nil {
-		return err
+		return store.StaffKey{}, false, err
 	}
 	w, err := WrapWithPassword(newPassword, plain)
 	if err != nil {
-		return err
+		return store.StaffKey{}, false, err
 	}
-	return k.db.PutStaffKey(ctx, store.StaffKey{StaffID: st.ID, PublicKey: sk.PublicKey, Wrap: w}, k.now(), false)
+	return store.StaffKey{StaffID: st.ID, PublicKey: sk.PublicKey, Wrap: w}, true, nil
 }
 
 // Grant gives the member username access to desk's content: desk's

@@ -150,3 +150,75 @@ func (db *DB) updateStaff(ctx context.Context, what, username string, audit Audi
 	}
 	return nil
 }
+
+// ChangeOwnPassword is a staff member's change of their own password, all
+// in one transaction, so that a failure leaves the password, the key and
+// the sessions as they were: staff member id's password hash becomes
+// newHash; when key is not nil, the wrap of their own private key becomes
+// key.Wrap (the same key pair, rewrapped under the new password); every
+// session of theirs except the one with token hash keep is deleted; audit
+// is written. oldHash must still be the stored hash, and key.PublicKey the
+// stored public key, else ErrConflict and nothing changes (an admin reset
+// or another change came first). It returns how many sessions it ended.
+func (db *DB) ChangeOwnPassword(ctx context.Context, id int64, oldHash, newHash string, key *StaffKey, keep []byte, now time.Time, audit AuditEntry) (int, error) {
+	tx, err := db.begin(ctx, "change own password")
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE staff SET password_hash = ?, updated_at = ? WHERE id = ? AND password_hash = ?`,
+		newHash, now.Unix(), id, oldHash)
+	if err != nil {
+		return 0, fmt.Errorf("store: change own password of staff %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return 0, fmt.Errorf("store: change own password of staff %d: %w", id, ErrConflict)
+	}
+	if key != nil {
+		res, err := tx.ExecContext(ctx, `UPDATE staff_keys SET wrap = ?, updated_at = ? WHERE staff_id = ? AND public_key = ?`,
+			key.Wrap, now.Unix(), id, key.PublicKey)
+		if err != nil {
+			return 0, fmt.Errorf("store: change own password of staff %d: key: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return 0, fmt.Errorf("store: change own password of staff %d: key: %w", id, ErrConflict)
+		}
+	}
+	if keep == nil {
+		keep = []byte{} // no session to keep ("<> NULL" would keep them all)
+	}
+	res, err = tx.ExecContext(ctx, `DELETE FROM staff_sessions WHERE staff_id = ? AND token_hash <> ?`, id, keep)
+	if err != nil {
+		return 0, fmt.Errorf("store: change own password of staff %d: sessions: %w", id, err)
+	}
+	ended, _ := res.RowsAffected()
+	if _, err := insertAudit(ctx, tx, audit); err != nil {
+		return 0, fmt.Errorf("store: change own password of staff %d: audit: %w", id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("store: change own password of staff %d: %w", id, err)
+	}
+	return int(ended), nil
+}
+
+// ResetStaffTOTP removes an account's second factor (its secret, enabled
+// or pending, and its recovery codes) and deletes all of its sessions, with
+// audit, in one transaction: at the next sign-in an account whose role
+// requires two-step sign-in must enrol again, and no session opened with
+// the old factor (a lost phone's) outlives the reset. An unknown username
+// gives ErrNotFound; an account without a second factor is not an error.
+func (db *DB) ResetStaffTOTP(ctx context.Context, username string, now time.Time, audit AuditEntry) error {
+	return db.updateStaff(ctx, "reset staff totp", username, audit, func(tx *sqlTx, id int64) error {
+		for _, q := range []string{
+			`DELETE FROM staff_recovery_codes WHERE staff_id = ?`,
+			`DELETE FROM staff_totp WHERE staff_id = ?`,
+			`DELETE FROM staff_sessions WHERE staff_id = ?`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, id); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE staff SET updated_at = ? WHERE id = ?`, now.Unix(), id)
+		return err
+	})
+}

@@ -7,9 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/thaibinh-pcmt/portal/internal/formerr"
 	"github.com/thaibinh-pcmt/portal/press"
 	"github.com/thaibinh-pcmt/portal/ratelimit"
 )
@@ -19,15 +22,21 @@ const userUsage = `usage:
   portal user list
   portal user disable --username U [--enable]
   portal user passwd --username U --password-stdin
+  portal user totp-reset --username U
 The password is read from the first line of standard input, never from the
 command line (where other users of the machine could see it), e.g.
   printf '%s\n' "$MAT_KHAU" | portal user add --username lan --role press --password-stdin
+totp-reset removes the account's two-step sign-in (its authenticator secret
+and recovery codes), for a member who lost their phone, and signs the
+account out everywhere; at the next sign-in a role that requires two-step
+sign-in (PORTAL_TOTP_ROLES) must enrol again. It is written to the audit log.
 `
 
-// runUser implements "portal user add|list|disable|passwd": staff accounts
-// in the SQLite store of the data dir, through package press (argon2id
-// hashes, password rules, audit entries by "dòng lệnh"). It works while
-// "serve" runs: SQLite in WAL mode with a busy timeout takes both.
+// runUser implements "portal user add|list|disable|passwd|totp-reset":
+// staff accounts in the SQLite store of the data dir, through package
+// press (argon2id hashes, password rules, audit entries by "dòng lệnh").
+// It works while "serve" runs: SQLite in WAL mode with a busy timeout
+// takes both.
 func runUser(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) > 0 && isHelp(args[0]) {
 		io.WriteString(stdout, userUsage)
@@ -35,7 +44,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		io.WriteString(stderr, userUsage)
-		return errors.New("user: name an action: add, list, disable or passwd")
+		return errors.New("user: name an action: add, list, disable, passwd or totp-reset")
 	}
 	action, args := args[0], args[1:]
 	fset := flag.NewFlagSet("user "+action, flag.ContinueOnError)
@@ -50,7 +59,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	switch action {
-	case "add", "list", "disable", "passwd":
+	case "add", "list", "disable", "passwd", "totp-reset":
 	default:
 		io.WriteString(stderr, userUsage)
 		return fmt.Errorf("user: unknown action %q", action)
@@ -83,7 +92,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	case "add":
 		s, err := office.AddStaff(ctx, press.ActorCLI, *username, *role, password)
 		if err != nil {
-			return fmt.Errorf("user add: %w", err)
+			return fmt.Errorf("user add: %w", namedFieldErrors(err))
 		}
 		fmt.Fprintf(stdout, "Đã tạo tài khoản %s, vai trò %s (%s).\n", s.Username, s.Role, press.RoleNames[s.Role])
 	case "list":
@@ -114,12 +123,42 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		}
 	case "passwd":
 		if err := office.SetPassword(ctx, press.ActorCLI, *username, password); err != nil {
-			return fmt.Errorf("user passwd: %w", err)
+			return fmt.Errorf("user passwd: %w", namedFieldErrors(err))
 		}
 		fmt.Fprintf(stdout, "Đã đổi mật khẩu của %s và đăng xuất mọi phiên của tài khoản này.\n", press.NormalizeUsername(*username))
+	case "totp-reset":
+		if err := office.ResetTOTP(ctx, press.ActorCLI, *username); err != nil {
+			return fmt.Errorf("user totp-reset: %w", err)
+		}
+		fmt.Fprintf(stdout, "Đã xóa xác thực hai bước của %s và đăng xuất mọi phiên của tài khoản này. Lần đăng nhập tới, nếu vai trò của tài khoản bắt buộc xác thực hai bước, người dùng phải cài đặt lại.\n", press.NormalizeUsername(*username))
 	}
 	return nil
 }
+
+// namedFieldErrors gives a FieldErrors from package press the text
+// "field: message; …", fields in order: press's messages are sentences
+// that do not say which of --username, --role or the password was refused.
+// Any other error is returned as it is.
+func namedFieldErrors(err error) error {
+	var fe formerr.FieldErrors
+	if !errors.As(err, &fe) {
+		return err
+	}
+	return fieldNamedError{fe}
+}
+
+// fieldNamedError is a FieldErrors whose text names each field.
+type fieldNamedError struct{ fields formerr.FieldErrors }
+
+func (e fieldNamedError) Error() string {
+	parts := make([]string, 0, len(e.fields))
+	for _, field := range slices.Sorted(maps.Keys(e.fields)) {
+		parts = append(parts, field+": "+e.fields[field])
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (e fieldNamedError) Unwrap() error { return e.fields }
 
 // readPassword returns the first line of r without its line end.
 func readPassword(r io.Reader) (string, error) {
