@@ -35,6 +35,8 @@ import (
 var (
 	// ErrNotFound: no such case for this desk (or one of another desk).
 	ErrNotFound = errors.New("Không tìm thấy hồ sơ này trong hộp thư của bộ phận bạn.")
+	// ErrPhotoNotFound: the case is this desk's, but it has no such photo.
+	ErrPhotoNotFound = errors.New("Hồ sơ này không có ảnh được yêu cầu.")
 	// ErrStale: the case changed since the form was opened.
 	ErrStale = errors.New("Hồ sơ vừa được người khác cập nhật trạng thái. Trang đã được tải lại với trạng thái mới; vui lòng kiểm tra rồi thực hiện lại.")
 	// ErrNoCase: the receipt is valid, but no desk has the case yet.

@@ -98,7 +98,7 @@ func (s *Service) photoList(ctx context.Context, desk string, id int64) ([]Photo
 
 // Photo opens photo photoID of case id of a's desk and records the access
 // in the audit log ("case.photo"). A photo of another case, or a case of
-// another desk, is ErrNotFound; a Sealer that cannot open it gives an
+// another desk, is ErrNotFound; a photo the case lacks, ErrPhotoNotFound; a Sealer that cannot open it gives an
 // error wrapping ErrSealed.
 func (s *Service) Photo(ctx context.Context, a Actor, id, photoID int64) (Photo, error) {
 	if _, ok := s.data.Desk(a.Desk); !ok {
@@ -106,7 +106,10 @@ func (s *Service) Photo(ctx context.Context, a Actor, id, photoID int64) (Photo,
 	}
 	p, err := s.db.CaseAttachment(ctx, a.Desk, id, photoID)
 	if errors.Is(err, store.ErrNotFound) {
-		return Photo{}, ErrNotFound
+		if _, rowErr := s.Row(ctx, a, id); rowErr != nil {
+			return Photo{}, rowErr // no such case for this desk
+		}
+		return Photo{}, ErrPhotoNotFound
 	}
 	if err != nil {
 		return Photo{}, err

@@ -58,10 +58,18 @@ func (h *admin) totpConfirm(c *fiber.Ctx) error {
 	p := principal(c)
 	codes, err := h.Press.ConfirmTOTP(c.UserContext(), p.Username, strings.Clone(strings.TrimSpace(c.FormValue("ma"))))
 	switch {
-	case errors.Is(err, press.ErrBadCode), errors.Is(err, press.ErrNoPendingTOTP):
+	case errors.Is(err, press.ErrBadCode):
+		// Not ErrBadCode's own text: it offers recovery codes, which do not
+		// exist before this step succeeds.
+		return h.renderTOTP(c, fiber.StatusUnprocessableEntity, "Mã xác thực: "+msgEnrolBadCode)
+	case errors.Is(err, press.ErrNoPendingTOTP):
 		return h.renderTOTP(c, fiber.StatusUnprocessableEntity, "Mã xác thực: "+err.Error())
 	case err != nil:
 		return err
 	}
 	return h.render(c, fiber.StatusOK, "admin-totp", View{Title: "Xác thực hai bước", Data: totpData{Enabled: true, Codes: codes}})
 }
+
+// msgEnrolBadCode: the first code typed while turning two-step sign-in on
+// is wrong or expired.
+const msgEnrolBadCode = "mã không đúng hoặc đã hết hạn. Nhập mã 6 chữ số đang hiện trong ứng dụng xác thực (mã đổi sau mỗi 30 giây); nếu vẫn sai, kiểm tra giờ của điện thoại."

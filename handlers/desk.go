@@ -52,6 +52,8 @@ func deskProblem(err error) error {
 	switch {
 	case errors.As(err, &fe):
 		return &Problem{Status: fiber.StatusUnprocessableEntity, Message: msgInvalidInput, Fields: fe}
+	case errors.Is(err, desk.ErrPhotoNotFound):
+		return notFound(desk.ErrPhotoNotFound.Error())
 	case errors.Is(err, desk.ErrNotFound):
 		return notFound(desk.ErrNotFound.Error())
 	case errors.Is(err, desk.ErrStale):
@@ -61,6 +63,20 @@ func deskProblem(err error) error {
 	}
 	return err
 }
+
+// deskAPIProblem is deskProblem for the desk API, whose caller is a token:
+// a token without the desk's key cannot fix that by signing in again.
+func deskAPIProblem(err error) error {
+	if errors.Is(err, desk.ErrSealed) {
+		return &Problem{Status: fiber.StatusForbidden, Message: msgSealedToken}
+	}
+	return deskProblem(err)
+}
+
+// msgSealedToken: msgSealed for a desk token, which holds its own copy of
+// the desk's key only when a member granted it one (`portal token create`
+// while the desk has a key, or the grant form).
+const msgSealedToken = "Nội dung hồ sơ đã được mã hóa cho bộ phận của bạn, nhưng mã truy cập này chưa được cấp khóa giải mã. Một cán bộ đã có quyền đọc (hoặc người giữ khóa khôi phục) cần cấp quyền đọc cho mã truy cập này, hoặc tạo một mã truy cập mới."
 
 // msgSealed: the case is encrypted to the desk's key and this session or
 // token holds none (not granted, or the portal restarted since sign-in).

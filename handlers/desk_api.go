@@ -139,7 +139,7 @@ type apiEvent struct {
 func (s *Server) apiDeskCases(c *fiber.Ctx) error {
 	q, err := inboxQuery(c)
 	if err != nil {
-		return deskProblem(err)
+		return deskAPIProblem(err)
 	}
 	in, err := s.Desk.List(c.UserContext(), tokenActor(c), q)
 	var fe formerr.FieldErrors
@@ -152,7 +152,7 @@ func (s *Server) apiDeskCases(c *fiber.Ctx) error {
 		}
 	}
 	if err != nil {
-		return deskProblem(err)
+		return deskAPIProblem(err)
 	}
 	out := make([]apiCase, 0, len(in.Rows))
 	for _, r := range in.Rows {
@@ -171,7 +171,7 @@ func (s *Server) apiDeskCase(c *fiber.Ctx) error {
 	}
 	v, err := s.Desk.Open(c.UserContext(), tokenActor(c), id)
 	if err != nil {
-		return deskProblem(err)
+		return deskAPIProblem(err)
 	}
 	return c.JSON(caseJSON(v))
 }
@@ -239,7 +239,7 @@ func (s *Server) apiDeskMessage(c *fiber.Ctx) error {
 	}
 	m, err := s.Desk.SendMessage(c.UserContext(), tokenActor(c), id, in.Body)
 	if err != nil {
-		return deskProblem(err)
+		return deskAPIProblem(err)
 	}
 	return c.Status(fiber.StatusCreated).JSON(apiMessage{From: m.From, Body: m.Body, SentOn: m.SentOn()})
 }
@@ -261,11 +261,11 @@ func (s *Server) apiDeskStatus(c *fiber.Ctx) error {
 	}
 	a := tokenActor(c)
 	if err := s.Desk.ChangeStatus(c.UserContext(), a, id, desk.StatusChange{To: in.Status, Note: in.Note, Outcome: in.Outcome}); err != nil {
-		return deskProblem(err)
+		return deskAPIProblem(err)
 	}
 	r, err := s.Desk.Row(c.UserContext(), a, id)
 	if err != nil {
-		return deskProblem(err)
+		return deskAPIProblem(err)
 	}
 	return c.JSON(fiber.Map{"case": toAPICase(r)})
 }

@@ -45,14 +45,14 @@ func (d *caseData) PhotoURL(pid int64) string { return photoPath(d.Case.ID, pid)
 func photoID(c *fiber.Ctx) (int64, error) {
 	id, err := strconv.ParseInt(c.Params("photo"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, notFound(desk.ErrNotFound.Error())
+		return 0, notFound(desk.ErrPhotoNotFound.Error())
 	}
 	return id, nil
 }
 
 // sendPhoto opens photo :photo of case :id for a and sends it as a
 // download.
-func sendPhoto(c *fiber.Ctx, d *desk.Service, a desk.Actor) error {
+func sendPhoto(c *fiber.Ctx, d *desk.Service, a desk.Actor, problem func(error) error) error {
 	id, err := caseID(c)
 	if err != nil {
 		return err
@@ -63,7 +63,7 @@ func sendPhoto(c *fiber.Ctx, d *desk.Service, a desk.Actor) error {
 	}
 	p, err := d.Photo(c.UserContext(), a, id, pid)
 	if err != nil {
-		return deskProblem(err)
+		return problem(err)
 	}
 	c.Set(fiber.HeaderContentType, p.ContentType)
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="ho-so-%d-anh-%d.jpg"`, id, pid))
@@ -73,10 +73,12 @@ func sendPhoto(c *fiber.Ctx, d *desk.Service, a desk.Actor) error {
 }
 
 // casePhoto serves a photo of a case to its desk's staff.
-func (h *admin) casePhoto(c *fiber.Ctx) error { return sendPhoto(c, h.Desk, actor(c)) }
+func (h *admin) casePhoto(c *fiber.Ctx) error { return sendPhoto(c, h.Desk, actor(c), deskProblem) }
 
 // apiDeskPhoto answers GET /api/v1/desk/cases/{id}/attachments/{photo}.
-func (s *Server) apiDeskPhoto(c *fiber.Ctx) error { return sendPhoto(c, s.Desk, tokenActor(c)) }
+func (s *Server) apiDeskPhoto(c *fiber.Ctx) error {
+	return sendPhoto(c, s.Desk, tokenActor(c), deskAPIProblem)
+}
 
 // apiAttachment is one photo of a case in the desk API.
 type apiAttachment struct {

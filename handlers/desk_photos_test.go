@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/thaibinh-pcmt/portal/desk"
 	pt "github.com/thaibinh-pcmt/portal/photo/phototest"
 	"github.com/thaibinh-pcmt/portal/press"
 )
@@ -112,8 +113,8 @@ func TestDeskPhotos(t *testing.T) {
 	// Another desk: 404; no session: not the photo.
 	social := e.browser()
 	social.login("mai", deskPassword)
-	if resp, _ := social.get(src0); resp.StatusCode != 404 {
-		t.Errorf("other desk: %d, want 404", resp.StatusCode)
+	if resp, body := social.get(src0); resp.StatusCode != 404 || !strings.Contains(body, desk.ErrNotFound.Error()) {
+		t.Errorf("other desk: %d %q, want 404 and %q", resp.StatusCode, body, desk.ErrNotFound.Error())
 	}
 	if resp, _ := e.browser().get(src0); resp.StatusCode == 200 {
 		t.Errorf("no session: %d", resp.StatusCode)
@@ -125,8 +126,9 @@ func TestDeskPhotos(t *testing.T) {
 		t.Errorf("administrator: %d, want 403", resp.StatusCode)
 	}
 	// A photo id of another case of the same desk: 404.
-	if resp, _ := police.get(inboxPath + "/" + ids[0] + "/anh/999999"); resp.StatusCode != 404 {
-		t.Errorf("unknown photo: %d", resp.StatusCode)
+	// A photo id the case lacks: 404 that names the photo, not the case.
+	if resp, body := police.get(inboxPath + "/" + ids[0] + "/anh/999999"); resp.StatusCode != 404 || !strings.Contains(body, desk.ErrPhotoNotFound.Error()) {
+		t.Errorf("unknown photo: %d %q, want 404 and %q", resp.StatusCode, body, desk.ErrPhotoNotFound.Error())
 	}
 
 	// The desk API lists them with a URL each; the URL serves the same

@@ -87,8 +87,9 @@ func TestNothingReadableAtRest(t *testing.T) {
 	runPortalOK(t, env, recPolice+"\n", "desk", "grant", "--role", "police", "--username", "hung", "--recovery-key-stdin")
 	runPortalOK(t, env, recSocial+"\n", "desk", "grant", "--role", "social-affairs", "--username", "mai", "--recovery-key-stdin")
 	policeToken, _ := runPortalOK(t, env, recPolice+"\n", "token", "create", "--role", "police", "--name", "he-thong-pc04", "--recovery-key-stdin")
+	bareToken, _ := runPortalOK(t, env, "", "token", "create", "--role", "police", "--name", "he-thong-khong-khoa")
 	socialToken, _ := runPortalOK(t, env, recSocial+"\n", "token", "create", "--role", "social-affairs", "--name", "he-thong-xh", "--recovery-key-stdin")
-	policeToken, socialToken = strings.TrimSpace(policeToken), strings.TrimSpace(socialToken)
+	policeToken, socialToken, bareToken = strings.TrimSpace(policeToken), strings.TrimSpace(socialToken), strings.TrimSpace(bareToken)
 
 	p = startPortal(t, env...)
 	if strings.Contains(p.Logs(), "ENCRYPTION AT REST IS OFF") {
@@ -226,6 +227,14 @@ func TestNothingReadableAtRest(t *testing.T) {
 		t.Errorf("API tip: %s", b)
 	}
 
+	// A token made without the recovery key holds no copy of the desk's
+	// key: the case is refused with a message for a token (signing in
+	// again cannot help it), and none of what the sender wrote.
+	status, m := apiJSON(t, "GET", fmt.Sprintf("%s/api/v1/desk/cases/%.0f", p.URL, tipCase), bareToken, "")
+	if b, _ := json.Marshal(m); status != 403 || !strings.Contains(string(b), "mã truy cập này chưa được cấp khóa giải mã") || strings.Contains(string(b), "Zorblatquex") {
+		t.Errorf("keyless token: %d %s", status, b)
+	}
+
 	// At rest: nothing in the data dir (with the portal running: the WAL
 	// too), in Redis, or in the logs.
 	check := func(when string) {
@@ -351,6 +360,11 @@ func TestTOTPOverHTTP(t *testing.T) {
 	bad := fmt.Sprintf("%06d", (atoi(code)+1)%1000000)
 	if resp, _ := w.post("/quan-tri/hai-buoc", url.Values{"ma": {bad}}); resp.StatusCode != 422 {
 		t.Errorf("wrong enrolment code: %d", resp.StatusCode)
+	}
+	// The message names the field and asks for the app's code; it offers no
+	// recovery code, which does not exist yet.
+	if msg := w.last.Text(); !strings.Contains(msg, "Mã xác thực: mã không đúng hoặc đã hết hạn") || strings.Contains(msg, "mã khôi phục chưa dùng") {
+		t.Errorf("wrong enrolment code's message: %q", msg)
 	}
 	// A wrong code drew a new secret.
 	secret = strings.TrimSpace(w.last.Find("#khoa-bi-mat").Text())
