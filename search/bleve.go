@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -173,6 +174,12 @@ type Bleve struct {
 	views *viewCache
 	// results keeps the results of recent queries (ResultCacheSize).
 	results *resultCache
+	// topk says free-word queries are answered by the engine's own top-k
+	// evaluation (searchTopK) rather than Bleve's searchers; on by
+	// default, off only where tests compare the two.
+	topk bool
+	// topkServed counts the queries searchTopK answered (tests).
+	topkServed atomic.Int64
 }
 
 // SetResultCache sets how many query results b keeps (ResultCacheSize by
@@ -199,7 +206,7 @@ func OpenBleve(dir string) (*Bleve, error) {
 		if err != nil {
 			return nil, fmt.Errorf("search: create in-memory bleve index: %w", err)
 		}
-		return &Bleve{idx: idx, facetLimit: FacetCountLimit, views: newViewCache(viewCacheSize), results: newResultCache(ResultCacheSize)}, nil
+		return &Bleve{idx: idx, facetLimit: FacetCountLimit, views: newViewCache(viewCacheSize), results: newResultCache(ResultCacheSize), topk: true}, nil
 	}
 	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
 		return nil, fmt.Errorf("search: bleve index path %s is a file, not a directory", dir)
@@ -209,7 +216,7 @@ func OpenBleve(dir string) (*Bleve, error) {
 	case err == nil:
 		v, verr := idx.GetInternal(internalVersionKey)
 		if verr == nil && string(v) == string(want) {
-			return &Bleve{idx: idx, dir: dir, facetLimit: FacetCountLimit, views: newViewCache(viewCacheSize), results: newResultCache(ResultCacheSize)}, nil
+			return &Bleve{idx: idx, dir: dir, facetLimit: FacetCountLimit, views: newViewCache(viewCacheSize), results: newResultCache(ResultCacheSize), topk: true}, nil
 		}
 		_ = idx.Close() // built by another analyser or mapping: rebuild
 	case errors.Is(err, bleve.ErrorIndexPathDoesNotExist), errors.Is(err, bleve.ErrorIndexMetaMissing),
@@ -231,7 +238,7 @@ func OpenBleve(dir string) (*Bleve, error) {
 		_ = idx.Close()
 		return nil, fmt.Errorf("search: record analysis version: %w", err)
 	}
-	return &Bleve{idx: idx, dir: dir, facetLimit: FacetCountLimit, views: newViewCache(viewCacheSize), results: newResultCache(ResultCacheSize)}, nil
+	return &Bleve{idx: idx, dir: dir, facetLimit: FacetCountLimit, views: newViewCache(viewCacheSize), results: newResultCache(ResultCacheSize), topk: true}, nil
 }
 
 // bleveMapping is the index mapping: keyword fields for filters, facets,
@@ -859,6 +866,24 @@ func (b *Bleve) search(ctx context.Context, q Query, start time.Time) (Result, e
 		return Result{}, fmt.Errorf("search: bleve: dictionary: %w", err)
 	}
 	rq := root(p, filter, false)
+	if b.topk && topkEligible(p) {
+		out, handled, err := b.searchTopK(ctx, q, p, rq, page, per)
+		if err != nil {
+			return Result{}, fmt.Errorf("search: bleve: top-k: %w", err)
+		}
+		if handled {
+			b.topkServed.Add(1)
+			out.MissingNumbers = missing
+			if p.Decoded {
+				out.SearchedAs = searchedAs(p)
+			}
+			for name := range out.Facets {
+				sortFacet(name, out.Facets[name])
+			}
+			out.Took = time.Since(start)
+			return out, nil
+		}
+	}
 	// When the dictionary shows that few documents can match, the facets
 	// are counted in the same request (no second request).
 	oneRequest := bound <= uint64(b.facetLimit)
@@ -912,19 +937,29 @@ func (b *Bleve) search(ctx context.Context, q Query, start time.Time) (Result, e
 	}
 	for _, h := range res.Hits {
 		hash, _ := h.Fields[fHash].(string)
-		v, err := b.views.get(hash, func() (Doc, error) {
-			src, _ := h.Fields[fSrc].(string)
-			var d Doc
-			err := json.Unmarshal([]byte(src), &d)
-			return d, err
-		})
+		src, _ := h.Fields[fSrc].(string)
+		hit, err := b.hitOfStored(h.ID, hash, src, p, h.Score)
 		if err != nil {
-			return Result{}, fmt.Errorf("search: bleve: decode stored %s: %w", h.ID, err)
+			return Result{}, err
 		}
-		out.Hits = append(out.Hits, hitOfView(v, p, h.Score))
+		out.Hits = append(out.Hits, hit)
 	}
 	out.Took = time.Since(start)
 	return out, nil
+}
+
+// hitOfStored builds the Hit of a stored document (its fingerprint and
+// JSON), analysing it only when the view cache does not hold it.
+func (b *Bleve) hitOfStored(id, hash, src string, p Parsed, score float64) (Hit, error) {
+	v, err := b.views.get(hash, func() (Doc, error) {
+		var d Doc
+		err := json.Unmarshal([]byte(src), &d)
+		return d, err
+	})
+	if err != nil {
+		return Hit{}, fmt.Errorf("search: bleve: decode stored %s: %w", id, err)
+	}
+	return hitOfView(v, p, score), nil
 }
 
 // searchTogether answers a two-word query in two tiers: the documents
