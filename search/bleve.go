@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -180,6 +181,14 @@ type Bleve struct {
 	topk bool
 	// topkServed counts the queries searchTopK answered (tests).
 	topkServed atomic.Int64
+	// gen advances after every Put and Delete (see facetValues).
+	gen atomic.Uint64
+	// facetList is the list of every facet value (facetValues) as of
+	// generation facetGen: reading the facet dictionary cost 0.5 ms per
+	// broad query at 50,000 documents.
+	facetMu   sync.Mutex
+	facetList map[string][]FacetValue
+	facetGen  uint64
 }
 
 // SetResultCache sets how many query results b keeps (ResultCacheSize by
@@ -389,6 +398,7 @@ func (b *Bleve) Put(ctx context.Context, docs ...Doc) error {
 		}
 	}
 	err := b.idx.Batch(batch)
+	b.gen.Add(1)
 	b.results.invalidate()
 	if err != nil {
 		return fmt.Errorf("search: bleve: write batch: %w", err)
@@ -403,6 +413,7 @@ func (b *Bleve) Delete(ctx context.Context, slugs ...string) error {
 		batch.Delete(NFC(s))
 	}
 	err := b.idx.Batch(batch)
+	b.gen.Add(1)
 	b.results.invalidate()
 	if err != nil {
 		return fmt.Errorf("search: bleve: delete: %w", err)
@@ -786,8 +797,34 @@ func dictCount(r index.IndexReader, field, term string) (uint64, error) {
 }
 
 // facetValues lists every value of the facet field the index holds, with
-// Count 0 (uncounted).
+// Count 0 (uncounted). The list is read from the dictionary once per index
+// generation; callers get their own copy.
 func (b *Bleve) facetValues() (map[string][]FacetValue, error) {
+	gen := b.gen.Load()
+	b.facetMu.Lock()
+	list, ok := b.facetList, b.facetList != nil && b.facetGen == gen
+	b.facetMu.Unlock()
+	if !ok {
+		var err error
+		if list, err = b.readFacetValues(); err != nil {
+			return nil, err
+		}
+		b.facetMu.Lock()
+		if b.gen.Load() == gen {
+			b.facetList, b.facetGen = list, gen
+		}
+		b.facetMu.Unlock()
+	}
+	out := make(map[string][]FacetValue, len(list))
+	for name, vs := range list {
+		out[name] = append([]FacetValue(nil), vs...)
+	}
+	return out, nil
+}
+
+// readFacetValues reads every value of the facet field from the index's
+// dictionary, with Count 0.
+func (b *Bleve) readFacetValues() (map[string][]FacetValue, error) {
 	d, err := b.idx.FieldDict(fFacets)
 	if err != nil {
 		return nil, err

@@ -504,6 +504,9 @@ func (pl *topkPlan) topk(ctx context.Context, k int, extra *topkGate) ([]topkHit
 			break
 		}
 		st.clear()
+		if topkStats != nil {
+			topkStats["cand"]++
+		}
 		for _, l := range byBound[nonEssential:] {
 			if l.cur == cand {
 				st.add(l)
@@ -529,6 +532,9 @@ func (pl *topkPlan) topk(ctx context.Context, k int, extra *topkGate) ([]topkHit
 		// document can still make the page.
 		for i := nonEssential - 1; ok && i >= 0; i-- {
 			l := byBound[i]
+			if topkStats != nil {
+				topkStats["probe"]++
+			}
 			if err := l.advance(cand, buf); err != nil {
 				return nil, err
 			}
@@ -566,6 +572,13 @@ func (pl *topkPlan) topk(ctx context.Context, k int, extra *topkGate) ([]topkHit
 					return nil, err
 				}
 			}
+		}
+	}
+	if topkStats != nil {
+		topkStats["ness"] += nonEssential
+		topkStats["leaves"] += len(byBound)
+		for _, l := range byBound[nonEssential:] {
+			topkStats["esscount"] += int(l.count)
 		}
 	}
 	out := []topkHit(heap)
@@ -714,36 +727,32 @@ func (pl *topkPlan) exactScore(st *topkDocState) float64 {
 	return score
 }
 
-// topkCount counts the documents that have every word of p (any of its
-// clauses), pass q's filters and, when pair is not "", hold the pair term
-// (fPairs) — without scoring: Bleve's unadorned disjunction of each word's
-// postings bitmaps and unadorned conjunction of those (roaring bitmap OR
-// and AND per segment), then one walk of the result.
-func topkCount(ctx context.Context, r index.IndexReader, p Parsed, q Query, pair string) (uint64, error) {
-	var opened []index.TermFieldReader
-	defer func() {
-		for _, t := range opened {
-			_ = t.Close()
-		}
-	}()
-	open := func(field, term string) (index.TermFieldReader, error) {
-		t, err := r.TermFieldReader(ctx, []byte(term), field, false, false, false)
-		if err != nil {
-			return nil, err
-		}
-		opened = append(opened, t)
-		return t, nil
-	}
-	var required []index.TermFieldReader
+// topkCounter counts the documents that have every word of a query (any
+// of its clauses) and pass its filters, without scoring: Bleve's unadorned
+// disjunction of each word's postings bitmaps and unadorned conjunction of
+// those (roaring bitmap OR and AND per segment), then one walk of the
+// result. The words' unions are built once for both counts of a two-word
+// query (all, and those holding the pair).
+type topkCounter struct {
+	r        index.IndexReader
+	opened   []index.TermFieldReader
+	required []index.TermFieldReader // nil: a word is found nowhere
+}
+
+// newTopkCounter opens the postings of p's words and q's filters on r. The
+// caller closes it.
+func newTopkCounter(ctx context.Context, r index.IndexReader, p Parsed, q Query) (*topkCounter, error) {
+	c := &topkCounter{r: r}
 	for _, t := range p.Terms {
 		var alts []index.TermFieldReader
-		for _, c := range [][2]string{
+		for _, f := range [][2]string{
 			{fTitleX, t.Exact}, {fTitleF, t.Fold}, {fMetaX, t.Exact},
 			{fMetaF, t.Fold}, {fBodyX, t.Exact}, {fBodyF, t.Fold},
 		} {
-			tfr, err := open(c[0], c[1])
+			tfr, err := c.open(ctx, f[0], f[1])
 			if err != nil {
-				return 0, err
+				c.close()
+				return nil, err
 			}
 			if tfr.Count() > 0 {
 				alts = append(alts, tfr)
@@ -751,40 +760,68 @@ func topkCount(ctx context.Context, r index.IndexReader, p Parsed, q Query, pair
 		}
 		switch len(alts) {
 		case 0:
-			return 0, nil
+			c.required = nil
+			return c, nil
 		case 1:
-			required = append(required, alts[0])
+			c.required = append(c.required, alts[0])
 		default:
 			u, err := optimized(ctx, "disjunction:unadorned", alts)
 			if err != nil {
-				return 0, err
+				c.close()
+				return nil, err
 			}
-			opened = append(opened, u)
-			required = append(required, u)
+			c.opened = append(c.opened, u)
+			c.required = append(c.required, u)
 		}
 	}
 	for _, f := range filterTerms(q) {
-		tfr, err := open(f[0], f[1])
+		tfr, err := c.open(ctx, f[0], f[1])
 		if err != nil {
-			return 0, err
+			c.close()
+			return nil, err
 		}
-		required = append(required, tfr)
+		c.required = append(c.required, tfr)
 	}
+	return c, nil
+}
+
+func (c *topkCounter) open(ctx context.Context, field, term string) (index.TermFieldReader, error) {
+	t, err := c.r.TermFieldReader(ctx, []byte(term), field, false, false, false)
+	if err != nil {
+		return nil, err
+	}
+	c.opened = append(c.opened, t)
+	return t, nil
+}
+
+func (c *topkCounter) close() {
+	for _, t := range c.opened {
+		_ = t.Close()
+	}
+}
+
+// count returns the number of matching documents; with pair set, of those
+// that also hold the pair term (fPairs).
+func (c *topkCounter) count(ctx context.Context, pair string) (uint64, error) {
+	if len(c.required) == 0 {
+		return 0, nil
+	}
+	required := c.required
 	if pair != "" {
-		tfr, err := open(fPairs, pair)
+		tfr, err := c.open(ctx, fPairs, pair)
 		if err != nil {
 			return 0, err
 		}
-		required = append(required, tfr)
+		required = append(required[:len(required):len(required)], tfr)
 	}
 	all := required[0]
 	if len(required) > 1 {
-		c, err := optimized(ctx, "conjunction:unadorned", required)
+		conj, err := optimized(ctx, "conjunction:unadorned", required)
 		if err != nil {
 			return 0, err
 		}
-		opened = append(opened, c)
-		all = c
+		c.opened = append(c.opened, conj)
+		all = conj
 	}
 	var n uint64
 	var d index.TermFieldDoc
@@ -854,7 +891,15 @@ func (b *Bleve) searchTopK(ctx context.Context, q Query, p Parsed, rq query.Quer
 	if _, ok := r.(index.BM25Reader); !ok {
 		return Result{}, false, nil // the in-memory engine: Bleve's searchers
 	}
-	total, err := topkCount(ctx, r, p, q, "")
+	counter, err := newTopkCounter(ctx, r, p, q)
+	if errors.Is(err, errTopkUnsupported) {
+		return Result{}, false, nil
+	}
+	if err != nil {
+		return Result{}, false, err
+	}
+	defer counter.close()
+	total, err := counter.count(ctx, "")
 	if errors.Is(err, errTopkUnsupported) || (err == nil && total == 0) {
 		return Result{}, false, nil
 	}
@@ -887,7 +932,7 @@ func (b *Bleve) searchTopK(ctx context.Context, q Query, p Parsed, rq query.Quer
 		// Issue 15: the documents where the two words stand together
 		// first, then the others, each tier by score (see
 		// searchTogether).
-		together, err := topkCount(ctx, r, p, q, pair)
+		together, err := counter.count(ctx, pair)
 		if err != nil {
 			return Result{}, false, err
 		}
@@ -964,3 +1009,5 @@ func (b *Bleve) searchTopK(ctx context.Context, q Query, p Parsed, rq query.Quer
 	}
 	return out, true, nil
 }
+
+var topkStats map[string]int
