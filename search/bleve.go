@@ -903,7 +903,7 @@ func (b *Bleve) search(ctx context.Context, q Query, start time.Time) (Result, e
 		return Result{}, fmt.Errorf("search: bleve: dictionary: %w", err)
 	}
 	rq := root(p, filter, false)
-	if b.topk && topkEligible(p) {
+	if b.topk {
 		out, handled, err := b.searchTopK(ctx, q, p, rq, page, per)
 		if err != nil {
 			return Result{}, fmt.Errorf("search: bleve: top-k: %w", err)

@@ -504,9 +504,6 @@ func (pl *topkPlan) topk(ctx context.Context, k int, extra *topkGate) ([]topkHit
 			break
 		}
 		st.clear()
-		if topkStats != nil {
-			topkStats["cand"]++
-		}
 		for _, l := range byBound[nonEssential:] {
 			if l.cur == cand {
 				st.add(l)
@@ -532,9 +529,6 @@ func (pl *topkPlan) topk(ctx context.Context, k int, extra *topkGate) ([]topkHit
 		// document can still make the page.
 		for i := nonEssential - 1; ok && i >= 0; i-- {
 			l := byBound[i]
-			if topkStats != nil {
-				topkStats["probe"]++
-			}
 			if err := l.advance(cand, buf); err != nil {
 				return nil, err
 			}
@@ -572,13 +566,6 @@ func (pl *topkPlan) topk(ctx context.Context, k int, extra *topkGate) ([]topkHit
 					return nil, err
 				}
 			}
-		}
-	}
-	if topkStats != nil {
-		topkStats["ness"] += nonEssential
-		topkStats["leaves"] += len(byBound)
-		for _, l := range byBound[nonEssential:] {
-			topkStats["esscount"] += int(l.count)
 		}
 	}
 	out := []topkHit(heap)
@@ -879,6 +866,9 @@ func optimized(_ context.Context, kind string, tfrs []index.TermFieldReader) (in
 // to some of the words runs there) or the index reader lacks what the
 // evaluation needs.
 func (b *Bleve) searchTopK(ctx context.Context, q Query, p Parsed, rq query.Query, page, per int) (out Result, handled bool, err error) {
+	if !topkEligible(p) && !topkPhraseEligible(p) {
+		return Result{}, false, nil
+	}
 	ix, err := b.idx.Advanced()
 	if err != nil {
 		return Result{}, false, err
@@ -891,93 +881,34 @@ func (b *Bleve) searchTopK(ctx context.Context, q Query, p Parsed, rq query.Quer
 	if _, ok := r.(index.BM25Reader); !ok {
 		return Result{}, false, nil // the in-memory engine: Bleve's searchers
 	}
-	counter, err := newTopkCounter(ctx, r, p, q)
-	if errors.Is(err, errTopkUnsupported) {
-		return Result{}, false, nil
-	}
-	if err != nil {
-		return Result{}, false, err
-	}
-	defer counter.close()
-	total, err := counter.count(ctx, "")
-	if errors.Is(err, errTopkUnsupported) || (err == nil && total == 0) {
-		return Result{}, false, nil
-	}
-	if err != nil {
-		return Result{}, false, err
-	}
-	offset := (page - 1) * per
-	run := func(k int, gate *topkGate) ([]topkHit, error) {
-		pl, err := newTopkPlan(ctx, r, p, q)
-		if err != nil {
-			return nil, err
-		}
-		defer pl.close()
-		return pl.topk(ctx, k, gate)
-	}
-	window := func(hs []topkHit, from, n int) []topkHit {
-		if from >= len(hs) {
-			return nil
-		}
-		return hs[from:min(len(hs), from+n)]
-	}
 	var hits []topkHit
-	if pair := p.pair(); pair == "" {
-		hs, err := run(offset+per, nil)
+	if topkPhraseEligible(p) {
+		hs, total, all, err := b.searchPhrase(ctx, r, q, p, page, per)
+		if errors.Is(err, errTopkUnsupported) {
+			return Result{}, false, nil
+		}
+		if err == nil && total == 0 {
+			// One phrase is one unit: no fallback to some of the words.
+			return Result{Facets: map[string][]FacetValue{}}, true, nil
+		}
 		if err != nil {
 			return Result{}, false, err
 		}
-		hits = window(hs, offset, per)
-	} else {
-		// Issue 15: the documents where the two words stand together
-		// first, then the others, each tier by score (see
-		// searchTogether).
-		together, err := counter.count(ctx, pair)
+		hits, out = hs, Result{Total: int(total)}
+		if total <= uint64(b.facetLimit) {
+			out.Facets, err = countFacets(r, all)
+		} else {
+			out.FacetsUncounted = true
+			out.Facets, err = b.facetValues()
+		}
 		if err != nil {
-			return Result{}, false, err
+			return Result{}, false, fmt.Errorf("facets: %w", err)
 		}
-		gate := func(exclude bool) (*topkGate, func(), error) {
-			tfr, err := r.TermFieldReader(ctx, []byte(pair), fPairs, false, false, false)
-			if err != nil {
-				return nil, nil, err
-			}
-			return &topkGate{tfr: tfr, exclude: exclude}, func() { _ = tfr.Close() }, nil
-		}
-		if uint64(offset) < together {
-			g, done, err := gate(false)
-			if err != nil {
-				return Result{}, false, err
-			}
-			hs, err := run(offset+per, g)
-			done()
-			if err != nil {
-				return Result{}, false, err
-			}
-			hits = window(hs, offset, per)
-		}
-		if len(hits) < per && total > together {
-			from := max(0, offset-int(together))
-			g, done, err := gate(true)
-			if err != nil {
-				return Result{}, false, err
-			}
-			hs, err := run(from+per-len(hits), g)
-			done()
-			if err != nil {
-				return Result{}, false, err
-			}
-			hits = append(hits, window(hs, from, per-len(hits))...)
-		}
-	}
-	out = Result{Total: int(total)}
-	if total <= uint64(b.facetLimit) {
-		out.Facets, err = b.facetCounts(ctx, rq)
 	} else {
-		out.FacetsUncounted = true
-		out.Facets, err = b.facetValues()
-	}
-	if err != nil {
-		return Result{}, false, fmt.Errorf("facets: %w", err)
+		hits, out, handled, err = b.wordsTopK(ctx, r, q, p, rq, page, per)
+		if !handled || err != nil {
+			return Result{}, handled, err
+		}
 	}
 	buf := make(index.IndexInternalID, 8)
 	for _, h := range hits {
@@ -1010,4 +941,100 @@ func (b *Bleve) searchTopK(ctx context.Context, q Query, p Parsed, rq query.Quer
 	return out, true, nil
 }
 
-var topkStats map[string]int
+// wordsTopK is searchTopK for free words (topkEligible): the page's hits and
+// the result without them.
+func (b *Bleve) wordsTopK(ctx context.Context, r index.IndexReader, q Query, p Parsed, rq query.Query, page, per int) (hits []topkHit, out Result, handled bool, err error) {
+	counter, err := newTopkCounter(ctx, r, p, q)
+	if errors.Is(err, errTopkUnsupported) {
+		return nil, Result{}, false, nil
+	}
+	if err != nil {
+		return nil, Result{}, false, err
+	}
+	defer counter.close()
+	total, err := counter.count(ctx, "")
+	if errors.Is(err, errTopkUnsupported) || (err == nil && total == 0 && p.units() >= 2) {
+		// Nothing has every word: the fallback to some of them runs on
+		// Bleve's searchers.
+		return nil, Result{}, false, nil
+	}
+	if err == nil && total == 0 {
+		return nil, Result{Facets: map[string][]FacetValue{}}, true, nil
+	}
+	if err != nil {
+		return nil, Result{}, false, err
+	}
+	offset := (page - 1) * per
+	run := func(k int, gate *topkGate) ([]topkHit, error) {
+		pl, err := newTopkPlan(ctx, r, p, q)
+		if err != nil {
+			return nil, err
+		}
+		defer pl.close()
+		return pl.topk(ctx, k, gate)
+	}
+	window := func(hs []topkHit, from, n int) []topkHit {
+		if from >= len(hs) {
+			return nil
+		}
+		return hs[from:min(len(hs), from+n)]
+	}
+	if pair := p.pair(); pair == "" {
+		hs, err := run(offset+per, nil)
+		if err != nil {
+			return nil, Result{}, false, err
+		}
+		hits = window(hs, offset, per)
+	} else {
+		// Issue 15: the documents where the two words stand together
+		// first, then the others, each tier by score (see
+		// searchTogether).
+		together, err := counter.count(ctx, pair)
+		if err != nil {
+			return nil, Result{}, false, err
+		}
+		gate := func(exclude bool) (*topkGate, func(), error) {
+			tfr, err := r.TermFieldReader(ctx, []byte(pair), fPairs, false, false, false)
+			if err != nil {
+				return nil, nil, err
+			}
+			return &topkGate{tfr: tfr, exclude: exclude}, func() { _ = tfr.Close() }, nil
+		}
+		if uint64(offset) < together {
+			g, done, err := gate(false)
+			if err != nil {
+				return nil, Result{}, false, err
+			}
+			hs, err := run(offset+per, g)
+			done()
+			if err != nil {
+				return nil, Result{}, false, err
+			}
+			hits = window(hs, offset, per)
+		}
+		if len(hits) < per && total > together {
+			from := max(0, offset-int(together))
+			g, done, err := gate(true)
+			if err != nil {
+				return nil, Result{}, false, err
+			}
+			hs, err := run(from+per-len(hits), g)
+			done()
+			if err != nil {
+				return nil, Result{}, false, err
+			}
+			hits = append(hits, window(hs, from, per-len(hits))...)
+		}
+	}
+	out = Result{Total: int(total)}
+	if total <= uint64(b.facetLimit) {
+		out.Facets, err = b.facetCounts(ctx, rq)
+	} else {
+		out.FacetsUncounted = true
+		out.Facets, err = b.facetValues()
+	}
+	if err != nil {
+		return nil, Result{}, false, fmt.Errorf("facets: %w", err)
+	}
+	return hits, out, true, nil
+}

@@ -36,7 +36,11 @@ func topkQueries(docs []Doc, n int) []Query {
 		}
 		i := rng.IntN(len(ws) - 2)
 		var text string
-		switch rng.IntN(5) {
+		switch rng.IntN(7) {
+		case 5:
+			text = `"` + ws[i] + " " + ws[i+1] + `"`
+		case 6:
+			text = `"` + strings.Join(ws[i:i+3], " ") + `"`
 		case 0:
 			text = ws[i]
 		case 1, 2:
@@ -73,7 +77,8 @@ func compareTopK(t *testing.T, b *Bleve, qs []Query) int {
 	t.Helper()
 	ctx := context.Background()
 	b.SetResultCache(0)
-	served := 0
+	served, phrases := 0, 0
+	defer func() { t.Logf("top-k answered %d of %d queries (%d quoted phrases)", served, len(qs), phrases) }()
 	for _, q := range qs {
 		b.topk = false
 		want, err := b.Search(ctx, q)
@@ -88,6 +93,9 @@ func compareTopK(t *testing.T, b *Bleve, qs []Query) int {
 		}
 		if b.topkServed.Load() > before {
 			served++
+			if strings.Contains(q.Text, `"`) {
+				phrases++
+			}
 		}
 		want.Took, got.Took = 0, 0
 		if !reflect.DeepEqual(got, want) {
@@ -140,7 +148,7 @@ func TestTopKMatchesBleve(t *testing.T) {
 		}
 		b.facetLimit = 200
 		qs := topkQueries(docs, 300)
-		for _, kind := range []string{"accent-free", "accents", "typo"} {
+		for _, kind := range []string{"accent-free", "accents", "typo", "phrase"} {
 			for _, text := range benchQueries(docs)[kind][:40] {
 				qs = append(qs, Query{Text: text})
 			}
