@@ -68,7 +68,8 @@ func topkEligible(p Parsed) bool {
 // topkLeaf is one term clause: the postings of a term in a field, the
 // clause's BM25 parameters and its cursor.
 type topkLeaf struct {
-	word int // index of the word it belongs to; -1 for the subject clause
+	word        int // index of the word it belongs to; -1 for the subject clause
+	field, term string
 	// slot is the clause's place in Bleve's disjunction of its word,
 	// whose children are sorted by their number of documents: scores are
 	// summed in that order, so that the sum is Bleve's to the last bit.
@@ -156,11 +157,12 @@ func (l *topkLeaf) advance(n uint64, buf index.IndexInternalID) error {
 // the together tier) or must not be in (the apart tier); it takes no part
 // in the score.
 type topkGate struct {
-	tfr     index.TermFieldReader
-	doc     index.TermFieldDoc
-	cur     uint64
-	started bool // cur is valid
-	exclude bool
+	tfr         index.TermFieldReader
+	field, term string
+	doc         index.TermFieldDoc
+	cur         uint64
+	started     bool // cur is valid
+	exclude     bool
 }
 
 // admits reports whether document n passes the gate. Documents are asked
@@ -296,7 +298,7 @@ func newTopkPlan(ctx context.Context, r index.IndexReader, p Parsed, q Query) (*
 			_ = tfr.Close()
 			return nil, err
 		}
-		l := &topkLeaf{word: word, tfr: tfr, avg: a, count: tfr.Count()}
+		l := &topkLeaf{word: word, field: field, term: term, tfr: tfr, avg: a, count: tfr.Count()}
 		// Bleve's TermQueryScorer.computeIDF.
 		if a > 0 {
 			l.idf = math.Log(1 + (float64(docTotal)-float64(l.count)+0.5)/(float64(l.count)+0.5))
@@ -400,7 +402,7 @@ func newTopkPlan(ctx context.Context, r index.IndexReader, p Parsed, q Query) (*
 			pl.close()
 			return nil, err
 		}
-		pl.filters = append(pl.filters, &topkGate{tfr: tfr})
+		pl.filters = append(pl.filters, &topkGate{tfr: tfr, field: f[0], term: f[1]})
 	}
 	return pl, nil
 }
@@ -726,32 +728,28 @@ type topkCounter struct {
 	required []index.TermFieldReader // nil: a word is found nowhere
 }
 
-// newTopkCounter opens the postings of p's words and q's filters on r. The
-// caller closes it.
-func newTopkCounter(ctx context.Context, r index.IndexReader, p Parsed, q Query) (*topkCounter, error) {
-	c := &topkCounter{r: r}
-	for _, t := range p.Terms {
-		var alts []index.TermFieldReader
-		for _, f := range [][2]string{
-			{fTitleX, t.Exact}, {fTitleF, t.Fold}, {fMetaX, t.Exact},
-			{fMetaF, t.Fold}, {fBodyX, t.Exact}, {fBodyF, t.Fold},
-		} {
-			tfr, err := c.open(ctx, f[0], f[1])
-			if err != nil {
-				c.close()
-				return nil, err
-			}
-			if tfr.Count() > 0 {
-				alts = append(alts, tfr)
-			}
-		}
-		switch len(alts) {
+// newTopkCounterOf returns the counter of pl's query, on the postings pl has opened (only
+// their bitmaps are read: pl can still be evaluated). A word with one
+// clause with postings gets its own reader, which counting walks.
+func newTopkCounterOf(ctx context.Context, pl *topkPlan) (*topkCounter, error) {
+	c := &topkCounter{r: pl.r}
+	for _, ls := range pl.byWord {
+		switch len(ls) {
 		case 0:
 			c.required = nil
 			return c, nil
 		case 1:
-			c.required = append(c.required, alts[0])
+			tfr, err := c.open(ctx, ls[0].field, ls[0].term)
+			if err != nil {
+				c.close()
+				return nil, err
+			}
+			c.required = append(c.required, tfr)
 		default:
+			alts := make([]index.TermFieldReader, len(ls))
+			for i, l := range ls {
+				alts[i] = l.tfr
+			}
 			u, err := optimized(ctx, "disjunction:unadorned", alts)
 			if err != nil {
 				c.close()
@@ -761,8 +759,8 @@ func newTopkCounter(ctx context.Context, r index.IndexReader, p Parsed, q Query)
 			c.required = append(c.required, u)
 		}
 	}
-	for _, f := range filterTerms(q) {
-		tfr, err := c.open(ctx, f[0], f[1])
+	for _, g := range pl.filters {
+		tfr, err := c.open(ctx, g.field, g.term)
 		if err != nil {
 			c.close()
 			return nil, err
@@ -788,8 +786,10 @@ func (c *topkCounter) close() {
 }
 
 // count returns the number of matching documents; with pair set, of those
-// that also hold the pair term (fPairs).
-func (c *topkCounter) count(ctx context.Context, pair string) (uint64, error) {
+// that also hold the pair term (fPairs). When keep is not nil, the matching
+// documents' numbers are appended to *keep while there are at most limit
+// of them, and *keep is set to nil above.
+func (c *topkCounter) count(ctx context.Context, pair string, keep *[]uint64, limit int) (uint64, error) {
 	if len(c.required) == 0 {
 		return 0, nil
 	}
@@ -826,6 +826,13 @@ func (c *topkCounter) count(ctx context.Context, pair string) (uint64, error) {
 			return n, nil
 		}
 		n++
+		if keep != nil && *keep != nil {
+			if n <= uint64(limit) {
+				*keep = append(*keep, docNum(next.ID))
+			} else {
+				*keep = nil
+			}
+		}
 	}
 }
 
@@ -944,7 +951,17 @@ func (b *Bleve) searchTopK(ctx context.Context, q Query, p Parsed, rq query.Quer
 // wordsTopK is searchTopK for free words (topkEligible): the page's hits and
 // the result without them.
 func (b *Bleve) wordsTopK(ctx context.Context, r index.IndexReader, q Query, p Parsed, rq query.Query, page, per int) (hits []topkHit, out Result, handled bool, err error) {
-	counter, err := newTopkCounter(ctx, r, p, q)
+	// The first plan's postings also give the count (their bitmaps), so
+	// that each term's postings are opened once.
+	first, err := newTopkPlan(ctx, r, p, q)
+	if errors.Is(err, errTopkUnsupported) {
+		return nil, Result{}, false, nil
+	}
+	if err != nil {
+		return nil, Result{}, false, err
+	}
+	defer first.close()
+	counter, err := newTopkCounterOf(ctx, first)
 	if errors.Is(err, errTopkUnsupported) {
 		return nil, Result{}, false, nil
 	}
@@ -952,7 +969,8 @@ func (b *Bleve) wordsTopK(ctx context.Context, r index.IndexReader, q Query, p P
 		return nil, Result{}, false, err
 	}
 	defer counter.close()
-	total, err := counter.count(ctx, "")
+	matching := make([]uint64, 0, 64) // for the facets, while few
+	total, err := counter.count(ctx, "", &matching, b.facetLimit)
 	if errors.Is(err, errTopkUnsupported) || (err == nil && total == 0 && p.units() >= 2) {
 		// Nothing has every word: the fallback to some of them runs on
 		// Bleve's searchers.
@@ -966,6 +984,12 @@ func (b *Bleve) wordsTopK(ctx context.Context, r index.IndexReader, q Query, p P
 	}
 	offset := (page - 1) * per
 	run := func(k int, gate *topkGate) ([]topkHit, error) {
+		if first != nil {
+			pl := first
+			first = nil // its postings are read: the next run opens its own
+			defer pl.close()
+			return pl.topk(ctx, k, gate)
+		}
 		pl, err := newTopkPlan(ctx, r, p, q)
 		if err != nil {
 			return nil, err
@@ -989,7 +1013,7 @@ func (b *Bleve) wordsTopK(ctx context.Context, r index.IndexReader, q Query, p P
 		// Issue 15: the documents where the two words stand together
 		// first, then the others, each tier by score (see
 		// searchTogether).
-		together, err := counter.count(ctx, pair)
+		together, err := counter.count(ctx, pair, nil, 0)
 		if err != nil {
 			return nil, Result{}, false, err
 		}
@@ -1028,7 +1052,7 @@ func (b *Bleve) wordsTopK(ctx context.Context, r index.IndexReader, q Query, p P
 	}
 	out = Result{Total: int(total)}
 	if total <= uint64(b.facetLimit) {
-		out.Facets, err = b.facetCounts(ctx, rq)
+		out.Facets, err = countFacets(r, matching)
 	} else {
 		out.FacetsUncounted = true
 		out.Facets, err = b.facetValues()
