@@ -10,6 +10,7 @@ import (
 
 	blevesearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/blevesearch/bleve/v2/search/searcher"
 	index "github.com/blevesearch/bleve_index_api"
 )
 
@@ -38,8 +39,9 @@ import (
 // tf = √freq. Ties are broken as Bleve breaks them, by the order of the
 // documents in the index, so the page is the same page.
 
-// topkMaxWordClauses is the number of term clauses of one free word
-// (wordQ without typos): title, meta and body, exact and folded.
+// topkMaxWordClauses is the number of clauses of one free word searched
+// as typed (wordQ) or of one phrase (phraseAnyQ): title, meta and body,
+// exact and folded.
 const topkMaxWordClauses = 6
 
 // errTopkUnsupported says the index reader lacks what the top-k
@@ -50,15 +52,16 @@ var errTopkUnsupported = errors.New("search: top-k evaluation unsupported by thi
 // topkEligible reports whether the engine's own top-k evaluation
 // (evalTopK) answers p: free words only, each searched as typed (no
 // phrase, synonym group, number, number with year, type and number, or
-// word searched with a typo forgiven). Other queries go to Bleve's
-// searchers unchanged.
+// word in a number). A word searched with one typo forgiven (Term.Typo) is
+// evaluated with its fuzzy clauses. Other queries go to Bleve's searchers
+// unchanged.
 func topkEligible(p Parsed) bool {
 	if len(p.Terms) == 0 || len(p.Phrases) > 0 || len(p.Synonyms) > 0 || len(p.NumberYears) > 0 ||
 		len(p.Numbers) > 0 || len(p.Written) > 0 || len(p.TypeNumbers) > 0 {
 		return false
 	}
 	for _, t := range p.Terms {
-		if t.InNumber || t.InNumberYear || t.Typo {
+		if t.InNumber || t.InNumberYear {
 			return false
 		}
 	}
@@ -74,6 +77,9 @@ type topkLeaf struct {
 	// whose children are sorted by their number of documents: scores are
 	// summed in that order, so that the sum is Bleve's to the last bit.
 	slot  int
+	sub   int // its place among the words of a fuzzy clause (topkChild)
+	child int // its child's number in the plan
+	idx   int // its number in the plan
 	tfr   index.TermFieldReader
 	doc   index.TermFieldDoc // the current posting
 	cur   uint64             // the current document number; math.MaxUint64 when exhausted
@@ -151,6 +157,16 @@ func (l *topkLeaf) advance(n uint64, buf index.IndexInternalID) error {
 	}
 	l.cur = docNum(d.ID)
 	return nil
+}
+
+// topkChild is one child of a word's disjunction: a term clause, or the
+// fuzzy clause of a word searched with a typo forgiven (Term.Typo): a
+// disjunction of the dictionary's words one edit away, each a term clause
+// of its own, with its own coord.
+type topkChild struct {
+	leaves []*topkLeaf // one, or a fuzzy clause's words sorted by count
+	fuzzy  bool
+	count  uint64 // Σ counts: Bleve's Count of the child
 }
 
 // topkGate is a posting list a document must be in (a filter, the pair of
@@ -238,6 +254,10 @@ type topkPlan struct {
 	leaves []*topkLeaf
 	// byWord[w] are the clauses of word w with postings.
 	byWord [][]*topkLeaf
+	// children[w] are the children of word w's disjunction, in Bleve's
+	// order; nchild and nleaf count the children and clauses of the plan.
+	children      [][]*topkChild
+	nchild, nleaf int
 	// wordOrder is the order in which Bleve's conjunction sums the words
 	// (its children sorted by their number of documents).
 	wordOrder []int
@@ -309,7 +329,13 @@ func newTopkPlan(ctx context.Context, r index.IndexReader, p Parsed, q Query) (*
 		return l, nil
 	}
 	var all []*topkLeaf
+	fail := func(err error) (*topkPlan, error) {
+		pl.closeLeaves(all)
+		return nil, err
+	}
+	fuzzyDict, _ := r.(index.IndexReaderFuzzy)
 	for w, t := range p.Terms {
+		var children []*topkChild
 		for _, c := range []struct {
 			field, term string
 			boost       float64
@@ -320,56 +346,120 @@ func newTopkPlan(ctx context.Context, r index.IndexReader, p Parsed, q Query) (*
 		} {
 			l, err := open(w, c.field, c.term, c.boost)
 			if err != nil {
-				pl.closeLeaves(all)
-				return nil, err
+				return fail(err)
 			}
 			all = append(all, l)
+			children = append(children, &topkChild{leaves: []*topkLeaf{l}, count: l.count})
 		}
+		if t.Typo {
+			// wordQ's fuzzy clauses: Bleve's fuzzy searcher, a
+			// disjunction of the dictionary's words one edit away, each
+			// boosted by 1/(edit distance + 1); a plain term clause when
+			// there are none, or only the word itself.
+			if fuzzyDict == nil {
+				return fail(errTopkUnsupported)
+			}
+			for _, field := range []string{fTitleF, fBodyF} {
+				d, _, err := fuzzyDict.FieldDictFuzzyAutomaton(field, t.Fold, 1, "")
+				if err != nil {
+					return fail(err)
+				}
+				var terms []string
+				var dists []uint8
+				for {
+					e, err := d.Next()
+					if err != nil {
+						_ = d.Close()
+						return fail(err)
+					}
+					if e == nil {
+						break
+					}
+					terms, dists = append(terms, e.Term), append(dists, e.EditDistance)
+				}
+				if err := d.Close(); err != nil {
+					return fail(err)
+				}
+				if len(terms) == 0 || (len(terms) == 1 && terms[0] == t.Fold) {
+					l, err := open(w, field, t.Fold, boostFuzzy)
+					if err != nil {
+						return fail(err)
+					}
+					all = append(all, l)
+					children = append(children, &topkChild{leaves: []*topkLeaf{l}, count: l.count})
+					continue
+				}
+				if len(terms) > searcher.DisjunctionHeapTakeover {
+					// Bleve's heap disjunction sums in another order.
+					return fail(errTopkUnsupported)
+				}
+				c := &topkChild{fuzzy: true}
+				for i, term := range terms {
+					l, err := open(w, field, term, boostFuzzy*(1/float64(dists[i]+1)))
+					if err != nil {
+						return fail(err)
+					}
+					all = append(all, l)
+					c.leaves = append(c.leaves, l)
+					c.count += l.count
+				}
+				sort.SliceStable(c.leaves, func(i, j int) bool { return c.leaves[i].count < c.leaves[j].count })
+				children = append(children, c)
+			}
+		}
+		// Bleve sorts the children of a conjunction or disjunction by
+		// their count (sort.Sort: insertion sort, stable, for the ten
+		// children or fewer allowed here) and sums their scores in that
+		// order.
+		sort.SliceStable(children, func(i, j int) bool { return children[i].count < children[j].count })
+		pl.children = append(pl.children, children)
 	}
+	var subjectLeaf *topkLeaf
 	if len(p.Words) >= 2 {
 		l, err := open(-1, fTitleKey, joinWords(p.Words), boostSubject)
 		if err != nil {
-			pl.closeLeaves(all)
-			return nil, err
+			return fail(err)
 		}
 		all = append(all, l)
+		subjectLeaf = l
 	}
-	// Bleve sorts the children of a conjunction or disjunction by their
-	// count (sort.Sort: insertion sort, stable, for the few children
-	// here) and sums their scores in that order.
 	wordCount := make([]uint64, len(p.Terms))
-	for w := range p.Terms {
-		ls := all[w*topkMaxWordClauses : (w+1)*topkMaxWordClauses]
-		order := append([]*topkLeaf(nil), ls...)
-		sort.SliceStable(order, func(i, j int) bool { return order[i].count < order[j].count })
-		for i, l := range order {
-			l.slot = i
-			wordCount[w] += l.count
+	for w, children := range pl.children {
+		for ci, c := range children {
+			for si, l := range c.leaves {
+				l.slot, l.sub = ci, si
+				l.child = pl.nchild
+			}
+			pl.nchild++
+			wordCount[w] += c.count
 		}
 		pl.wordOrder = append(pl.wordOrder, w)
 	}
 	sort.SliceStable(pl.wordOrder, func(i, j int) bool { return wordCount[pl.wordOrder[i]] < wordCount[pl.wordOrder[j]] })
+	for i, l := range all {
+		l.idx = i
+	}
+	pl.nleaf = len(all)
 	// Bleve's query norm: 1/√Σ(boost × idf)² over every term clause, those
-	// without postings included.
-	// Summed as Bleve's searchers sum their Weight(): the conjunction
-	// over its words in wordOrder, each word's disjunction over its
-	// clauses in slot order, then the should clause.
+	// without postings included, summed as Bleve's searchers sum their
+	// Weight(): the conjunction over its words in wordOrder, each word's
+	// disjunction over its children in order, then the should clause.
 	weight := func(l *topkLeaf) float64 { w := l.qw * l.idf; return w * w }
 	must := 0.0
 	for _, w := range pl.wordOrder {
 		word := 0.0
-		bySlot := make([]*topkLeaf, topkMaxWordClauses)
-		for _, l := range all[w*topkMaxWordClauses : (w+1)*topkMaxWordClauses] {
-			bySlot[l.slot] = l
-		}
-		for _, l := range bySlot {
-			word += weight(l)
+		for _, c := range pl.children[w] {
+			cw := 0.0
+			for _, l := range c.leaves {
+				cw += weight(l)
+			}
+			word += cw
 		}
 		must += word
 	}
 	sum := 0.0 + must
-	if len(all) > len(p.Terms)*topkMaxWordClauses {
-		sum += 0.0 + weight(all[len(all)-1])
+	if subjectLeaf != nil {
+		sum += 0.0 + weight(subjectLeaf)
 	}
 	norm := 1.0 / math.Sqrt(sum)
 	for _, l := range all {
@@ -485,7 +575,7 @@ func (pl *topkPlan) topk(ctx context.Context, k int, extra *topkGate) ([]topkHit
 	threshold := math.Inf(-1)
 	buf := make(index.IndexInternalID, 8)
 	var st topkDocState
-	st.reset(pl.words)
+	st.reset(pl)
 	steps := 0
 	for {
 		steps++
@@ -575,34 +665,40 @@ func (pl *topkPlan) topk(ctx context.Context, k int, extra *topkGate) ([]topkHit
 	return out, nil
 }
 
-// topkDocState is what is known of one candidate document: per word, the
-// clause scores found (by slot), and the bounds of the clauses not yet
-// probed.
+// topkDocState is what is known of one candidate document: its clause
+// scores found, the children of each word that matched, and the bounds of
+// the clauses not yet probed.
 type topkDocState struct {
-	scores    [][topkMaxWordClauses]float64
-	has       [][topkMaxWordClauses]bool
-	sums      []float64 // running sum of scores found, per word
-	matched   []int     // clauses found, per word
+	pl        *topkPlan
+	score     []float64 // by clause (topkLeaf.idx)
+	has       []bool    // by clause
+	childHit  []bool    // by child (topkLeaf.child)
+	sums      []float64 // running sum of clause scores found, per word
+	matched   []int     // children matched, per word
 	restBound []float64 // bounds of the clauses not yet probed, per word
 	restCount []int
 	subject   float64 // score of the subject clause, when found
 	subjRest  float64 // its bound while not yet probed
 }
 
-func (st *topkDocState) reset(words int) {
-	st.scores = make([][topkMaxWordClauses]float64, words)
-	st.has = make([][topkMaxWordClauses]bool, words)
-	st.sums = make([]float64, words)
-	st.matched = make([]int, words)
-	st.restBound = make([]float64, words)
-	st.restCount = make([]int, words)
+func (st *topkDocState) reset(pl *topkPlan) {
+	st.pl = pl
+	st.score = make([]float64, pl.nleaf)
+	st.has = make([]bool, pl.nleaf)
+	st.childHit = make([]bool, pl.nchild)
+	st.sums = make([]float64, pl.words)
+	st.matched = make([]int, pl.words)
+	st.restBound = make([]float64, pl.words)
+	st.restCount = make([]int, pl.words)
 }
 
 func (st *topkDocState) clear() {
-	for w := range st.sums {
-		st.has[w] = [topkMaxWordClauses]bool{}
-		st.sums[w], st.matched[w], st.restBound[w], st.restCount[w] = 0, 0, 0, 0
-	}
+	clear(st.has)
+	clear(st.childHit)
+	clear(st.sums)
+	clear(st.matched)
+	clear(st.restBound)
+	clear(st.restCount)
 	st.subject, st.subjRest = 0, 0
 }
 
@@ -613,10 +709,13 @@ func (st *topkDocState) add(l *topkLeaf) {
 		st.subject = s
 		return
 	}
-	st.scores[l.word][l.slot] = s
-	st.has[l.word][l.slot] = true
+	st.score[l.idx] = s
+	st.has[l.idx] = true
 	st.sums[l.word] += s
-	st.matched[l.word]++
+	if !st.childHit[l.child] {
+		st.childHit[l.child] = true
+		st.matched[l.word]++
+	}
 }
 
 // pending records that clause l is not yet probed.
@@ -659,12 +758,20 @@ func (st *topkDocState) complete() bool {
 	return true
 }
 
+// coordBound is the largest coord of word w with matched children found
+// and rest clauses unprobed.
+func (pl *topkPlan) coordBound(w, matched, rest int) float64 {
+	n := len(pl.children[w])
+	return float64(min(matched+rest, n)) / float64(n)
+}
+
 // bound is the most the document can score given what is known: per
-// word, every unprobed clause matching at its bound, coord included.
+// word, every unprobed clause matching at its bound, coord included (a
+// fuzzy clause's own coord is at most 1).
 func (st *topkDocState) bound() float64 {
 	b := st.subject + st.subjRest
 	for w := range st.sums {
-		b += (st.sums[w] + st.restBound[w]) * float64(st.matched[w]+st.restCount[w]) / topkMaxWordClauses
+		b += (st.sums[w] + st.restBound[w]) * st.pl.coordBound(w, st.matched[w], st.restCount[w])
 	}
 	return b
 }
@@ -684,26 +791,42 @@ func (pl *topkPlan) prefixBound(ls []*topkLeaf) float64 {
 		counts[l.word]++
 	}
 	for w := range sums {
-		b += sums[w] * float64(counts[w]) / topkMaxWordClauses
+		b += sums[w] * pl.coordBound(w, 0, counts[w])
 	}
 	return b
 }
 
 // exactScore is Bleve's score of a document from its clause scores, with
 // Bleve's order of operations: each word's disjunction sums its matching
-// clauses in slot order and multiplies by its coord (matched/6); the
-// conjunction sums the words in wordOrder; the boolean query adds the
+// children in order (a fuzzy child: its matching words in order, times
+// its coord) and multiplies by its coord (children matched / children);
+// the conjunction sums the words in wordOrder; the boolean query adds the
 // subject clause (a one-clause disjunction, coord 1) when it matched.
 func (pl *topkPlan) exactScore(st *topkDocState) float64 {
 	must := 0.0
 	for _, w := range pl.wordOrder {
-		sum := 0.0
-		for slot := 0; slot < topkMaxWordClauses; slot++ {
-			if st.has[w][slot] {
-				sum += st.scores[w][slot]
+		sum, m := 0.0, 0
+		for _, c := range pl.children[w] {
+			if !c.fuzzy {
+				if l := c.leaves[0]; st.has[l.idx] {
+					sum += st.score[l.idx]
+					m++
+				}
+				continue
+			}
+			gs, gm := 0.0, 0
+			for _, l := range c.leaves {
+				if st.has[l.idx] {
+					gs += st.score[l.idx]
+					gm++
+				}
+			}
+			if gm > 0 {
+				sum += gs * (float64(gm) / float64(len(c.leaves)))
+				m++
 			}
 		}
-		coord := float64(st.matched[w]) / float64(topkMaxWordClauses)
+		coord := float64(m) / float64(len(pl.children[w]))
 		must += sum * coord
 	}
 	if pl.subject == nil {

@@ -53,6 +53,19 @@ func topkQueries(docs []Doc, n int) []Query {
 		if rng.IntN(2) == 0 {
 			text = Fold(text)
 		}
+		if rng.IntN(6) == 0 && !strings.Contains(text, `"`) {
+			// A letter dropped from a long word: searched with one typo
+			// forgiven when the index lacks the result.
+			var ws []string
+			for _, w := range strings.Fields(text) {
+				if r := []rune(w); len(r) >= 6 {
+					k := 1 + rng.IntN(len(r)-2)
+					w = string(append(r[:k:k], r[k+1:]...))
+				}
+				ws = append(ws, w)
+			}
+			text = strings.Join(ws, " ")
+		}
 		q := Query{Text: text}
 		switch rng.IntN(8) {
 		case 0:
