@@ -902,9 +902,11 @@ func (b *Bleve) search(ctx context.Context, q Query, start time.Time) (Result, e
 	if err != nil {
 		return Result{}, fmt.Errorf("search: bleve: dictionary: %w", err)
 	}
-	rq := root(p, filter, false)
+	// Free words and one-phrase queries: the engine's own top-k
+	// evaluation over the index's postings (topk.go), with Bleve's scores;
+	// everything else, and those it hands back, Bleve's searchers.
 	if b.topk {
-		out, handled, err := b.searchTopK(ctx, q, p, rq, page, per)
+		out, handled, err := b.searchTopK(ctx, q, p, page, per)
 		if err != nil {
 			return Result{}, fmt.Errorf("search: bleve: top-k: %w", err)
 		}
@@ -921,6 +923,7 @@ func (b *Bleve) search(ctx context.Context, q Query, start time.Time) (Result, e
 			return out, nil
 		}
 	}
+	rq := root(p, filter, false)
 	// When the dictionary shows that few documents can match, the facets
 	// are counted in the same request (no second request).
 	oneRequest := bound <= uint64(b.facetLimit)

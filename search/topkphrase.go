@@ -27,7 +27,7 @@ import (
 // topkPhraseEligible reports whether p is one quoted phrase and nothing
 // else (filters aside).
 func topkPhraseEligible(p Parsed) bool {
-	return len(p.Phrases) == 1 && len(p.Terms) == 0 && len(p.Synonyms) == 0 && len(p.NumberYears) == 0 &&
+	return len(p.Phrases) == 1 && len(p.Phrases[0]) <= 12 && len(p.Terms) == 0 && len(p.Synonyms) == 0 && len(p.NumberYears) == 0 &&
 		len(p.Numbers) == 0 && len(p.Written) == 0 && len(p.TypeNumbers) == 0 && len(p.Words) >= 2
 }
 
