@@ -851,8 +851,7 @@ func (pl *topkPlan) exactScore(st *topkDocState) float64 {
 // of its clauses) and pass its filters, without scoring: Bleve's unadorned
 // disjunction of each word's postings bitmaps and unadorned conjunction of
 // those (roaring bitmap OR and AND per segment), then one walk of the
-// result. The words' unions are built once for both counts of a two-word
-// query (all, and those holding the pair).
+// result.
 type topkCounter struct {
 	r        index.IndexReader
 	opened   []index.TermFieldReader
@@ -916,22 +915,14 @@ func (c *topkCounter) close() {
 	}
 }
 
-// count returns the number of matching documents; with pair set, of those
-// that also hold the pair term (fPairs). When keep is not nil, the matching
-// documents' numbers are appended to *keep while there are at most limit
-// of them, and *keep is set to nil above.
-func (c *topkCounter) count(ctx context.Context, pair string, keep *[]uint64, limit int) (uint64, error) {
+// count returns the number of matching documents. When keep is not nil,
+// the matching documents' numbers are appended to *keep while there are at
+// most limit of them, and *keep is set to nil above.
+func (c *topkCounter) count(ctx context.Context, keep *[]uint64, limit int) (uint64, error) {
 	if len(c.required) == 0 {
 		return 0, nil
 	}
 	required := c.required
-	if pair != "" {
-		tfr, err := c.open(ctx, fPairs, pair)
-		if err != nil {
-			return 0, err
-		}
-		required = append(required[:len(required):len(required)], tfr)
-	}
 	all := required[0]
 	if len(required) > 1 {
 		conj, err := optimized(ctx, "conjunction:unadorned", required)
@@ -1101,7 +1092,7 @@ func (b *Bleve) wordsTopK(ctx context.Context, r index.IndexReader, q Query, p P
 	}
 	defer counter.close()
 	matching := make([]uint64, 0, 64) // for the facets, while few
-	total, err := counter.count(ctx, "", &matching, b.facetLimit)
+	total, err := counter.count(ctx, &matching, b.facetLimit)
 	if errors.Is(err, errTopkUnsupported) || (err == nil && total == 0 && p.units() >= 2) {
 		// Nothing has every word: the fallback to some of them runs on
 		// Bleve's searchers.
@@ -1144,10 +1135,6 @@ func (b *Bleve) wordsTopK(ctx context.Context, r index.IndexReader, q Query, p P
 		// Issue 15: the documents where the two words stand together
 		// first, then the others, each tier by score (see
 		// searchTogether).
-		together, err := counter.count(ctx, pair, nil, 0)
-		if err != nil {
-			return nil, Result{}, false, err
-		}
 		gate := func(exclude bool) (*topkGate, func(), error) {
 			tfr, err := r.TermFieldReader(ctx, []byte(pair), fPairs, false, false, false)
 			if err != nil {
@@ -1155,20 +1142,20 @@ func (b *Bleve) wordsTopK(ctx context.Context, r index.IndexReader, q Query, p P
 			}
 			return &topkGate{tfr: tfr, exclude: exclude}, func() { _ = tfr.Close() }, nil
 		}
-		if uint64(offset) < together {
-			g, done, err := gate(false)
-			if err != nil {
-				return nil, Result{}, false, err
-			}
-			hs, err := run(offset+per, g)
-			done()
-			if err != nil {
-				return nil, Result{}, false, err
-			}
-			hits = window(hs, offset, per)
+		// The first tier's best offset+per: when it has fewer, it has
+		// them all, so its size is known without counting it.
+		g, done, err := gate(false)
+		if err != nil {
+			return nil, Result{}, false, err
 		}
-		if len(hits) < per && total > together {
-			from := max(0, offset-int(together))
+		hs, err := run(offset+per, g)
+		done()
+		if err != nil {
+			return nil, Result{}, false, err
+		}
+		hits = window(hs, offset, per)
+		if together := len(hs); together < offset+per && total > uint64(together) {
+			from := max(0, offset-together)
 			g, done, err := gate(true)
 			if err != nil {
 				return nil, Result{}, false, err
