@@ -190,7 +190,10 @@ func (b *Bleve) searchPhrase(ctx context.Context, r index.IndexReader, q Query, 
 	}
 	subject.qw = subject.qw * subject.idf * norm
 	subject.ub = subject.idf * blevesearch.BM25_k1 * subject.qw * 1.0000001
-	if subject.avg == 0 {
+	switch {
+	case subject.count == 0:
+		subject.ub = 0 // no document has this subject
+	case subject.avg == 0:
 		subject.ub = math.Inf(1)
 	}
 	// Candidates: every pair of neighbouring words, and the filters.
