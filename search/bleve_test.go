@@ -7,10 +7,13 @@ import (
 	"testing"
 )
 
-// openMemBleve returns an in-memory Bleve index holding docs.
+// openMemBleve returns a Bleve index holding docs, on disk in a test
+// directory: the on-disk engine (scorch) is the one the portal runs, and the
+// one whose postings the top-k evaluation reads (the in-memory engine lacks
+// them and is searched by Bleve's searchers alone).
 func openMemBleve(t *testing.T, docs ...Doc) *Bleve {
 	t.Helper()
-	b, err := OpenBleve("")
+	b, err := OpenBleve(t.TempDir() + "/bleve")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +178,7 @@ func FuzzBleveSearch(f *testing.F) {
 		f.Add(s, "")
 		f.Add(s, "Bài viết")
 	}
-	b, err := OpenBleve("")
+	b, err := OpenBleve(f.TempDir() + "/bleve")
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -1,0 +1,391 @@
+package search
+
+import (
+	"context"
+	"math"
+	"sort"
+	"strings"
+
+	blevesearch "github.com/blevesearch/bleve/v2/search"
+	index "github.com/blevesearch/bleve_index_api"
+)
+
+// The engine's own evaluation of a query that is one quoted phrase
+// ("giảm tác hại"), with Bleve's scores (phraseAnyQ). Bleve's phrase
+// searchers, one per field, each walk every document that has all the
+// phrase's words in that field and read their positions, whether or not
+// the document can be a result: 120 ms of CPU for a three-word phrase at
+// 50,000 documents. Here the candidates are the documents holding every
+// pair of neighbouring words (fPairs: one bitmap AND), the positions are
+// read only in the folded fields, and only for those candidates, to decide
+// whether the phrase is there (an exact-accent phrase implies the folded
+// one at the same place, so the folded fields decide the match and the
+// total); the exact-accent fields and the whole-subject clause are read
+// only for the documents whose upper bound can still make the page
+// (MaxScore on the remaining clauses).
+
+// topkPhraseEligible reports whether p is one quoted phrase and nothing
+// else (filters aside).
+func topkPhraseEligible(p Parsed) bool {
+	return len(p.Phrases) == 1 && len(p.Phrases[0]) <= 12 && len(p.Terms) == 0 && len(p.Synonyms) == 0 && len(p.NumberYears) == 0 &&
+		len(p.Numbers) == 0 && len(p.Written) == 0 && len(p.TypeNumbers) == 0 && len(p.Words) >= 2
+}
+
+// phraseClause is one of phraseAnyQ's six phrase queries: the phrase's
+// terms in one field, each a term clause with the phrase's boost.
+type phraseClause struct {
+	exact  bool
+	terms  []*topkLeaf // in phrase order
+	order  []int       // summing order: by count, as Bleve's conjunction sorts
+	count  uint64      // Σ counts (Bleve's Count of the phrase searcher)
+	ub     float64
+	absent bool // a term is in no document's field: never matches
+}
+
+// matchAt reports whether the clause's terms stand in phrase order in
+// document n, leaving every term positioned at or after n.
+func (c *phraseClause) matchAt(n uint64, buf index.IndexInternalID) (bool, error) {
+	if c.absent {
+		return false, nil
+	}
+	for _, l := range c.terms {
+		if err := l.advance(n, buf); err != nil {
+			return false, err
+		}
+		if l.cur != n {
+			return false, nil
+		}
+	}
+	// A start position p of the first term with p+i for the i-th term.
+	for _, v := range c.terms[0].doc.Vectors {
+		ok := true
+		for i := 1; i < len(c.terms) && ok; i++ {
+			ok = false
+			for _, w := range c.terms[i].doc.Vectors {
+				if w.Pos == v.Pos+uint64(i) {
+					ok = true
+					break
+				}
+			}
+		}
+		if ok {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// score is the phrase clause's score in the current document (Bleve's
+// conjunction of its term clauses).
+func (c *phraseClause) score() float64 {
+	s := 0.0
+	for _, i := range c.order {
+		s += c.terms[i].score()
+	}
+	return s
+}
+
+// searchPhrase answers a one-phrase query (topkPhraseEligible): page, total
+// and facets as Bleve's searchers give them (TestTopKMatchesBleve).
+// It also returns the matching documents while there are at most
+// facetLimit of them (for counting the facets), nil above.
+func (b *Bleve) searchPhrase(ctx context.Context, r index.IndexReader, q Query, p Parsed, page, per int) (hits []topkHit, total uint64, all []uint64, err error) {
+	bm, ok := r.(index.BM25Reader)
+	if !ok {
+		return nil, 0, nil, errTopkUnsupported
+	}
+	docTotal, err := r.DocCount()
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	var opened []index.TermFieldReader
+	defer func() {
+		for _, t := range opened {
+			_ = t.Close()
+		}
+	}()
+	open := func(field, term string, boost float64) (*topkLeaf, error) {
+		tfr, err := r.TermFieldReader(ctx, []byte(term), field, true, true, true)
+		if err != nil {
+			return nil, err
+		}
+		opened = append(opened, tfr)
+		card, err := bm.FieldCardinality(field)
+		if err != nil {
+			return nil, err
+		}
+		l := &topkLeaf{tfr: tfr, count: tfr.Count(), qw: boost}
+		if docTotal != 0 || card != 0 {
+			l.avg = math.Ceil(float64(card) / float64(docTotal))
+		}
+		if l.avg > 0 {
+			l.idf = math.Log(1 + (float64(docTotal)-float64(l.count)+0.5)/(float64(l.count)+0.5))
+		} else {
+			l.idf = 1.0 + math.Log(float64(docTotal)/float64(l.count+1.0))
+		}
+		return l, nil
+	}
+	ph := p.Phrases[0]
+	var clauses []*phraseClause
+	for _, f := range []struct {
+		field string
+		exact bool
+		boost float64
+	}{
+		{fTitleX, true, boostPhraseX * 2}, {fTitleF, false, boostPhraseF * 2},
+		{fMetaX, true, boostPhraseX}, {fMetaF, false, boostPhraseF},
+		{fBodyX, true, boostPhraseX}, {fBodyF, false, boostPhraseF},
+	} {
+		c := &phraseClause{exact: f.exact}
+		for _, t := range ph {
+			term := t.Fold
+			if f.exact {
+				term = t.Exact
+			}
+			l, err := open(f.field, term, f.boost)
+			if err != nil {
+				return nil, 0, nil, err
+			}
+			c.terms = append(c.terms, l)
+			c.count += l.count
+			c.absent = c.absent || l.count == 0
+		}
+		c.order = make([]int, len(c.terms))
+		for i := range c.order {
+			c.order[i] = i
+		}
+		sort.SliceStable(c.order, func(i, j int) bool { return c.terms[c.order[i]].count < c.terms[c.order[j]].count })
+		clauses = append(clauses, c)
+	}
+	subject, err := open(fTitleKey, joinWords(p.Words), boostSubject)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	// The disjunction sums its clauses sorted by count.
+	disj := append([]*phraseClause(nil), clauses...)
+	sort.SliceStable(disj, func(i, j int) bool { return disj[i].count < disj[j].count })
+	// Query norm, summed as Bleve sums Weight(): the phrase disjunction
+	// (each phrase its terms in order), the zero-boost pair clauses, then
+	// the subject clause.
+	weight := func(l *topkLeaf) float64 { w := l.qw * l.idf; return w * w }
+	disjW := 0.0
+	for _, c := range disj {
+		cw := 0.0
+		for _, i := range c.order {
+			cw += weight(c.terms[i])
+		}
+		disjW += cw
+	}
+	norm := 1.0 / math.Sqrt(0.0+(0.0+disjW)+weight(subject))
+	for _, c := range clauses {
+		c.ub = 0
+		for _, l := range c.terms {
+			l.qw = l.qw * l.idf * norm
+			l.ub = l.idf * blevesearch.BM25_k1 * l.qw * 1.0000001 // BM25 k1 bound (see topkLeaf.ub)
+			if l.avg == 0 {
+				l.ub = math.Inf(1)
+			}
+			c.ub += l.ub
+		}
+	}
+	subject.qw = subject.qw * subject.idf * norm
+	subject.ub = subject.idf * blevesearch.BM25_k1 * subject.qw * 1.0000001
+	switch {
+	case subject.count == 0:
+		subject.ub = 0 // no document has this subject
+	case subject.avg == 0:
+		subject.ub = math.Inf(1)
+	}
+	// Candidates: every pair of neighbouring words, and the filters.
+	var required []index.TermFieldReader
+	for i := 0; i+1 < len(ph); i++ {
+		tfr, err := r.TermFieldReader(ctx, []byte(ph[i].Fold+" "+ph[i+1].Fold), fPairs, false, false, false)
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		opened = append(opened, tfr)
+		required = append(required, tfr)
+	}
+	for _, f := range filterTerms(q) {
+		tfr, err := r.TermFieldReader(ctx, []byte(f[1]), f[0], false, false, false)
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		opened = append(opened, tfr)
+		required = append(required, tfr)
+	}
+	cands := required[0]
+	if len(required) > 1 {
+		if cands, err = optimized(ctx, "conjunction:unadorned", required); err != nil {
+			return nil, 0, nil, err
+		}
+		opened = append(opened, cands)
+	}
+	for _, c := range clauses {
+		for _, l := range c.terms {
+			l.cur = 0
+			if !c.absent {
+				if err := l.next(); err != nil {
+					return nil, 0, nil, err
+				}
+			}
+		}
+	}
+	if err := subject.next(); err != nil {
+		return nil, 0, nil, err
+	}
+	k := page * per
+	heap := make(topkHeap, 0, k)
+	threshold := math.Inf(-1)
+	buf := make(index.IndexInternalID, 8)
+	matched := make([]bool, len(clauses))
+	var cd index.TermFieldDoc
+	for steps := 0; ; steps++ {
+		if steps&1023 == 1023 {
+			if err := ctx.Err(); err != nil {
+				return nil, 0, nil, err
+			}
+		}
+		next, err := cands.Next(&cd)
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		if next == nil {
+			break
+		}
+		n := docNum(next.ID)
+		// The folded fields decide whether the phrase is there.
+		m, bound := 0, 0.0
+		for i, c := range clauses {
+			matched[i] = false
+			if c.exact {
+				continue
+			}
+			ok, err := c.matchAt(n, buf)
+			if err != nil {
+				return nil, 0, nil, err
+			}
+			if ok {
+				matched[i] = true
+				m++
+				bound += c.score()
+			}
+		}
+		if m == 0 {
+			continue
+		}
+		total++
+		if total <= uint64(b.facetLimit) {
+			all = append(all, n)
+		} else {
+			all = nil
+		}
+		// Upper bound: every exact clause whose folded twin matched,
+		// at its bound, and the subject clause.
+		mx := m
+		for i, c := range clauses {
+			if c.exact && matched[i+1] && !c.absent {
+				bound += c.ub
+				mx++
+			}
+		}
+		if len(heap) == k && (bound*float64(mx)/topkMaxWordClauses+subject.ub)*(1+1e-9) <= threshold {
+			continue
+		}
+		for i, c := range clauses {
+			if c.exact && matched[i+1] {
+				ok, err := c.matchAt(n, buf)
+				if err != nil {
+					return nil, 0, nil, err
+				}
+				matched[i] = ok
+			}
+		}
+		score := 0.0
+		m = 0
+		for _, c := range disj {
+			for i := range clauses {
+				if clauses[i] == c && matched[i] {
+					score += c.score()
+					m++
+				}
+			}
+		}
+		score = score * (float64(m) / float64(topkMaxWordClauses))
+		score = 0.0 + score // the conjunctions around it add zeros
+		if err := subject.advance(n, buf); err != nil {
+			return nil, 0, nil, err
+		}
+		if subject.cur == n {
+			score = 0.0 + score + subject.score()*(1.0/1.0)
+		}
+		h := topkHit{num: n, score: score}
+		if len(heap) < k {
+			heap = append(heap, h)
+			heap.up(len(heap) - 1)
+		} else if worse(heap[0], h) {
+			heap[0] = h
+			heap.down(0)
+		}
+		if len(heap) == k {
+			threshold = heap[0].score
+		}
+	}
+	out := []topkHit(heap)
+	sort.Slice(out, func(i, j int) bool { return worse(out[j], out[i]) })
+	from := (page - 1) * per
+	if total > uint64(b.facetLimit) {
+		all = nil
+	}
+	if from >= len(out) {
+		return nil, total, all, nil
+	}
+	return out[from:min(len(out), from+per)], total, all, nil
+}
+
+// countFacets counts the facet values of the documents docs as Bleve's
+// terms facet does (fFacets doc values; the 3×facetSize+100 most frequent
+// values, by count then value), grouped by facet name.
+func countFacets(r index.IndexReader, docs []uint64) (map[string][]FacetValue, error) {
+	dvr, err := r.DocValueReader([]string{fFacets})
+	if err != nil {
+		return nil, err
+	}
+	counts := map[string]int{}
+	buf := make(index.IndexInternalID, 8)
+	for _, n := range docs {
+		err := dvr.VisitDocValues(index.NewIndexInternalID(buf, n), func(field string, term []byte) {
+			if field == fFacets {
+				counts[string(term)]++
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	type tc struct {
+		term  string
+		count int
+	}
+	terms := make([]tc, 0, len(counts))
+	for t, c := range counts {
+		terms = append(terms, tc{t, c})
+	}
+	sort.Slice(terms, func(i, j int) bool {
+		if terms[i].count != terms[j].count {
+			return terms[i].count > terms[j].count
+		}
+		return terms[i].term < terms[j].term
+	})
+	if len(terms) > 3*facetSize+100 {
+		terms = terms[:3*facetSize+100]
+	}
+	out := map[string][]FacetValue{}
+	for _, t := range terms {
+		name, value, ok := strings.Cut(t.term, facetSep)
+		if ok && len(out[name]) < facetSize {
+			out[name] = append(out[name], FacetValue{Value: value, Count: t.count})
+		}
+	}
+	return out, nil
+}
