@@ -97,6 +97,32 @@ var funcs = template.FuncMap{
 		}
 		return "", fmt.Errorf("unknown asset %q", name)
 	},
+	// emblem is the markup of the portal's emblem (an asset named by the
+	// identity file) in the header, decorative since the brand text next to
+	// it says the same. An SVG is written into the page rather than loaded
+	// by an <img>: Chromium builds each SVG image as a document of its own
+	// on the main thread, which Lighthouse counted as blocking time on every
+	// page (docs/quality.md). A PNG or WebP stays an <img>. The markup is
+	// ours, embedded at build time, not visitors' input.
+	"emblem": func(name string, px int) (template.HTML, error) {
+		a, ok := static.ByName(name)
+		if !ok {
+			return "", fmt.Errorf("unknown asset %q", name)
+		}
+		if a.ContentType != "image/svg+xml" {
+			return template.HTML(fmt.Sprintf(`<img class="emblem" src="%s" alt="" width="%d" height="%d">`,
+				template.HTMLEscapeString(static.URL(name)), px, px)), nil
+		}
+		svg := string(a.Body)
+		start := strings.Index(svg, "<svg")
+		if start < 0 {
+			return "", fmt.Errorf("asset %q has no <svg> element", name)
+		}
+		// In HTML the parser gives <svg> its namespace; the declarations
+		// would only be absolute URLs in the page.
+		svg = strings.NewReplacer(` xmlns="http://www.w3.org/2000/svg"`, "", ` xmlns:xlink="http://www.w3.org/1999/xlink"`, "").Replace(svg[start:])
+		return template.HTML(`<span class="emblem" aria-hidden="true">` + strings.TrimSpace(svg) + `</span>`), nil
+	},
 	// vnDate formats a date the Vietnamese way: 14/9/2017.
 	"vnDate": func(t time.Time) string {
 		if t.IsZero() {

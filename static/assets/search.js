@@ -223,7 +223,7 @@
       open();
     }
 
-    input.addEventListener("input", function () {
+    function onInput() {
       cancel();
       var q = input.value.trim();
       if (instantOff || q.length < MIN_CHARS || q.length > MAX_CHARS) { clear(); return; }
@@ -256,7 +256,8 @@
           })
           .catch(function () { /* aborted or offline: the form still works */ });
       }, DEBOUNCE_MS);
-    });
+    }
+    input.addEventListener("input", onInput);
 
     input.addEventListener("keydown", function (ev) {
       var n = options().length;
@@ -290,6 +291,9 @@
     form.addEventListener("submit", function (ev) {
       if (leaving || (!box.hidden && active >= 0)) { ev.preventDefault(); go(active); }
     });
+    // Set up after load (see the end of this file): what was typed before
+    // is searched now.
+    if (document.activeElement === input && input.value.trim().length >= MIN_CHARS) { onInput(); }
   }
 
   // ---- error summaries ----
@@ -302,7 +306,13 @@
     if (s && document.activeElement !== s) { s.focus(); }
   }
 
-  document.querySelectorAll("[data-mic]").forEach(setupMic);
-  document.querySelectorAll("input[data-instant]").forEach(setupInstant);
   focusSummary();
+  document.querySelectorAll("[data-mic]").forEach(setupMic);
+  // Results as you type build their list and live region when the browser
+  // is idle after load, in a task of their own, rather than in the task
+  // that loads the page: a phone's main thread is free sooner (Lighthouse's
+  // Total Blocking Time, docs/quality.md). Nobody types in the first
+  // moment, and what is typed meanwhile is searched once it is ready.
+  function setupInstantAll() { document.querySelectorAll("input[data-instant]").forEach(setupInstant); }
+  if (window.requestIdleCallback) { window.requestIdleCallback(setupInstantAll, { timeout: 500 }); } else { setTimeout(setupInstantAll, 1); }
 })();
