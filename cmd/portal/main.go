@@ -107,7 +107,7 @@ const usage = `usage:
   portal queue consume --queue NAME [flags]  hand agency queue messages to a command (--exec) or print them
   portal queue stats [flags]                 queue lengths, pending and dead-letter counts
   portal queue trim [flags]                  remove entries every consumer group acknowledged
-  portal user ACTION [flags]                 staff accounts: add, list, disable, passwd, totp-reset
+  portal user add|list|disable|passwd|totp-reset  staff accounts
   portal token create|list|revoke            desk API tokens for agencies' systems
   portal desk init|grant|status              desks' encryption keys (recovery key, grants)
   portal store migrate-to postgres://…       copy the SQLite system of record into PostgreSQL

@@ -29,7 +29,7 @@ func TestEverySubcommandAnswersHelp(t *testing.T) {
 	for _, args := range [][]string{
 		{"--help"}, {"-h"}, {"help"}, {"serve", "--help"}, {"import", "--help"},
 		{"queue", "--help"}, {"queue", "consume", "--help"}, {"queue", "stats", "--help"}, {"queue", "trim", "--help"},
-		{"user", "--help"}, {"user", "add", "--help"}, {"user", "list", "--help"}, {"user", "disable", "--help"}, {"user", "passwd", "--help"},
+		{"user", "--help"}, {"user", "add", "--help"}, {"user", "list", "--help"}, {"user", "disable", "--help"}, {"user", "passwd", "--help"}, {"user", "totp-reset", "--help"},
 		{"store", "--help"}, {"store", "migrate-to", "--help"}, {"backup", "--help"}, {"restore", "--help"}, {"version", "--help"},
 	} {
 		out, errOut, err := runPortal(t, "", env, args...)
@@ -42,7 +42,7 @@ func TestEverySubcommandAnswersHelp(t *testing.T) {
 		}
 	}
 	out, _, _ := runPortal(t, "", env, "--help")
-	for _, sub := range []string{"serve", "import", "queue consume", "user add", "store migrate-to", "backup", "restore", "version"} {
+	for _, sub := range []string{"serve", "import", "queue consume", "user add", "user add|list|disable|passwd|totp-reset", "store migrate-to", "backup", "restore", "version"} {
 		if !strings.Contains(out, "portal "+sub) && !strings.Contains(out, "portal ["+sub+"]") {
 			t.Errorf("portal --help does not list %q:\n%s", sub, out)
 		}
