@@ -139,6 +139,12 @@ func docNum(id index.IndexInternalID) uint64 { return binary.BigEndian.Uint64(id
 // next moves l to its next posting.
 func (l *topkLeaf) next() error {
 	d, err := l.tfr.Next(&l.doc)
+	return l.land(d, err)
+}
+
+// land records where a move of l's postings ended: document d, or past
+// the end (math.MaxUint64) when d is nil.
+func (l *topkLeaf) land(d *index.TermFieldDoc, err error) error {
 	if err != nil {
 		return err
 	}
@@ -155,16 +161,7 @@ func (l *topkLeaf) advance(n uint64, buf index.IndexInternalID) error {
 	if l.cur >= n {
 		return nil
 	}
-	d, err := l.tfr.Advance(index.NewIndexInternalID(buf, n), &l.doc)
-	if err != nil {
-		return err
-	}
-	if d == nil {
-		l.cur = math.MaxUint64
-		return nil
-	}
-	l.cur = docNum(d.ID)
-	return nil
+	return l.land(l.tfr.Advance(index.NewIndexInternalID(buf, n), &l.doc))
 }
 
 // topkChild is one child of a word's disjunction: a term clause, or the
@@ -232,6 +229,18 @@ func (h topkHeap) up(i int) {
 		}
 		h[i], h[p] = h[p], h[i]
 		i = p
+	}
+}
+
+// offer keeps h among the best k hits: added while there are fewer than
+// k, else in place of the worst when better than it.
+func (h *topkHeap) offer(hit topkHit, k int) {
+	if len(*h) < k {
+		*h = append(*h, hit)
+		h.up(len(*h) - 1)
+	} else if worse((*h)[0], hit) {
+		(*h)[0] = hit
+		h.down(0)
 	}
 }
 
@@ -639,14 +648,7 @@ func (pl *topkPlan) topk(ctx context.Context, k int, extra *topkGate) ([]topkHit
 			ok = st.possible() && st.bound()*(1+1e-9) > threshold
 		}
 		if ok && st.complete() {
-			h := topkHit{num: cand, score: pl.exactScore(&st)}
-			if len(heap) < k {
-				heap = append(heap, h)
-				heap.up(len(heap) - 1)
-			} else if worse(heap[0], h) {
-				heap[0] = h
-				heap.down(0)
-			}
+			heap.offer(topkHit{num: cand, score: pl.exactScore(&st)}, k)
 			if len(heap) == k && heap[0].score > threshold {
 				threshold = heap[0].score
 				// MaxScore: grow the non-essential prefix while the

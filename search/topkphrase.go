@@ -319,14 +319,7 @@ func (b *Bleve) searchPhrase(ctx context.Context, r index.IndexReader, q Query, 
 		if subject.cur == n {
 			score = 0.0 + score + subject.score()*(1.0/1.0)
 		}
-		h := topkHit{num: n, score: score}
-		if len(heap) < k {
-			heap = append(heap, h)
-			heap.up(len(heap) - 1)
-		} else if worse(heap[0], h) {
-			heap[0] = h
-			heap.down(0)
-		}
+		heap.offer(topkHit{num: n, score: score}, k)
 		if len(heap) == k {
 			threshold = heap[0].score
 		}
