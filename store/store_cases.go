@@ -383,7 +383,17 @@ func (db *DB) ListCases(ctx context.Context, f CaseFilter) (CasePage, error) {
 	if f.Desk == "" {
 		return CasePage{}, errors.New("store: list cases: no desk")
 	}
-	tx, err := db.sql.BeginTx(ctx, &sql.TxOptions{ReadOnly: db.eng.name() == "postgres"})
+	// One snapshot for the page and its counts: under PostgreSQL's default
+	// READ COMMITTED each statement sees the commits made before it, so a
+	// case committed between the two read a total of 1 over an empty page
+	// (seen in CI). REPEATABLE READ reads every statement from the first
+	// one's snapshot, and a read-only transaction never fails to serialise.
+	// SQLite's read transaction keeps one snapshot already (WAL).
+	opts := &sql.TxOptions{}
+	if db.eng.name() == "postgres" {
+		opts = &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead}
+	}
+	tx, err := db.sql.BeginTx(ctx, opts)
 	if err != nil {
 		return CasePage{}, fmt.Errorf("store: list cases: %w", err)
 	}
