@@ -78,29 +78,27 @@ func (h *admin) changePassword(c *fiber.Ctx) error {
 	}
 	_, err := h.Press.ChangeOwnPassword(c.UserContext(), req)
 	d := passwordData{Staff: p, MinLen: press.MinPasswordLen}
+	again := func(status int) error {
+		return h.render(c, status, "admin-password", View{Title: "Đổi mật khẩu", Data: d})
+	}
 	var fe formerr.FieldErrors
 	var te *press.ThrottledError
 	switch {
 	case err == nil:
 		return c.Redirect(passwordPath+"?tb=da-doi", fiber.StatusSeeOther)
 	case errors.As(err, &fe):
-		d.Errors, d.Message = fe, msgPasswordInvalid
-		for _, f := range passwordFields {
-			if msg := fe[f]; msg != "" {
-				d.Summary = append(d.Summary, formError{Field: f, Message: msg})
-			}
-		}
-		return h.render(c, fiber.StatusUnprocessableEntity, "admin-password", View{Title: "Đổi mật khẩu", Data: d})
+		d.Errors, d.Message, d.Summary = fe, msgPasswordInvalid, summary(fe, "", passwordFields...)
+		return again(fiber.StatusUnprocessableEntity)
 	case errors.As(err, &te):
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(te.RetryAfter.Seconds())+1))
 		d.Message = te.Error()
-		return h.render(c, fiber.StatusTooManyRequests, "admin-password", View{Title: "Đổi mật khẩu", Data: d})
+		return again(fiber.StatusTooManyRequests)
 	case errors.Is(err, press.ErrThrottleUnavailable):
 		d.Message = err.Error()
-		return h.render(c, fiber.StatusServiceUnavailable, "admin-password", View{Title: "Đổi mật khẩu", Data: d})
+		return again(fiber.StatusServiceUnavailable)
 	case errors.Is(err, press.ErrPasswordConflict):
 		d.Message = err.Error()
-		return h.render(c, fiber.StatusConflict, "admin-password", View{Title: "Đổi mật khẩu", Data: d})
+		return again(fiber.StatusConflict)
 	case errors.Is(err, press.ErrNoSession):
 		return &Problem{Status: fiber.StatusUnauthorized, Message: err.Error()}
 	}

@@ -214,16 +214,8 @@ func (h *admin) renderInbox(c *fiber.Ctx, d inboxData, fe formerr.FieldErrors) e
 	n.Newest, o.Newest = true, false
 	d.Newest, d.Oldest = inboxURL(queryValues(n, 1)), inboxURL(queryValues(o, 1))
 	status := fiber.StatusOK
-	for _, f := range []string{desk.FieldStatus, desk.FieldCategory, desk.FieldArea, desk.FieldFrom, desk.FieldTo, desk.FieldPage} {
-		if m := fe[f]; m != "" {
-			d.Summary = append(d.Summary, formError{Field: f, Message: m})
-		}
-	}
-	for _, f := range []string{desk.FieldFrom, desk.FieldTo} {
-		if m := d.ExportErrors[f]; m != "" {
-			d.Summary = append(d.Summary, formError{Field: "export-" + f, Message: m})
-		}
-	}
+	d.Summary = append(summary(fe, "", desk.FieldStatus, desk.FieldCategory, desk.FieldArea, desk.FieldFrom, desk.FieldTo, desk.FieldPage),
+		summary(d.ExportErrors, "export-", desk.FieldFrom, desk.FieldTo)...)
 	if len(d.Summary) > 0 {
 		status = fiber.StatusUnprocessableEntity
 	}
@@ -335,12 +327,7 @@ func (h *admin) caseAction(c *fiber.Ctx, form string, fields []string, do func(i
 	case err == nil:
 		return c.Redirect(fmt.Sprintf("%s/%d?xong=%s#%s", inboxPath, id, form, "lich-su"), fiber.StatusSeeOther)
 	case errors.As(err, &fe):
-		d := &caseData{Errors: fe, Values: v, Form: form}
-		for _, f := range fields {
-			if m := fe[f]; m != "" {
-				d.Summary = append(d.Summary, formError{Field: form + "-" + f, Message: m})
-			}
-		}
+		d := &caseData{Errors: fe, Values: v, Form: form, Summary: summary(fe, form+"-", fields...)}
 		return h.renderCase(c, id, fiber.StatusUnprocessableEntity, d)
 	case errors.Is(err, desk.ErrStale):
 		d := &caseData{Values: v, Form: form, Summary: []formError{{Field: form + "-" + desk.FieldStatus, Message: desk.ErrStale.Error()}}}

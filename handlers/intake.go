@@ -175,6 +175,19 @@ type formError struct {
 	Message string
 }
 
+// summary lists the messages of fe for fields, in the order given (the
+// form's order), each under prefix+field: the error summary at the top of
+// a form that came back with errors.
+func summary(fe formerr.FieldErrors, prefix string, fields ...string) []formError {
+	var out []formError
+	for _, f := range fields {
+		if m := fe[f]; m != "" {
+			out = append(out, formError{Field: prefix + f, Message: m})
+		}
+	}
+	return out
+}
+
 // intakeForm is the Data of the three form pages: the values as the
 // person typed them, the message of each field in error, and the choices.
 type intakeForm struct {
@@ -262,11 +275,7 @@ func (s *Server) newIntakeForm(kind string, values map[string]string, fe formerr
 	if !intake.ValidNonce(f.Nonce) {
 		f.Nonce, _ = intake.NewNonce() // on failure "": the form still works, without the double-send check
 	}
-	for _, name := range fields {
-		if m := fe[name]; m != "" {
-			f.Summary = append(f.Summary, formError{Field: name, Message: m})
-		}
-	}
+	f.Summary = summary(fe, "", fields...)
 	if len(fe) > 0 {
 		f.Message = msgFixErrors
 	}
