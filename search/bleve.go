@@ -181,7 +181,8 @@ type Bleve struct {
 	topk bool
 	// topkServed counts the queries searchTopK answered (tests).
 	topkServed atomic.Int64
-	// gen advances after every Put and Delete (see facetValues).
+	// gen is the index generation: it advances after every Put and Delete,
+	// and the result cache and the facet list (facetValues) follow it.
 	gen atomic.Uint64
 	// facetList is the list of every facet value (facetValues) as of
 	// generation facetGen: reading the facet dictionary cost 0.5 ms per
@@ -194,7 +195,7 @@ type Bleve struct {
 // SetResultCache sets how many query results b keeps (ResultCacheSize by
 // default; 0 turns the cache off, as the benchmarks of the engine itself
 // do). Call it before searching.
-func (b *Bleve) SetResultCache(n int) { b.results = newResultCache(n) }
+func (b *Bleve) SetResultCache(n int) { b.results = newResultCache(n, &b.gen) }
 
 var _ Index = (*Bleve)(nil)
 
@@ -215,7 +216,7 @@ func OpenBleve(dir string) (*Bleve, error) {
 		if err != nil {
 			return nil, fmt.Errorf("search: create in-memory bleve index: %w", err)
 		}
-		return &Bleve{idx: idx, facetLimit: FacetCountLimit, views: newViewCache(viewCacheSize), results: newResultCache(ResultCacheSize), topk: true}, nil
+		return newBleve(idx, ""), nil
 	}
 	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
 		return nil, fmt.Errorf("search: bleve index path %s is a file, not a directory", dir)
@@ -225,7 +226,7 @@ func OpenBleve(dir string) (*Bleve, error) {
 	case err == nil:
 		v, verr := idx.GetInternal(internalVersionKey)
 		if verr == nil && string(v) == string(want) {
-			return &Bleve{idx: idx, dir: dir, facetLimit: FacetCountLimit, views: newViewCache(viewCacheSize), results: newResultCache(ResultCacheSize), topk: true}, nil
+			return newBleve(idx, dir), nil
 		}
 		_ = idx.Close() // built by another analyser or mapping: rebuild
 	case errors.Is(err, bleve.ErrorIndexPathDoesNotExist), errors.Is(err, bleve.ErrorIndexMetaMissing),
@@ -247,7 +248,14 @@ func OpenBleve(dir string) (*Bleve, error) {
 		_ = idx.Close()
 		return nil, fmt.Errorf("search: record analysis version: %w", err)
 	}
-	return &Bleve{idx: idx, dir: dir, facetLimit: FacetCountLimit, views: newViewCache(viewCacheSize), results: newResultCache(ResultCacheSize), topk: true}, nil
+	return newBleve(idx, dir), nil
+}
+
+// newBleve wraps an open index (dir "" for the in-memory one).
+func newBleve(idx bleve.Index, dir string) *Bleve {
+	b := &Bleve{idx: idx, dir: dir, facetLimit: FacetCountLimit, views: newViewCache(viewCacheSize), topk: true}
+	b.results = newResultCache(ResultCacheSize, &b.gen)
+	return b
 }
 
 // bleveMapping is the index mapping: keyword fields for filters, facets,
@@ -398,8 +406,7 @@ func (b *Bleve) Put(ctx context.Context, docs ...Doc) error {
 		}
 	}
 	err := b.idx.Batch(batch)
-	b.gen.Add(1)
-	b.results.invalidate()
+	b.gen.Add(1) // stale: cached results and the facet list
 	if err != nil {
 		return fmt.Errorf("search: bleve: write batch: %w", err)
 	}
@@ -413,8 +420,7 @@ func (b *Bleve) Delete(ctx context.Context, slugs ...string) error {
 		batch.Delete(NFC(s))
 	}
 	err := b.idx.Batch(batch)
-	b.gen.Add(1)
-	b.results.invalidate()
+	b.gen.Add(1) // stale: cached results and the facet list
 	if err != nil {
 		return fmt.Errorf("search: bleve: delete: %w", err)
 	}
@@ -878,7 +884,7 @@ func facetsOf(res *bleve.SearchResult) map[string][]FacetValue {
 // most FacetCountLimit matches, and listed uncounted otherwise.
 func (b *Bleve) Search(ctx context.Context, q Query) (Result, error) {
 	start := time.Now()
-	key, gen := cacheKey(q), b.results.gen.Load()
+	key, gen := cacheKey(q), b.gen.Load()
 	if res, ok := b.results.get(key); ok {
 		res.Took = time.Since(start)
 		return res, nil

@@ -14,12 +14,12 @@ import (
 const ResultCacheSize = 256
 
 // resultCache keeps the Results of recent queries, least recently used
-// evicted first. Every entry records the index generation it was computed
-// at; Put and Delete advance the generation once their batch is written, so
+// evicted first. Every entry records the index generation (Bleve.gen) it was
+// computed at; Put and Delete advance the generation once their batch is written, so
 // an entry computed before a change is never served after it (one that
 // raced with the change is merely not served).
 type resultCache struct {
-	gen   atomic.Uint64
+	gen   *atomic.Uint64 // the index's generation, shared with Bleve
 	mu    sync.Mutex
 	max   int
 	ll    *list.List // front: most recent; values *resultEntry
@@ -32,9 +32,10 @@ type resultEntry struct {
 	res Result
 }
 
-// newResultCache returns a cache of at most n results; n ≤ 0 disables it.
-func newResultCache(n int) *resultCache {
-	return &resultCache{max: n, ll: list.New(), items: map[string]*list.Element{}}
+// newResultCache returns a cache of at most n results (n ≤ 0 disables it)
+// that follows the index generation gen.
+func newResultCache(n int, gen *atomic.Uint64) *resultCache {
+	return &resultCache{gen: gen, max: n, ll: list.New(), items: map[string]*list.Element{}}
 }
 
 // cacheKey is the key of q: its text (NFC, as typed otherwise), filters and
@@ -87,5 +88,6 @@ func (c *resultCache) put(key string, gen uint64, res Result) {
 	}
 }
 
-// invalidate makes every cached result stale.
+// invalidate makes every cached result stale (it advances the index's
+// generation, as a change of the index does).
 func (c *resultCache) invalidate() { c.gen.Add(1) }
