@@ -11,7 +11,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/thaibinh-pcmt/portal/content"
-	"github.com/thaibinh-pcmt/portal/pagecache"
 	"github.com/thaibinh-pcmt/portal/search"
 )
 
@@ -349,17 +348,10 @@ func (s *Server) renderSearch(c *fiber.Ctx, status int, data searchData) error {
 		return err
 	}
 	// Compressed per request (the page is 15 KB, a third of it on a slow
-	// line): it holds no CSRF token or other secret of the visitor's, only
-	// the per-response nonce, so compressing it next to the query the
-	// visitor typed leaks nothing (BREACH needs a secret that repeats).
-	e := pagecache.Negotiate(c.Request().Header.Peek(fiber.HeaderAcceptEncoding), pagecache.AllEncodings)
-	c.Vary(fiber.HeaderAcceptEncoding)
-	if e != pagecache.Identity {
-		c.Set(fiber.HeaderContentEncoding, e.Token())
-	}
-	c.Status(status)
-	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	return c.Send(pagecache.CompressDynamic(e, body))
+	// line): it holds no CSRF token or other secret of the visitor's, so
+	// compressing it next to the query the visitor typed leaks nothing
+	// (BREACH needs a secret that repeats).
+	return sendHTML(c, status, body, true)
 }
 
 // facetNames are the Vietnamese labels of the facets, in display order.

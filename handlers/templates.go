@@ -16,6 +16,7 @@ import (
 
 	"github.com/thaibinh-pcmt/portal/content"
 	"github.com/thaibinh-pcmt/portal/identity"
+	"github.com/thaibinh-pcmt/portal/pagecache"
 	"github.com/thaibinh-pcmt/portal/rehab"
 	"github.com/thaibinh-pcmt/portal/static"
 )
@@ -207,9 +208,25 @@ func (s *Server) render(c *fiber.Ctx, status int, page string, v View) error {
 	if err != nil {
 		return err
 	}
+	return sendHTML(c, status, body, false)
+}
+
+// sendHTML answers with the HTML page body and status. With compress, the
+// body goes out in the coding the client prefers (pagecache.Negotiate,
+// pagecache.CompressDynamic, Vary: Accept-Encoding): only for a page that
+// holds no secret of the visitor's (pagecache.CompressDynamic says why).
+func sendHTML(c *fiber.Ctx, status int, body []byte, compress bool) error {
 	c.Status(status)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	return c.Send(body)
+	if !compress {
+		return c.Send(body)
+	}
+	e := pagecache.Negotiate(c.Request().Header.Peek(fiber.HeaderAcceptEncoding), pagecache.AllEncodings)
+	c.Vary(fiber.HeaderAcceptEncoding)
+	if e != pagecache.Identity {
+		c.Set(fiber.HeaderContentEncoding, e.Token())
+	}
+	return c.Send(pagecache.CompressDynamic(e, body))
 }
 
 // execute renders the page template called page inside the layout into a
