@@ -181,6 +181,39 @@ func runPortalOK(t *testing.T, env []string, stdin string, args ...string) (stri
 }
 
 // apiJSON calls the JSON API with an optional Bearer token.
+// caseIDs is the ids of the cases in a desk API list answer, in its order;
+// it fails the test, naming the answer, when the list is not there or a case
+// has no numeric id, rather than panicking and aborting the package.
+func caseIDs(t *testing.T, m map[string]any) []float64 {
+	t.Helper()
+	cases, ok := m["cases"].([]any)
+	if !ok {
+		t.Fatalf("desk API list without a cases array: %v", m)
+	}
+	ids := make([]float64, len(cases))
+	for i, c := range cases {
+		cm, _ := c.(map[string]any)
+		id, ok := cm["id"].(float64)
+		if !ok {
+			t.Fatalf("desk API list: case %d without a numeric id: %v", i, c)
+		}
+		ids[i] = id
+	}
+	return ids
+}
+
+// firstCaseID is the id of the first case of a desk API list answer; false
+// when the list is empty (a count can run ahead of the page while a case is
+// being committed, so callers wait and ask again).
+func firstCaseID(t *testing.T, m map[string]any) (float64, bool) {
+	t.Helper()
+	ids := caseIDs(t, m)
+	if len(ids) == 0 {
+		return 0, false
+	}
+	return ids[0], true
+}
+
 func apiJSON(t *testing.T, method, u, token, body string) (int, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest(method, u, strings.NewReader(body))
@@ -290,9 +323,10 @@ func testDeskOverHTTP(t *testing.T, env []string) {
 		if pm["total"] != float64(1) || sm["total"] != float64(1) {
 			return false
 		}
-		tipCase = pm["cases"].([]any)[0].(map[string]any)["id"].(float64)
-		enqCase = sm["cases"].([]any)[0].(map[string]any)["id"].(float64)
-		return true
+		var tipOK, enqOK bool
+		tipCase, tipOK = firstCaseID(t, pm)
+		enqCase, enqOK = firstCaseID(t, sm)
+		return tipOK && enqOK
 	})
 	tipPath, enqPath := fmt.Sprintf("/quan-tri/hop-thu/%.0f", tipCase), fmt.Sprintf("/quan-tri/hop-thu/%.0f", enqCase)
 

@@ -208,8 +208,9 @@ func testBinaryPhotos(t *testing.T, env []string, dataDir, dbURL string, rc *red
 		if m["total"] != float64(1) {
 			return false
 		}
-		caseID = m["cases"].([]any)[0].(map[string]any)["id"].(float64)
-		return true
+		var ok bool
+		caseID, ok = firstCaseID(t, m)
+		return ok
 	})
 	st, m := apiJSON(t, "GET", fmt.Sprintf("%s/api/v1/desk/cases/%.0f", p.URL, caseID), policeToken, "")
 	atts, _ := m["attachments"].([]any)

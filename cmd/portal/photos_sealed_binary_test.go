@@ -167,8 +167,9 @@ func testSealedPhotosAtRest(t *testing.T, env []string, dataDir, dbURL string, r
 		if m["total"] != float64(1) {
 			return false
 		}
-		caseID = m["cases"].([]any)[0].(map[string]any)["id"].(float64)
-		return true
+		var ok bool
+		caseID, ok = firstCaseID(t, m)
+		return ok
 	})
 	st, m := apiJSON(t, "GET", fmt.Sprintf("%s/api/v1/desk/cases/%.0f", p.URL, caseID), token, "")
 	atts, _ := m["attachments"].([]any)
