@@ -33,10 +33,11 @@ sign-in (PORTAL_TOTP_ROLES) must enrol again. It is written to the audit log.
 `
 
 // runUser implements "portal user add|list|disable|passwd|totp-reset":
-// staff accounts in the SQLite store of the data dir, through package
+// staff accounts in the portal's store (PostgreSQL when PORTAL_DATABASE_URL
+// is set, else the SQLite file of the data dir: openStore), through package
 // press (argon2id hashes, password rules, audit entries by "dòng lệnh").
-// It works while "serve" runs: SQLite in WAL mode with a busy timeout
-// takes both.
+// It works while "serve" runs: PostgreSQL takes both connections, and
+// SQLite in WAL mode with a busy timeout takes both writers.
 func runUser(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) > 0 && isHelp(args[0]) {
 		io.WriteString(stdout, userUsage)
