@@ -33,7 +33,7 @@ sign-in (PORTAL_TOTP_ROLES) must enrol again. It is written to the audit log.
 `
 
 // runUser implements "portal user add|list|disable|passwd|totp-reset":
-// staff accounts in the portal's store (PostgreSQL when PORTAL_DATABASE_URL
+// staff accounts in the portal's store (PostgreSQL when DATABASE_URL
 // is set, else the SQLite file of the data dir: openStore), through package
 // press (argon2id hashes, password rules, audit entries by "dòng lệnh").
 // It works while "serve" runs: PostgreSQL takes both connections, and
