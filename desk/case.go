@@ -29,6 +29,9 @@ type Event struct {
 	Body string
 	// FromSubmitter reports the sender's own message.
 	FromSubmitter bool
+	// Photos is how many photos came with the sender's message (listed
+	// with the case's photos, CaseView.Photos).
+	Photos int
 	// Internal reports what the sender never sees: notes, assignments,
 	// and the reason of a status change (the status itself the sender
 	// sees at /tra-cuu).
@@ -146,7 +149,7 @@ func (s *Service) view(ctx context.Context, a Actor, id int64) (CaseView, error)
 
 // event opens one history line.
 func (s *Service) event(ctx context.Context, d *Desk, e store.CaseEvent) (Event, error) {
-	ev := Event{ID: e.ID, Type: e.Type, At: e.At, When: MinuteLabel(e.At), Who: e.Actor}
+	ev := Event{ID: e.ID, Type: e.Type, At: e.At, When: MinuteLabel(e.At), Who: e.Actor, Photos: e.Photos}
 	scope := Scope{Desk: d.Code}
 	switch e.Type {
 	case store.EventReceived:

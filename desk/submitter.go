@@ -26,6 +26,10 @@ type Message struct {
 	// SentAt is when it was written: to the minute for the desk, the
 	// minute for the sender (stored so), shown to the sender as a date.
 	SentAt time.Time
+	// Photos is how many photos the sender sent with this message (0 for
+	// the desk's). The sender is told the count, not shown the photos:
+	// they are sealed for the desk alone (docs/security.md).
+	Photos int
 }
 
 // SentOn is the message's date in Vietnam, YYYY-MM-DD (the API's sent_on).
@@ -78,7 +82,7 @@ func (s *Service) ForSubmitter(ctx context.Context, submissionID string) (Submit
 		}
 		m := Message{From: FromDesk, Body: body, SentAt: e.At}
 		if e.Type == store.EventMessageIn {
-			m.From = FromSubmitter
+			m.From, m.Photos = FromSubmitter, e.Photos
 		}
 		v.Messages = append(v.Messages, m)
 	}
@@ -137,5 +141,5 @@ func (s *Service) Reply(ctx context.Context, submissionID, body, nonceHash strin
 	case err != nil:
 		return Message{}, err
 	}
-	return Message{From: FromSubmitter, Body: plain, SentAt: e.At}, nil
+	return Message{From: FromSubmitter, Body: plain, SentAt: e.At, Photos: len(photos)}, nil
 }

@@ -121,6 +121,9 @@ type apiMessage struct {
 	From   string `json:"from"`
 	Body   string `json:"body"`
 	SentOn string `json:"sent_on"`
+	// Photos is how many photos the sender sent with the message; absent
+	// when none.
+	Photos int `json:"photos,omitempty"`
 }
 
 // apiEvent is one line of a case's history.
@@ -185,7 +188,7 @@ func caseJSON(v desk.CaseView) fiber.Map {
 			if e.FromSubmitter {
 				from = desk.FromSubmitter
 			}
-			msgs = append(msgs, apiMessage{From: from, Body: e.Body, SentOn: desk.IsoDate(e.At)})
+			msgs = append(msgs, apiMessage{From: from, Body: e.Body, SentOn: desk.IsoDate(e.At), Photos: e.Photos})
 		}
 		hist = append(hist, apiEvent{At: e.When, Actor: e.Who, Type: e.Type, What: e.What, Body: e.Body, Internal: e.Internal})
 	}

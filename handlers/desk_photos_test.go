@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/thaibinh-pcmt/portal/desk"
 	pt "github.com/thaibinh-pcmt/portal/photo/phototest"
 	"github.com/thaibinh-pcmt/portal/press"
@@ -245,7 +247,7 @@ func TestReplyPhotos(t *testing.T) {
 	ct, raw := multipartBody(t, url.Values{"receipt": {receipt}, "body": {"Thêm một ảnh nữa."}}, []file{{"b.webp", pt.PhoneWebP(t, 30, 20, 1)}})
 	req := httptest.NewRequest(http.MethodPost, "/api/v1/messages", bytes.NewReader(raw))
 	req.Header.Set("Content-Type", ct)
-	if resp, out := e.browser().do(req); resp.StatusCode != 202 {
+	if resp, out := e.browser().do(req); resp.StatusCode != 202 || !strings.Contains(out, `"photos":1`) {
 		t.Fatalf("API reply with a photo: %d %s", resp.StatusCode, out)
 	}
 	// A field the API does not take, in multipart: 422 naming it.
@@ -260,6 +262,22 @@ func TestReplyPhotos(t *testing.T) {
 	if len(atts) != 2 || atts[0].From != "message" || atts[1].From != "message" {
 		t.Fatalf("attachments = %+v", atts)
 	}
+	// The sender is told, under each of their messages, that a photo went
+	// with it and who can see it; the photo itself is not on the page.
+	page := lookUp(t, sender, receipt)
+	var told []string
+	page.Find("ol.conversation li").Each(func(_ int, li *goquery.Selection) {
+		told = append(told, strings.Join(strings.Fields(li.Find("p").First().Text()), " "))
+	})
+	if len(told) != 2 || page.Find("ol.conversation img").Length() != 0 {
+		t.Fatalf("the sender's conversation: %q", told)
+	}
+	for _, line := range told {
+		if !strings.HasPrefix(line, "Bạn · ") || !strings.HasSuffix(line, " · kèm 1 ảnh (chỉ cán bộ tiếp nhận xem được)") {
+			t.Errorf("sender's message line = %q", line)
+		}
+	}
+
 	// The case page shows each under its message.
 	_, body = police.get(inboxPath + "/" + id)
 	imgs := doc(t, body).Find("ol.conversation ul.photos img")

@@ -240,5 +240,5 @@ func (s *Server) apiReply(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
-	return c.Status(fiber.StatusAccepted).JSON(apiMessage{From: m.From, Body: m.Body, SentOn: m.SentOn()})
+	return c.Status(fiber.StatusAccepted).JSON(apiMessage{From: m.From, Body: m.Body, SentOn: m.SentOn(), Photos: m.Photos})
 }

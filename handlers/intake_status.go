@@ -48,6 +48,8 @@ type statusMessage struct {
 	FromDesk bool
 	Body     string
 	SentOn   string // 29/11/2026
+	// Photos is how many photos the sender sent with it (told, not shown).
+	Photos int
 }
 
 const (
@@ -119,7 +121,7 @@ func (s *Server) lookUp(ctx context.Context, v *statusView) (int, error) {
 	v.Case = &cv
 	v.Messages = v.Messages[:0]
 	for _, m := range cv.Messages {
-		v.Messages = append(v.Messages, statusMessage{FromDesk: m.From == desk.FromDesk, Body: m.Body, SentOn: desk.DateLabel(m.SentAt)})
+		v.Messages = append(v.Messages, statusMessage{FromDesk: m.From == desk.FromDesk, Body: m.Body, SentOn: desk.DateLabel(m.SentAt), Photos: m.Photos})
 	}
 	if v.Nonce == "" {
 		v.Nonce, _ = intake.NewNonce()

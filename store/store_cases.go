@@ -87,6 +87,10 @@ type CaseEvent struct {
 	Assignee string
 	// Body is sealed text (note, message, reason); nil when none.
 	Body []byte
+	// Photos is how many photos (case_attachments rows) came with the
+	// event: a sender's reply (EventMessageIn) may carry some; 0 for the
+	// rest. Counted, not opened: the photos stay sealed for the desk.
+	Photos int
 }
 
 // CreatedCase is the result of CreateCases for one NewCase.
@@ -506,7 +510,8 @@ func (db *DB) ExportCases(ctx context.Context, desk string, from, before time.Ti
 // with types given, only events of those types. A case of another desk is
 // ErrNotFound.
 func (db *DB) CaseEvents(ctx context.Context, desk string, id int64, types ...string) ([]CaseEvent, error) {
-	q := `SELECT e.id, e.case_id, e.at, e.actor, e.type, e.status, e.outcome, e.assignee, e.body
+	q := `SELECT e.id, e.case_id, e.at, e.actor, e.type, e.status, e.outcome, e.assignee, e.body,
+			(SELECT COUNT(*) FROM case_attachments a WHERE a.event_id = e.id)
 		FROM case_events e JOIN cases c ON c.id = e.case_id
 		WHERE e.case_id = ? AND c.desk = ?`
 	args := []any{id, desk}
@@ -525,7 +530,7 @@ func (db *DB) CaseEvents(ctx context.Context, desk string, id int64, types ...st
 	for rows.Next() {
 		var e CaseEvent
 		var at int64
-		if err := rows.Scan(&e.ID, &e.CaseID, &at, &e.Actor, &e.Type, &e.Status, &e.Outcome, &e.Assignee, &e.Body); err != nil {
+		if err := rows.Scan(&e.ID, &e.CaseID, &at, &e.Actor, &e.Type, &e.Status, &e.Outcome, &e.Assignee, &e.Body, &e.Photos); err != nil {
 			return nil, fmt.Errorf("store: events of case %d: %w", id, err)
 		}
 		e.At = time.Unix(at, 0).UTC()

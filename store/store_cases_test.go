@@ -138,7 +138,7 @@ func testCaseActions(t *testing.T, db *store.DB) {
 		t.Errorf("the first response moved: %v", c.FirstResponseAt)
 	}
 	// The submitter answers, twice with the same form nonce.
-	in, err := db.AddSubmitterMessage(ctx, c.SubmissionID, []byte("trả lời"), "nonce-1", at.Add(95*time.Second))
+	in, err := db.AddSubmitterMessage(ctx, c.SubmissionID, []byte("trả lời"), "nonce-1", at.Add(95*time.Second), []byte("ảnh 1"), []byte("ảnh 2"))
 	if err != nil || !in.At.Equal(at.Add(time.Minute)) {
 		t.Fatalf("AddSubmitterMessage = %+v, %v", in, err)
 	}
@@ -183,8 +183,13 @@ func testCaseActions(t *testing.T, db *store.DB) {
 	if last.Actor != "hung" || last.Status != "closed" || last.Outcome != "da-xu-ly" || string(last.Body) != "lý do" {
 		t.Errorf("closing event = %+v", last)
 	}
-	if all[5].Actor != "" || string(all[5].Body) != "trả lời" {
+	if all[5].Actor != "" || string(all[5].Body) != "trả lời" || all[5].Photos != 2 {
 		t.Errorf("submitter event = %+v", all[5])
+	}
+	for i, e := range all {
+		if i != 5 && e.Photos != 0 {
+			t.Errorf("event %d (%s) counts %d photos", i, e.Type, e.Photos)
+		}
 	}
 	msgs, _ := db.CaseEvents(ctx, "police", id, store.EventMessageOut, store.EventMessageIn)
 	if len(msgs) != 2 || msgs[0].Type != store.EventMessageOut {
