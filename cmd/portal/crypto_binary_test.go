@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -12,8 +13,11 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/jackc/pgx/v5"
 	"github.com/pquerna/otp/totp"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/thaibinh-pcmt/portal/store/storetest"
 )
 
 // cryptoTestRedisDB is the Redis database of the encryption tests: the
@@ -26,6 +30,62 @@ func cryptoRedis(t *testing.T) (string, *redis.Client) {
 	t.Helper()
 	u, c, _ := ownRedisDB(t, cryptoTestRedisDB, "*")
 	return u, c
+}
+
+// rowsContaining returns the rows of every table of dbURL's schema (its
+// search_path) that hold any of words in any column, text or bytea, with
+// the table and the word found: what a copy of the database would show.
+func rowsContaining(t *testing.T, dbURL string, words []string) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatalf("scan PostgreSQL: %v", err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT table_name FROM information_schema.tables
+		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`)
+	if err != nil {
+		t.Fatalf("scan PostgreSQL: tables: %v", err)
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(tables) == 0 {
+		t.Fatalf("scan PostgreSQL: tables %v: %v", tables, err)
+	}
+	var hits []string
+	for _, table := range tables {
+		rows, err := conn.Query(ctx, `SELECT * FROM `+pgx.Identifier{table}.Sanitize())
+		if err != nil {
+			t.Fatalf("scan PostgreSQL: %s: %v", table, err)
+		}
+		for rows.Next() {
+			vals, err := rows.Values()
+			if err != nil {
+				t.Fatalf("scan PostgreSQL: %s: %v", table, err)
+			}
+			for _, v := range vals {
+				var text string
+				switch v := v.(type) {
+				case []byte:
+					text = string(v)
+				case string:
+					text = v
+				default:
+					text = fmt.Sprint(v)
+				}
+				for _, w := range words {
+					if strings.Contains(text, w) {
+						hits = append(hits, fmt.Sprintf("%s: %q", table, w))
+					}
+				}
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatalf("scan PostgreSQL: %s: %v", table, err)
+		}
+	}
+	return hits
 }
 
 // filesContaining returns the files under dir whose bytes contain any of
@@ -54,20 +114,31 @@ func filesContaining(t *testing.T, dir string, words []string) []string {
 }
 
 // TestNothingReadableAtRest is issue 11's leak test against the real
-// binary, SQLite in the data dir and real Redis: tips, an enquiry and
-// follow-up messages in both directions plus an internal note, each
-// carrying distinctive words and phone numbers; then no file of the data
-// dir (database, WAL, index, queue), no Redis key or value and no log line
-// holds any of them, while the desk members signed in read every one in
+// binary and real Redis, once with SQLite in the data dir and once on
+// PostgreSQL (a fresh schema): tips, an enquiry and follow-up messages in
+// both directions plus an internal note, each carrying distinctive words
+// and phone numbers; then no file of the data dir (database, WAL, index,
+// queue), no row of any table of the PostgreSQL schema, no Redis key or
+// value and no log line holds any of them, while the desk members signed in read every one in
 // clear in the inbox and a desk API token through the API. Then the thief's
 // view: a restart with the same data dir, PORTAL_SECRET and Redis, and no
 // password: the old session cookie opens no case (403), the admin reads
 // nothing, and the desk must sign in again to read.
 func TestNothingReadableAtRest(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testNothingReadableAtRest(t, "") })
+	t.Run("postgres", func(t *testing.T) { testNothingReadableAtRest(t, storetest.PostgresURL(t)) })
+}
+
+// testNothingReadableAtRest runs the leak test on dbURL's PostgreSQL
+// schema, or on SQLite in the data dir when dbURL is "".
+func testNothingReadableAtRest(t *testing.T, dbURL string) {
 	redisURL, rdb := cryptoRedis(t)
 	dataDir := t.TempDir()
 	env := []string{"PORTAL_DATA_DIR=" + dataDir, "REDIS_URL=" + redisURL, "PORTAL_SECRET=crypto-binary-test-secret-0123456789",
 		"PORTAL_LIMIT_TIPS=1000/h", "PORTAL_LIMIT_ENQUIRIES=1000/h", "PORTAL_LIMIT_STATUS=1000/h", "PORTAL_LIMIT_MESSAGES=1000/h"}
+	if dbURL != "" {
+		env = append(env, "DATABASE_URL="+dbURL)
+	}
 	for _, u := range [][2]string{{"hung", "police"}, {"tuan", "police"}, {"mai", "social-affairs"}, {"quantri", "admin"}} {
 		runPortalOK(t, env, deskTestPassword+"\n", "user", "add", "--username", u[0], "--role", u[1], "--password-stdin")
 	}
@@ -249,9 +320,18 @@ func TestNothingReadableAtRest(t *testing.T) {
 		if hits := filesContaining(t, dataDir, words); len(hits) > 0 {
 			t.Errorf("%s: data dir holds what people wrote:\n%s", when, strings.Join(hits, "\n"))
 		}
-		// The scan reads the database: a clear column is found.
-		if hits := filesContaining(t, dataDir, []string{"quantri", "mua-ban"}); len(hits) == 0 {
-			t.Errorf("%s: the scan finds not even the clear columns", when)
+		if dbURL == "" {
+			// The scan reads the database: a clear column is found.
+			if hits := filesContaining(t, dataDir, []string{"quantri", "mua-ban"}); len(hits) == 0 {
+				t.Errorf("%s: the scan finds not even the clear columns", when)
+			}
+		} else {
+			if hits := rowsContaining(t, dbURL, words); len(hits) > 0 {
+				t.Errorf("%s: PostgreSQL holds what people wrote:\n%s", when, strings.Join(hits, "\n"))
+			}
+			if hits := rowsContaining(t, dbURL, []string{"quantri", "mua-ban"}); len(hits) < 2 {
+				t.Errorf("%s: the scan of PostgreSQL finds not even the clear columns: %q", when, hits)
+			}
 		}
 		dump := redisContents(t, rdb)
 		if !strings.Contains(dump, "portal:queue:police") {
