@@ -8,6 +8,7 @@ import (
 
 	"github.com/thaibinh-pcmt/portal/intake"
 	"github.com/thaibinh-pcmt/portal/internal/formerr"
+	"github.com/thaibinh-pcmt/portal/seal"
 	"github.com/thaibinh-pcmt/portal/store"
 )
 
@@ -30,6 +31,11 @@ type Message struct {
 	// the desk's). The sender is told the count, not shown the photos:
 	// they are sealed for the desk alone (docs/security.md).
 	Photos int
+	// Sealed reports a message the receipt holder cannot open (Body is
+	// ""): sealed to the desk alone because the case did not know the
+	// receipt's key yet (a case made before `portal desk init` whose
+	// sender had not looked it up since). ForSubmitter only.
+	Sealed bool
 }
 
 // SentOn is the message's date in Vietnam, YYYY-MM-DD (the API's sent_on).
@@ -67,6 +73,9 @@ func (s *Service) ForSubmitter(ctx context.Context, submissionID string) (Submit
 		return SubmitterView{}, ErrNoCase
 	}
 	st, _ := s.data.Status(c.Status)
+	if _, err := s.submitterKey(ctx, c.ID); err != nil {
+		return SubmitterView{}, err
+	}
 	v := SubmitterView{Status: c.Status, StatusLabel: st.Label, StatusHelp: st.Help, CanReply: !st.Final}
 	if o, ok := d.Outcome(c.Outcome); ok && st.Final {
 		v.Outcome, v.OutcomePublic = o.Code, o.Public
@@ -77,10 +86,11 @@ func (s *Service) ForSubmitter(ctx context.Context, submissionID string) (Submit
 	}
 	for _, e := range evs {
 		body, err := s.openText(ctx, Scope{Desk: c.Desk, Submitter: true}, e.Body)
-		if err != nil {
+		sealed := errors.Is(err, ErrSealed)
+		if err != nil && !sealed {
 			return SubmitterView{}, err
 		}
-		m := Message{From: FromDesk, Body: body, SentAt: e.At}
+		m := Message{From: FromDesk, Body: body, SentAt: e.At, Sealed: sealed}
 		if e.Type == store.EventMessageIn {
 			m.From, m.Photos = FromSubmitter, e.Photos
 		}
@@ -116,7 +126,7 @@ func (s *Service) Reply(ctx context.Context, submissionID, body, nonceHash strin
 	if st, _ := s.data.Status(c.Status); st.Final {
 		return Message{}, ErrCaseClosed
 	}
-	key, err := s.db.CaseSubmitterKey(ctx, c.ID)
+	key, err := s.submitterKey(ctx, c.ID)
 	if err != nil {
 		return Message{}, err
 	}
@@ -142,4 +152,26 @@ func (s *Service) Reply(ctx context.Context, submissionID, body, nonceHash strin
 		return Message{}, err
 	}
 	return Message{From: FromSubmitter, Body: plain, SentAt: e.At, Photos: len(photos)}, nil
+}
+
+// submitterKey returns the submitter public key recorded with case id. A
+// case made before its desk had a key pair has none; then the receipt
+// holder's key that ctx holds (seal.SubmitterRecipient: the caller derived
+// it from the receipt of this very case) is recorded first, so that from
+// this request on the conversation is sealed to the sender too. "" when
+// neither exists.
+func (s *Service) submitterKey(ctx context.Context, id int64) (string, error) {
+	key, err := s.db.CaseSubmitterKey(ctx, id)
+	if err != nil || key != "" {
+		return key, err
+	}
+	k, ok := seal.SubmitterRecipient(ctx)
+	if !ok {
+		return "", nil
+	}
+	if _, err := s.db.SetCaseSubmitterKey(ctx, id, k); err != nil {
+		return "", err
+	}
+	// Another request may have recorded it first: the stored one wins.
+	return s.db.CaseSubmitterKey(ctx, id)
 }

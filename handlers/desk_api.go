@@ -124,6 +124,10 @@ type apiMessage struct {
 	// Photos is how many photos the sender sent with the message; absent
 	// when none.
 	Photos int `json:"photos,omitempty"`
+	// Sealed, in the sender's status answer, reports a message the
+	// receipt cannot open (body empty): sealed to the desk alone before
+	// the case knew the receipt's key. Absent otherwise.
+	Sealed bool `json:"sealed,omitempty"`
 }
 
 // apiEvent is one line of a case's history.

@@ -192,7 +192,7 @@ func (s *Server) apiStatus(c *fiber.Ctx) error {
 		out.Status, out.StatusLabel, out.StatusHelp, out.CanReply = cv.Status, cv.StatusLabel, cv.StatusHelp, cv.CanReply
 		out.Outcome, out.OutcomeLabel = cv.Outcome, cv.OutcomePublic
 		for _, m := range cv.Messages {
-			out.Messages = append(out.Messages, apiMessage{From: m.From, Body: m.Body, SentOn: m.SentOn(), Photos: m.Photos})
+			out.Messages = append(out.Messages, apiMessage{From: m.From, Body: m.Body, SentOn: m.SentOn(), Photos: m.Photos, Sealed: m.Sealed})
 		}
 	}
 	return c.JSON(out)

@@ -151,7 +151,7 @@ func (s *Server) replySubmit(c *fiber.Ctx) error {
 		v.Files = ae
 		return render(filesStatus(ae))
 	}
-	_, err = s.Desk.Reply(c.UserContext(), v.Found.SubmissionID, v.Body, s.Intake.NonceHash(v.Nonce), photos...)
+	_, err = s.Desk.Reply(withReceiptKey(c.UserContext(), v.Receipt, v.Found.SubmissionID), v.Found.SubmissionID, v.Body, s.Intake.NonceHash(v.Nonce), photos...)
 	switch {
 	case err == nil:
 		v.Notice, v.Body, v.Nonce = msgReplySent, "", ""
@@ -233,7 +233,7 @@ func (s *Server) apiReply(c *fiber.Ctx) error {
 	case ae != nil:
 		return filesProblem(fiber.StatusUnprocessableEntity, nil, ae)
 	}
-	m, err := s.Desk.Reply(c.UserContext(), st.SubmissionID, in.Body, "", photos...)
+	m, err := s.Desk.Reply(withReceiptKey(c.UserContext(), in.Receipt, st.SubmissionID), st.SubmissionID, in.Body, "", photos...)
 	switch {
 	case errors.Is(err, desk.ErrCaseClosed), errors.Is(err, desk.ErrNoCase):
 		return &Problem{Status: fiber.StatusConflict, Message: err.Error()}

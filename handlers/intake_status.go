@@ -50,6 +50,8 @@ type statusMessage struct {
 	SentOn   string // 29/11/2026
 	// Photos is how many photos the sender sent with it (told, not shown).
 	Photos int
+	// Sealed reports a message the receipt cannot open (desk.Message).
+	Sealed bool
 }
 
 const (
@@ -80,6 +82,24 @@ func (s *Server) statusAgain(c *fiber.Ctx, status int, msg string) error {
 	return s.render(c, status, "tra-cuu", View{Title: statusTitle, Description: statusDescription, Data: statusView{Receipt: typed, Error: msg}})
 }
 
+// withReceiptKey returns ctx holding the receipt holder's key
+// (seal.SubmitterIdentity of receipt and submissionID): it opens the
+// conversation (seal.Scope.Submitter content), and a case made before its
+// desk had a key pair records its public half (desk.Service). Derived from
+// the receipt again at each request, never stored. ctx unchanged when the
+// receipt does not parse.
+func withReceiptKey(ctx context.Context, receipt, submissionID string) context.Context {
+	code, err := intake.ParseReceipt(receipt)
+	if err != nil {
+		return ctx
+	}
+	id, err := seal.SubmitterIdentity(code, submissionID)
+	if err != nil {
+		return ctx
+	}
+	return seal.WithSubmitterKey(ctx, id)
+}
+
 // lookUp finds the receipt's status and, once a desk has the case, what
 // the desk shows the sender. It fills v and returns the HTTP status of the
 // page: 422 for a malformed receipt, 404 for an unknown one.
@@ -103,14 +123,7 @@ func (s *Server) lookUp(ctx context.Context, v *statusView) (int, error) {
 	if s.Desk == nil {
 		return fiber.StatusOK, nil
 	}
-	// The receipt holder's key opens the conversation (seal.Scope.Submitter
-	// content): derived from the receipt again, never stored.
-	if code, err := intake.ParseReceipt(v.Receipt); err == nil {
-		if id, err := seal.SubmitterIdentity(code, st.SubmissionID); err == nil {
-			ctx = seal.WithSubmitterKey(ctx, id)
-		}
-	}
-	cv, err := s.Desk.ForSubmitter(ctx, st.SubmissionID)
+	cv, err := s.Desk.ForSubmitter(withReceiptKey(ctx, v.Receipt, st.SubmissionID), st.SubmissionID)
 	if errors.Is(err, desk.ErrNoCase) {
 		v.Waiting = true
 		return fiber.StatusOK, nil
@@ -121,7 +134,7 @@ func (s *Server) lookUp(ctx context.Context, v *statusView) (int, error) {
 	v.Case = &cv
 	v.Messages = v.Messages[:0]
 	for _, m := range cv.Messages {
-		v.Messages = append(v.Messages, statusMessage{FromDesk: m.From == desk.FromDesk, Body: m.Body, SentOn: desk.DateLabel(m.SentAt), Photos: m.Photos})
+		v.Messages = append(v.Messages, statusMessage{FromDesk: m.From == desk.FromDesk, Body: m.Body, SentOn: desk.DateLabel(m.SentAt), Photos: m.Photos, Sealed: m.Sealed})
 	}
 	if v.Nonce == "" {
 		v.Nonce, _ = intake.NewNonce()

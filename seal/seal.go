@@ -47,6 +47,11 @@ type Scope struct {
 	SubmitterKey string
 }
 
+// Header returns the bytes every sealed blob starts with (age's binary
+// format header, "age-encryption.org/v1\n"): what a query tells sealed
+// blobs from plain ones by. A copy: callers may keep it.
+func Header() []byte { return bytes.Clone(header) }
+
 // IsSealed reports whether blob is an age file (as opposed to plain JSON).
 func IsSealed(blob []byte) bool { return bytes.HasPrefix(blob, header) }
 
@@ -118,6 +123,18 @@ func WithDeskKey(ctx context.Context, desk string, id *age.X25519Identity) conte
 func WithSubmitterKey(ctx context.Context, id *age.X25519Identity) context.Context {
 	old, _ := ctx.Value(keysKey{}).(held)
 	return context.WithValue(ctx, keysKey{}, held{desks: old.desks, submitter: id})
+}
+
+// SubmitterRecipient returns the public key ("age1…") of the receipt
+// holder's key that ctx holds (WithSubmitterKey), if any: what a case made
+// before its desk had a key pair records at the sender's next look-up, so
+// that later messages are sealed to the sender too.
+func SubmitterRecipient(ctx context.Context) (string, bool) {
+	h, _ := ctx.Value(keysKey{}).(held)
+	if h.submitter == nil {
+		return "", false
+	}
+	return h.submitter.Recipient().String(), true
 }
 
 // DeskKey returns the private key of desk that ctx holds, if any.

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/thaibinh-pcmt/portal/desk"
 	"github.com/thaibinh-pcmt/portal/intake"
 	"github.com/thaibinh-pcmt/portal/press"
 	"github.com/thaibinh-pcmt/portal/seal"
@@ -85,6 +86,16 @@ func runDesk(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		fmt.Fprintf(stderr, "Đã tạo khóa mã hóa cho bộ phận %s. KHÓA KHÔI PHỤC chỉ hiện MỘT LẦN dưới đây: hãy chép ra giấy, cất nơi an toàn, không lưu trên máy chủ.\n", *role)
 		fmt.Fprintln(stdout, rec)
+		// What was stored in clear before this key existed is sealed now
+		// (after the recovery key is out: a failure here loses nothing;
+		// the next start of serve seals what is left).
+		n, err := desk.SealUnsealed(ctx, db, seal.Sealer{Keys: keys}, *role)
+		if err != nil {
+			return fmt.Errorf("desk init: seal the cases stored before the key: %w (the next start of serve tries again)", err)
+		}
+		if n > 0 {
+			fmt.Fprintf(stderr, "Đã mã hóa %d nội dung của các hồ sơ lưu trước khi có khóa.\n", n)
+		}
 		fmt.Fprintf(stderr, "Tiếp theo: mỗi cán bộ %s đăng nhập một lần, rồi: portal desk grant --role %s --username TÊN --recovery-key-stdin\n", *role, *role)
 	case "grant":
 		line, err := bufio.NewReader(stdin).ReadString('\n')
@@ -112,6 +123,29 @@ func runDesk(ctx context.Context, args []string, getenv func(string) string, std
 		}
 	}
 	return nil
+}
+
+// sealLeftovers seals, for every desk with a key pair, what its cases
+// still hold in clear (desk.SealUnsealed): stored before `portal desk init`
+// by a process that did not know the key yet, or left by an init that
+// failed half-way. It logs counts, never content; a failure is logged and
+// the start goes on (it is tried again at the next start).
+func sealLeftovers(ctx context.Context, db *store.DB, keys *seal.Keyring, log *slog.Logger) {
+	have, err := keys.Desks(ctx)
+	if err != nil {
+		log.Error("desk keys not readable", "err", err)
+		return
+	}
+	for _, d := range have {
+		n, err := desk.SealUnsealed(ctx, db, seal.Sealer{Keys: keys}, d)
+		if err != nil {
+			log.Error("sealing cases stored before the desk key failed", "desk", d, "sealed", n, "err", err)
+			continue
+		}
+		if n > 0 {
+			log.Info("sealed cases stored before the desk key", "desk", d, "blobs", n)
+		}
+	}
 }
 
 // warnUnsealedDesks logs, loudly, each desk of the routing that has no key

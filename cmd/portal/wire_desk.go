@@ -1,8 +1,6 @@
 package main
 
 import (
-	"github.com/thaibinh-pcmt/portal/seal"
-
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +13,7 @@ import (
 	"github.com/thaibinh-pcmt/portal/handlers"
 	"github.com/thaibinh-pcmt/portal/queue"
 	"github.com/thaibinh-pcmt/portal/retention"
+	"github.com/thaibinh-pcmt/portal/seal"
 	"github.com/thaibinh-pcmt/portal/store"
 )
 
@@ -46,6 +45,9 @@ func startDesk(ctx context.Context, cfg Config, deps *handlers.Deps, db *store.D
 		return nil, err
 	}
 	deps.Desk = svc
+	if deps.Keys != nil {
+		sealLeftovers(ctx, db, deps.Keys, log)
+	}
 	if deps.DegradedChecks == nil {
 		deps.DegradedChecks = map[string]func(context.Context) error{}
 	}
