@@ -203,9 +203,6 @@ func everyPage(t *testing.T, p *Portal, campaign string) {
 // are on screen, within the viewport's width, and the page is short.
 func checkDocumentCards(t *testing.T, pg *Page, p *Portal) {
 	pg.Go(p.URL + "/van-ban")
-	// The cards off screen are skipped (content-visibility) and measure
-	// only their estimated height until rendered.
-	defer pg.RenderAll()()
 	var r struct {
 		Cards, Visible int
 		Height         float64 // of all the cards together
