@@ -595,7 +595,7 @@ func (p *Page) LayoutShift() (float64, []Shift) {
 
 // RenderAll makes the browser lay out and paint the whole page, including
 // the parts that content-visibility: auto skips while they are off screen
-// (app.css: a long text's parts, the footer, lists), until the returned
+// (app.css: a long text's top-level parts, the footer), until the returned
 // function is called. A full-page screenshot (captureBeyondViewport) shows
 // skipped parts blank, and the size of a skipped part is only its
 // estimate. The style is a constructed style sheet (adoptedStyleSheets):

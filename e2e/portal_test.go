@@ -78,8 +78,8 @@ func planAnchors(t *testing.T, p *Portal, size Size, js bool) {
 			t.Errorf("%s: the table of contents' link to #%s leaves it at %.0f px from the top", pg.Mode(), toc[i], y)
 		}
 	}
-	// A link from another page to a subsection late in the text and to
-	// one in the middle of the longest part.
+	// A link from another page to the last subsection and to the middle
+	// one (in the plan, inside its longest part, section III).
 	var late []string
 	pg.Eval(`(() => { const s = Array.from(document.querySelectorAll(".doc-body .lvl2"));
   return [s[s.length - 1].id, s[Math.floor(s.length / 2)].id]; })()`, &late)
