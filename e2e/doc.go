@@ -23,6 +23,7 @@
 //	(*Page).Axe(state)                axe-core, fails the test on any violation
 //	(*Page).LayoutShift()             sum of layout-shift values (no input)
 //	(*Page).Screenshot(name)          full-page PNG under the screenshots folder
+//	(*Page).RenderAll()               render what content-visibility skips; returns undo
 //	(*Page).CheckPage(name)           all three plus the layout checks
 //
 // What the tests need, and how .ci/run provides it:

@@ -593,9 +593,37 @@ func (p *Page) LayoutShift() (float64, []Shift) {
 	return r.Sum, r.Shifts
 }
 
-// Screenshot saves a full-page PNG as <dir>/<size>-<js|nojs>/<name>.png.
+// RenderAll makes the browser lay out and paint the whole page, including
+// the parts that content-visibility: auto skips while they are off screen
+// (app.css: a long text's top-level parts, the footer), until the returned
+// function is called. A full-page screenshot (captureBeyondViewport) shows
+// skipped parts blank, and the size of a skipped part is only its
+// estimate. The style is a constructed style sheet (adoptedStyleSheets):
+// the page's Content-Security-Policy refuses an inline <style>, not this.
+// Parts that were seen keep their real size afterwards ("auto" in
+// contain-intrinsic-size).
+func (p *Page) RenderAll() (restore func()) {
+	p.t.Helper()
+	p.Eval(`(() => {
+  const s = new CSSStyleSheet();
+  s.replaceSync("* { content-visibility: visible !important; }");
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, s];
+  window.__e2eRenderAll = s;
+  document.documentElement.getBoundingClientRect();
+  return new Promise(resolve => { requestAnimationFrame(() => resolve(true)); setTimeout(() => resolve(true), 100); });
+})()`, nil)
+	return func() {
+		p.t.Helper()
+		p.Eval(`(() => { const s = window.__e2eRenderAll; delete window.__e2eRenderAll;
+  document.adoptedStyleSheets = document.adoptedStyleSheets.filter(x => x !== s); return true; })()`, nil)
+	}
+}
+
+// Screenshot saves a full-page PNG as <dir>/<size>-<js|nojs>/<name>.png,
+// with every part of the page rendered (RenderAll).
 func (p *Page) Screenshot(name string) string {
 	p.t.Helper()
+	defer p.RenderAll()()
 	ctx, cancel := context.WithTimeout(p.ctx, actionTimeout)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
 
@@ -48,6 +49,47 @@ func TestPortal(t *testing.T) {
 	}
 	t.Run("keyboard/360x740-js", func(t *testing.T) { keyboardOnly(t, p, Phone, true) })
 	t.Run("keyboard/1280x800-nojs", func(t *testing.T) { keyboardOnly(t, p, Desktop, false) })
+	t.Run("anchors/360x740-js", func(t *testing.T) { planAnchors(t, p, Phone, true) })
+	t.Run("anchors/1280x800-nojs", func(t *testing.T) { planAnchors(t, p, Desktop, false) })
+}
+
+// planAnchors: on the plan's page, whose parts off screen are skipped until
+// needed (content-visibility: auto, laid out with an estimated height), each
+// link of the table of contents and a link from elsewhere to a late
+// subsection bring that part to the top of the screen.
+func planAnchors(t *testing.T, p *Portal, size Size, js bool) {
+	const plan = "/van-ban/53-kh-ubnd-2017"
+	pg := OpenPage(t, p.URL+plan, size, js)
+	top := func(id string) float64 {
+		var y float64
+		pg.Eval(`document.getElementById(`+jsString(id)+`).getBoundingClientRect().top`, &y)
+		return y
+	}
+	var toc []string
+	pg.Eval(`Array.from(document.querySelectorAll(".toc a")).map(a => a.hash.slice(1))`, &toc)
+	if len(toc) < 3 {
+		t.Fatalf("%s: table of contents has %d links", pg.Mode(), len(toc))
+	}
+	// The last part first: every part before it is still skipped.
+	for i := len(toc) - 1; i >= 0; i-- {
+		pg.Click(`.toc a[href="#` + toc[i] + `"]`)
+		pg.Do(chromedp.Sleep(settle))
+		if y := top(toc[i]); y < -2 || y > 2 {
+			t.Errorf("%s: the table of contents' link to #%s leaves it at %.0f px from the top", pg.Mode(), toc[i], y)
+		}
+	}
+	// A link from another page to the last subsection and to the middle
+	// one (in the plan, inside its longest part, section III).
+	var late []string
+	pg.Eval(`(() => { const s = Array.from(document.querySelectorAll(".doc-body .lvl2"));
+  return [s[s.length - 1].id, s[Math.floor(s.length / 2)].id]; })()`, &late)
+	for _, id := range late {
+		pg.Go(p.URL + "/van-ban")
+		pg.Go(p.URL + plan + "#" + id)
+		if y := top(id); y < -2 || y > 2 {
+			t.Errorf("%s: %s#%s opens with the part at %.0f px from the top", pg.Mode(), plan, id, y)
+		}
+	}
 }
 
 // pressPublishes signs in as the press office and publishes a campaign in
