@@ -75,6 +75,25 @@ func (c *phraseClause) matchAt(n uint64, buf index.IndexInternalID) (bool, error
 	return false, nil
 }
 
+// boundBy is the most exact clause c can score in the document where its
+// folded twin (the same field folded) is positioned: an exact word occurs
+// at most as often as its folded key in the same text, and the field's
+// length and average are the twin's, so each term scores at most its
+// BM25 with the folded term's frequency and norm. Much tighter than ub
+// (the BM25 limit), so that only documents that can make the page have
+// their exact positions read.
+func (c *phraseClause) boundBy(folded *phraseClause) float64 {
+	b := 0.0
+	for j, l := range c.terms {
+		if l.avg == 0 {
+			return math.Inf(1)
+		}
+		f := folded.terms[j]
+		b += l.scoreOf(f.doc.Freq, f.doc.Norm)
+	}
+	return b
+}
+
 // score is the phrase clause's score in the current document (Bleve's
 // conjunction of its term clauses).
 func (c *phraseClause) score() float64 {
@@ -382,12 +401,12 @@ func (b *Bleve) searchPhrase(ctx context.Context, r index.IndexReader, q Query, 
 				all = nil
 			}
 		}
-		// Upper bound: every exact clause whose folded twin matched,
-		// at its bound, and the subject clause.
+		// Upper bound: every exact clause whose folded twin matched, at
+		// its bound in this document, and the subject clause.
 		mx := m
 		for i, c := range clauses {
 			if c.exact && matched[i+1] && !c.absent {
-				bound += c.ub
+				bound += c.boundBy(clauses[i+1])
 				mx++
 			}
 		}
