@@ -430,7 +430,8 @@ var benchKinds = func() []string {
 // from a body. Each op is one query, page 1, 10 hits with snippets and
 // facets; p50 and p99 are over all ops. The engine's result cache is off
 // (every op is computed) unless SEARCH_BENCH_CACHE=1; SEARCH_BENCH_TOPK=0
-// turns the top-k evaluation off (Bleve's searchers for every query).
+// turns the top-k evaluation off (Bleve's searchers for every query);
+// SEARCH_BENCH_LOG=dir writes every op's query, latency and matches there.
 func BenchmarkQuery(b *testing.B) {
 	for _, corpus := range benchCorpora {
 		for _, n := range benchSizes {
