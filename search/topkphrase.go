@@ -23,6 +23,18 @@ import (
 // total); the exact-accent fields and the whole-subject clause are read
 // only for the documents whose upper bound can still make the page
 // (MaxScore on the remaining clauses).
+//
+// A phrase of two or three words needs no positions in the folded fields:
+// its shingle ("giam tac hai") is in a field's shingles (fShinglesT/M/B)
+// exactly when the phrase is in that folded text, so the matches and the
+// total are the union of three postings bitmaps, and the folded words'
+// postings are read for their frequency and norm only (the clause's score),
+// only for documents whose bound, every clause of a field that holds the
+// phrase at its BM25 limit, can make the page. Positions of the exact-accent
+// words are read only when the bound with the folded scores read, and each
+// exact clause at most what its folded twin's frequency and norm give
+// (phraseClause.boundBy), can still make the page: 44 → 12 ms for
+// "nghiện ma túy" (42,466 matches) at 50,000 documents.
 
 // topkPhraseEligible reports whether p is one quoted phrase and nothing
 // else (filters aside).
