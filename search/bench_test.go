@@ -430,7 +430,8 @@ var benchKinds = func() []string {
 // from a body. Each op is one query, page 1, 10 hits with snippets and
 // facets; p50 and p99 are over all ops. The engine's result cache is off
 // (every op is computed) unless SEARCH_BENCH_CACHE=1; SEARCH_BENCH_TOPK=0
-// turns the top-k evaluation off (Bleve's searchers for every query).
+// turns the top-k evaluation off (Bleve's searchers for every query);
+// SEARCH_BENCH_LOG=dir writes every op's query, latency and matches there.
 func BenchmarkQuery(b *testing.B) {
 	for _, corpus := range benchCorpora {
 		for _, n := range benchSizes {
@@ -447,7 +448,7 @@ func BenchmarkQuery(b *testing.B) {
 					idx.topk = os.Getenv("SEARCH_BENCH_TOPK") != "0"
 					qs := benchQueries(docs)[kind]
 					ctx := context.Background()
-					lat := make([]time.Duration, 0, b.N)
+					lat := make([]time.Duration, 0, b.N) // by op, in order
 					hits := 0
 					// Collect the garbage of generating the corpus now, so that
 					// the CPU per query does not include it.
@@ -467,6 +468,9 @@ func BenchmarkQuery(b *testing.B) {
 					// CPU time per query, which the other processes on a shared
 					// machine do not inflate as they do wall-clock latency.
 					b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+					if dir := os.Getenv("SEARCH_BENCH_LOG"); dir != "" {
+						benchLogQueries(b, dir, corpus, n, kind, qs, lat)
+					}
 					slices.Sort(lat)
 					b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 					b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
@@ -474,5 +478,36 @@ func BenchmarkQuery(b *testing.B) {
 				})
 			}
 		}
+	}
+}
+
+// benchLogQueries writes, with SEARCH_BENCH_LOG=dir, one line per op of a
+// BenchmarkQuery run to dir/<corpus>-<docs>-<kind>.tsv: op number, query,
+// wall microseconds, matches (from one more, untimed search). It is how the
+// slow queries of each kind are found (the tail of p99).
+func benchLogQueries(b *testing.B, dir, corpus string, n int, kind string, qs []string, lat []time.Duration) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	idx, _ := benchIndexFor(b, corpus, n)
+	total := map[string]int{}
+	var sb strings.Builder
+	sb.WriteString("op\tquery\tus\tmatches\n")
+	for i, d := range lat {
+		q := qs[i%len(qs)]
+		m, ok := total[q]
+		if !ok {
+			r, err := idx.Search(context.Background(), Query{Text: q})
+			if err != nil {
+				b.Fatal(err)
+			}
+			m = r.Total
+			total[q] = m
+		}
+		fmt.Fprintf(&sb, "%d\t%s\t%d\t%d\n", i, q, d.Microseconds(), m)
+	}
+	name := filepath.Join(dir, fmt.Sprintf("%s-%d-%s.tsv", corpus, n, kind))
+	if err := os.WriteFile(name, []byte(sb.String()), 0o644); err != nil {
+		b.Fatal(err)
 	}
 }

@@ -25,13 +25,15 @@ import (
 
 // Names of the Bleve analysis components registered by this package.
 const (
-	bleveTokenizer   = "vi_word"  // Tokens: runs of letters and digits
-	bleveExactFilter = "vi_exact" // Exact: lower-case, one tone placement
-	bleveFoldFilter  = "vi_fold"  // Fold: no diacritics, đ → d
-	bleveExact       = "vi_exact" // analyzer: vi_word + vi_exact
-	bleveFold        = "vi_fold"  // analyzer: vi_word + vi_fold
-	bleveBigramF     = "vi_pair"  // filter: each two neighbouring words, "phong chong"
-	bleveBigram      = "vi_pair"  // analyzer: vi_word + vi_fold + vi_pair
+	bleveTokenizer   = "vi_word"    // Tokens: runs of letters and digits
+	bleveExactFilter = "vi_exact"   // Exact: lower-case, one tone placement
+	bleveFoldFilter  = "vi_fold"    // Fold: no diacritics, đ → d
+	bleveExact       = "vi_exact"   // analyzer: vi_word + vi_exact
+	bleveFold        = "vi_fold"    // analyzer: vi_word + vi_fold
+	bleveBigramF     = "vi_pair"    // filter: each two neighbouring words, "phong chong"
+	bleveBigram      = "vi_pair"    // analyzer: vi_word + vi_fold + vi_pair
+	bleveShingleF    = "vi_shingle" // filter: each two and three neighbouring words
+	bleveShingle     = "vi_shingle" // analyzer: vi_word + vi_fold + vi_shingle
 )
 
 // Bleve field names.
@@ -59,6 +61,13 @@ const (
 	fInForce    = "in_force"    // keyword "in_force", "expired"…: filter
 	fTitleKey   = "title_key"   // keywords: the whole title folded (doc.go TitleKeys)
 	fPairs      = "pairs"       // neighbouring folded words of every text, "phong chong"
+	// Two and three neighbouring folded words of one text ("phong chong",
+	// "phong chong ma"): a two- or three-word phrase is in the folded
+	// title, catalogue facts or body exactly when its shingle is in the
+	// field's shingles (topkphrase.go), no positions read.
+	fShinglesT = "shingles_title"
+	fShinglesM = "shingles_meta"
+	fShinglesB = "shingles_body"
 )
 
 // internalVersionKey is where the index records the AnalysisVersion and
@@ -66,7 +75,7 @@ const (
 var internalVersionKey = []byte("portal-analysis-version")
 
 // bleveSchema changes whenever the mapping below changes.
-const bleveSchema = "bleve-schema-9+title_key+pairs+number_code"
+const bleveSchema = "bleve-schema-9+title_key+pairs+number_code+shingles"
 
 // tokenizer is the Bleve face of Tokens: it emits the words as they appear
 // in the text; the filters below turn them into keys. Input is NFC because
@@ -116,6 +125,30 @@ func (pairFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
 	return out
 }
 
+// shingleFilter turns a stream of folded words into the terms of every two
+// and every three neighbouring words ("a b", "a b c"), each one term.
+type shingleFilter struct{}
+
+func (shingleFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
+	if len(in) < 2 {
+		return nil
+	}
+	out := make(analysis.TokenStream, 0, 2*len(in)-3)
+	for i := 0; i+1 < len(in); i++ {
+		a, b := in[i], in[i+1]
+		term := make([]byte, 0, len(a.Term)+1+len(b.Term))
+		term = append(append(append(term, a.Term...), ' '), b.Term...)
+		out = append(out, &analysis.Token{Term: term, Start: a.Start, End: b.End, Position: len(out) + 1, Type: analysis.AlphaNumeric})
+		if i+2 < len(in) {
+			c := in[i+2]
+			term3 := make([]byte, 0, len(term)+1+len(c.Term))
+			term3 = append(append(append(term3, term...), ' '), c.Term...)
+			out = append(out, &analysis.Token{Term: term3, Start: a.Start, End: c.End, Position: len(out) + 1, Type: analysis.AlphaNumeric})
+		}
+	}
+	return out
+}
+
 func init() {
 	must := func(err error) {
 		if err != nil {
@@ -148,6 +181,24 @@ func init() {
 			return nil, err
 		}
 		return &analysis.DefaultAnalyzer{Tokenizer: tok, TokenFilters: []analysis.TokenFilter{fold, pair}}, nil
+	}))
+	must(registry.RegisterTokenFilter(bleveShingleF, func(map[string]any, *registry.Cache) (analysis.TokenFilter, error) {
+		return shingleFilter{}, nil
+	}))
+	must(registry.RegisterAnalyzer(bleveShingle, func(_ map[string]any, c *registry.Cache) (analysis.Analyzer, error) {
+		tok, err := c.TokenizerNamed(bleveTokenizer)
+		if err != nil {
+			return nil, err
+		}
+		fold, err := c.TokenFilterNamed(bleveFoldFilter)
+		if err != nil {
+			return nil, err
+		}
+		sh, err := c.TokenFilterNamed(bleveShingleF)
+		if err != nil {
+			return nil, err
+		}
+		return &analysis.DefaultAnalyzer{Tokenizer: tok, TokenFilters: []analysis.TokenFilter{fold, sh}}, nil
 	}))
 	for name, filter := range map[string]string{bleveExact: bleveExactFilter, bleveFold: bleveFoldFilter} {
 		must(registry.RegisterAnalyzer(name, func(_ map[string]any, c *registry.Cache) (analysis.Analyzer, error) {
@@ -313,6 +364,11 @@ func bleveMapping() (*mapping.IndexMappingImpl, error) {
 	pairs := text(bleveBigram)
 	pairs.IncludeTermVectors = false // one term per pair: no positions needed
 	dm.AddFieldMappingsAt(fPairs, pairs)
+	for _, f := range []string{fShinglesT, fShinglesM, fShinglesB} {
+		sh := text(bleveShingle)
+		sh.IncludeTermVectors = false // membership only: no positions
+		dm.AddFieldMappingsAt(f, sh)
+	}
 	dm.AddFieldMappingsAt(fSrc, stored())
 	dm.AddFieldMappingsAt(fHash, stored())
 
@@ -342,6 +398,7 @@ func bleveDoc(d Doc) (map[string]any, error) {
 	m := map[string]any{
 		fSlug: d.Slug, fTitleX: f.TitleText, fTitleF: f.TitleText,
 		fMetaX: f.MetaText, fMetaF: f.MetaText, fBodyX: f.BodyText, fBodyF: f.BodyText, fSrc: string(src), fHash: fingerprint(d),
+		fShinglesT: f.TitleText, fShinglesM: f.MetaText, fShinglesB: f.BodyText,
 	}
 	if d.Type != "" {
 		m[fType] = d.Type

@@ -102,8 +102,12 @@ type topkLeaf struct {
 }
 
 // score is Bleve's TermQueryScorer score of the current posting.
-func (l *topkLeaf) score() float64 {
-	freq := l.doc.Freq
+func (l *topkLeaf) score() float64 { return l.scoreOf(l.doc.Freq, l.doc.Norm) }
+
+// scoreOf is the clause's score in a document where its term occurs freq
+// times in a field of norm 1/√length: Bleve's TermQueryScorer, which grows
+// with freq.
+func (l *topkLeaf) scoreOf(freq uint64, norm float64) float64 {
 	var tf float64
 	if freq < uint64(len(sqrtTable)) {
 		tf = sqrtTable[freq]
@@ -112,11 +116,11 @@ func (l *topkLeaf) score() float64 {
 	}
 	var s float64
 	if l.avg > 0 {
-		fieldLength := 1 / (l.doc.Norm * l.doc.Norm)
+		fieldLength := 1 / (norm * norm)
 		s = l.idf * (tf * blevesearch.BM25_k1) /
 			(tf + blevesearch.BM25_k1*(1-blevesearch.BM25_b+(blevesearch.BM25_b*fieldLength/l.avg)))
 	} else {
-		s = tf * l.doc.Norm * l.idf
+		s = tf * norm * l.idf
 	}
 	if l.qw != 1.0 {
 		s *= l.qw
