@@ -1,5 +1,5 @@
 #!/bin/bash
-# Lighthouse (mobile profile, its default) on the six pages of docs/quality.md and on a control
+# Lighthouse (mobile profile, its default) on the pages of docs/quality.md (the six of issue 14 and the search page without a query) and on a control
 # page, RUNS times each, interleaved round by round so that every page meets the same machine; prints
 # the medians as the Markdown table of docs/quality.md, with the date, the load average (uptime)
 # before and after, Chromium's version and the command.
@@ -17,7 +17,7 @@
 # Needs go, curl, python3, node and npm (for Lighthouse), Chromium.
 set -u
 port=${PORT:-18401} runs=${RUNS:-3} chrome=${CHROME_PATH:-/usr/bin/chromium} prefix=${LH_PREFIX:-/tmp/lh}
-pages=(/ /van-ban /van-ban/53-kh-ubnd-2017 "/tim-kiem?q=cai+nghien" /tin-bao /cai-nghien)
+pages=(/ /van-ban /van-ban/53-kh-ubnd-2017 /tim-kiem "/tim-kiem?q=cai+nghien" /tin-bao /cai-nghien)
 lh=$prefix/node_modules/.bin/lighthouse
 for t in go curl python3 node; do command -v $t >/dev/null || { echo "needs $t"; exit 2; }; done
 [ -x "$chrome" ] || { echo "no Chromium at $chrome (set CHROME_PATH)"; exit 2; }
