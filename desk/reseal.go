@@ -60,5 +60,13 @@ func SealUnsealed(ctx context.Context, db *store.DB, sealer Sealer, desk string)
 			n++
 		}
 	}
+	if n > 0 {
+		// The plain versions' page images stay in SQLite's write-ahead
+		// log until a checkpoint; readers may keep it from finishing
+		// now, and the forwarder's next checkpoint empties it then.
+		if _, err := db.CheckpointOutbox(ctx); err != nil {
+			return n, err
+		}
+	}
 	return n, nil
 }

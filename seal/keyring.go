@@ -32,6 +32,10 @@ var (
 // `portal desk init` on a running portal, sealing starts within this time.
 const missRecheck = 5 * time.Second
 
+// KeyRecheck is missRecheck for other packages: a Keyring notices a desk
+// key made by another process at most this long after it is made.
+const KeyRecheck = missRecheck
+
 // Keyring holds the desks' public keys and turns passwords, desk API
 // tokens and recovery keys into desks' private keys, which it never
 // stores: its callers keep them in a session's memory only (Sessions).

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/thaibinh-pcmt/portal/desk"
 	"github.com/thaibinh-pcmt/portal/intake"
@@ -146,6 +147,65 @@ func sealLeftovers(ctx context.Context, db *store.DB, keys *seal.Keyring, log *s
 			log.Info("sealed cases stored before the desk key", "desk", d, "blobs", n)
 		}
 	}
+}
+
+// sealAfterInit closes the window between `portal desk init` and this
+// process noticing the new key (seal.KeyRecheck), in which what it stores
+// for that desk is still in clear. In the background until ctx ends, every
+// `every`, it looks for a key pair of the routed desks that had none when
+// serve started; twice seal.KeyRecheck after first seeing one (by then
+// this process seals with it), it seals that desk's leftovers
+// (desk.SealUnsealed) and stops watching the desk. Counts are logged,
+// never content; a failed pass is tried again at the next tick.
+func sealAfterInit(ctx context.Context, db *store.DB, keys *seal.Keyring, cat *intake.Catalog, log *slog.Logger, every time.Duration) {
+	have, err := keys.Desks(ctx)
+	if err != nil {
+		log.Error("desk keys not readable", "err", err)
+		return
+	}
+	waiting := map[string]time.Time{} // desk → when its key was first seen (zero: not yet)
+	for _, r := range cat.Routes {
+		if !slices.Contains(have, r.Desk) {
+			waiting[r.Desk] = time.Time{}
+		}
+	}
+	if len(waiting) == 0 {
+		return
+	}
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for len(waiting) > 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			have, err := keys.Desks(ctx)
+			if err != nil {
+				continue
+			}
+			now := time.Now()
+			for d, seen := range waiting {
+				switch {
+				case seen.IsZero():
+					if slices.Contains(have, d) {
+						waiting[d] = now
+					}
+				case now.Sub(seen) >= 2*seal.KeyRecheck:
+					n, err := desk.SealUnsealed(ctx, db, seal.Sealer{Keys: keys}, d)
+					if err != nil {
+						log.Error("sealing what was stored before the desk key failed", "desk", d, "sealed", n, "err", err)
+						continue
+					}
+					if n > 0 {
+						log.Info("sealed cases stored before the desk key", "desk", d, "blobs", n)
+					}
+					delete(waiting, d)
+				}
+			}
+		}
+	}()
 }
 
 // warnUnsealedDesks logs, loudly, each desk of the routing that has no key
