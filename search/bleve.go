@@ -167,50 +167,30 @@ func init() {
 	must(registry.RegisterTokenFilter(bleveBigramF, func(map[string]any, *registry.Cache) (analysis.TokenFilter, error) {
 		return pairFilter{}, nil
 	}))
-	must(registry.RegisterAnalyzer(bleveBigram, func(_ map[string]any, c *registry.Cache) (analysis.Analyzer, error) {
-		tok, err := c.TokenizerNamed(bleveTokenizer)
-		if err != nil {
-			return nil, err
-		}
-		fold, err := c.TokenFilterNamed(bleveFoldFilter)
-		if err != nil {
-			return nil, err
-		}
-		pair, err := c.TokenFilterNamed(bleveBigramF)
-		if err != nil {
-			return nil, err
-		}
-		return &analysis.DefaultAnalyzer{Tokenizer: tok, TokenFilters: []analysis.TokenFilter{fold, pair}}, nil
-	}))
 	must(registry.RegisterTokenFilter(bleveShingleF, func(map[string]any, *registry.Cache) (analysis.TokenFilter, error) {
 		return shingleFilter{}, nil
 	}))
-	must(registry.RegisterAnalyzer(bleveShingle, func(_ map[string]any, c *registry.Cache) (analysis.Analyzer, error) {
-		tok, err := c.TokenizerNamed(bleveTokenizer)
-		if err != nil {
-			return nil, err
-		}
-		fold, err := c.TokenFilterNamed(bleveFoldFilter)
-		if err != nil {
-			return nil, err
-		}
-		sh, err := c.TokenFilterNamed(bleveShingleF)
-		if err != nil {
-			return nil, err
-		}
-		return &analysis.DefaultAnalyzer{Tokenizer: tok, TokenFilters: []analysis.TokenFilter{fold, sh}}, nil
-	}))
-	for name, filter := range map[string]string{bleveExact: bleveExactFilter, bleveFold: bleveFoldFilter} {
+	// Every analyzer is the portal's tokenizer followed by named filters.
+	for name, filters := range map[string][]string{
+		bleveExact:   {bleveExactFilter},
+		bleveFold:    {bleveFoldFilter},
+		bleveBigram:  {bleveFoldFilter, bleveBigramF},
+		bleveShingle: {bleveFoldFilter, bleveShingleF},
+	} {
 		must(registry.RegisterAnalyzer(name, func(_ map[string]any, c *registry.Cache) (analysis.Analyzer, error) {
 			tok, err := c.TokenizerNamed(bleveTokenizer)
 			if err != nil {
 				return nil, err
 			}
-			tf, err := c.TokenFilterNamed(filter)
-			if err != nil {
-				return nil, err
+			a := &analysis.DefaultAnalyzer{Tokenizer: tok}
+			for _, f := range filters {
+				tf, err := c.TokenFilterNamed(f)
+				if err != nil {
+					return nil, err
+				}
+				a.TokenFilters = append(a.TokenFilters, tf)
 			}
-			return &analysis.DefaultAnalyzer{Tokenizer: tok, TokenFilters: []analysis.TokenFilter{tf}}, nil
+			return a, nil
 		}))
 	}
 }
