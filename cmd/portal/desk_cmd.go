@@ -126,42 +126,35 @@ func runDesk(ctx context.Context, args []string, getenv func(string) string, std
 	return nil
 }
 
-// sealLeftovers seals, for every desk with a key pair, what its cases
-// still hold in clear (desk.SealUnsealed): stored before `portal desk init`
-// by a process that did not know the key yet, or left by an init that
-// failed half-way. It logs counts, never content; a failure is logged and
-// the start goes on (it is tried again at the next start).
-func sealLeftovers(ctx context.Context, db *store.DB, keys *seal.Keyring, log *slog.Logger) {
+// sealInClear seals what the desks' cases still hold in clear
+// (desk.SealUnsealed): stored before `portal desk init` by a process that
+// did not know the key yet, or left by an init that failed half-way. At
+// start it seals for every desk with a key pair. Then, in the background
+// until ctx ends, every `every`, it looks for a key pair of the routed
+// desks that had none; twice seal.KeyRecheck after first seeing one (by
+// then this process seals with it) it seals that desk's leftovers too and
+// stops watching it, which closes the window between init and this process
+// noticing the key. Counts are logged, never content; a failed pass is
+// tried again (at the next tick, or for the start's pass at the next start).
+func sealInClear(ctx context.Context, db *store.DB, keys *seal.Keyring, cat *intake.Catalog, log *slog.Logger, every time.Duration) {
+	sealDesk := func(d string) bool {
+		n, err := desk.SealUnsealed(ctx, db, seal.Sealer{Keys: keys}, d)
+		if err != nil {
+			log.Error("sealing cases stored before the desk key failed", "desk", d, "sealed", n, "err", err)
+			return false
+		}
+		if n > 0 {
+			log.Info("sealed cases stored before the desk key", "desk", d, "blobs", n)
+		}
+		return true
+	}
 	have, err := keys.Desks(ctx)
 	if err != nil {
 		log.Error("desk keys not readable", "err", err)
 		return
 	}
 	for _, d := range have {
-		n, err := desk.SealUnsealed(ctx, db, seal.Sealer{Keys: keys}, d)
-		if err != nil {
-			log.Error("sealing cases stored before the desk key failed", "desk", d, "sealed", n, "err", err)
-			continue
-		}
-		if n > 0 {
-			log.Info("sealed cases stored before the desk key", "desk", d, "blobs", n)
-		}
-	}
-}
-
-// sealAfterInit closes the window between `portal desk init` and this
-// process noticing the new key (seal.KeyRecheck), in which what it stores
-// for that desk is still in clear. In the background until ctx ends, every
-// `every`, it looks for a key pair of the routed desks that had none when
-// serve started; twice seal.KeyRecheck after first seeing one (by then
-// this process seals with it), it seals that desk's leftovers
-// (desk.SealUnsealed) and stops watching the desk. Counts are logged,
-// never content; a failed pass is tried again at the next tick.
-func sealAfterInit(ctx context.Context, db *store.DB, keys *seal.Keyring, cat *intake.Catalog, log *slog.Logger, every time.Duration) {
-	have, err := keys.Desks(ctx)
-	if err != nil {
-		log.Error("desk keys not readable", "err", err)
-		return
+		sealDesk(d)
 	}
 	waiting := map[string]time.Time{} // desk → when its key was first seen (zero: not yet)
 	for _, r := range cat.Routes {
@@ -193,15 +186,9 @@ func sealAfterInit(ctx context.Context, db *store.DB, keys *seal.Keyring, cat *i
 						waiting[d] = now
 					}
 				case now.Sub(seen) >= 2*seal.KeyRecheck:
-					n, err := desk.SealUnsealed(ctx, db, seal.Sealer{Keys: keys}, d)
-					if err != nil {
-						log.Error("sealing what was stored before the desk key failed", "desk", d, "sealed", n, "err", err)
-						continue
+					if sealDesk(d) {
+						delete(waiting, d)
 					}
-					if n > 0 {
-						log.Info("sealed cases stored before the desk key", "desk", d, "blobs", n)
-					}
-					delete(waiting, d)
 				}
 			}
 		}

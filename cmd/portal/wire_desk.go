@@ -46,8 +46,7 @@ func startDesk(ctx context.Context, cfg Config, deps *handlers.Deps, db *store.D
 	}
 	deps.Desk = svc
 	if deps.Keys != nil {
-		sealLeftovers(ctx, db, deps.Keys, log)
-		sealAfterInit(ctx, db, deps.Keys, deps.Intake.Catalog(), log, seal.KeyRecheck)
+		sealInClear(ctx, db, deps.Keys, deps.Intake.Catalog(), log, seal.KeyRecheck)
 	}
 	if deps.DegradedChecks == nil {
 		deps.DegradedChecks = map[string]func(context.Context) error{}
