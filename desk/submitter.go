@@ -169,9 +169,13 @@ func (s *Service) submitterKey(ctx context.Context, id int64) (string, error) {
 	if !ok {
 		return "", nil
 	}
-	if _, err := s.db.SetCaseSubmitterKey(ctx, id, k); err != nil {
+	set, err := s.db.SetCaseSubmitterKey(ctx, id, k)
+	if err != nil {
 		return "", err
 	}
-	// Another request may have recorded it first: the stored one wins.
+	if set {
+		return k, nil
+	}
+	// Another request recorded one first: the stored one wins.
 	return s.db.CaseSubmitterKey(ctx, id)
 }
