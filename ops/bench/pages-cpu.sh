@@ -21,6 +21,9 @@ port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0));
 go build -o "$work/portal" ./cmd/portal || { echo "build failed"; exit 2; }
 pp=$(port) np=$(port)
 mkdir -p "$work/data" "$work/www"
+# mktemp -d makes $work 0700; nginx's workers run as nobody when it is started as root, and
+# without this they answer every request with a 153-byte 404 ("Permission denied" in its log).
+chmod 711 "$work"
 PORTAL_ADDR=127.0.0.1:$pp PORTAL_DATA_DIR=$work/data "$work/portal" serve >"$work/portal.log" 2>&1 & pids+=($!)
 portal_pid=$!
 for _ in $(seq 1 150); do curl -fsS -o /dev/null "http://127.0.0.1:$pp/healthz" 2>/dev/null && break; sleep 0.2; done
@@ -53,6 +56,11 @@ for path in "${paths[@]}"; do
   gzip -6 -k -f "$work/www/p$i.html"
   for mode in $modes; do
     ae=identity; [[ $mode == gzip ]] && ae=gzip
+    # Both servers must answer 200 with the bytes compared; anything else measures an error page.
+    for u in "http://127.0.0.1:$pp$path" "http://127.0.0.1:$np/p$i.html"; do
+      got=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' -H "Accept-Encoding: $ae" "$u")
+      [[ ${got%% *} == 200 && ${got#* } -gt 200 ]] || { echo "$u answered $got (status, bytes): not the page"; exit 2; }
+    done
     for r in $(seq 1 "$rounds"); do
       read -r pn pc < <(run "http://127.0.0.1:$pp$path" "$ae" "$portal_pid")
       read -r nn nc < <(run "http://127.0.0.1:$np/p$i.html" "$ae" "$nginx_pid")
