@@ -285,10 +285,18 @@ type topkPlan struct {
 	// subject is the whole-subject clause, or nil.
 	subject *topkLeaf
 	filters []*topkGate
+	closed  bool
 }
 
-// close releases every postings reader of pl.
+// close releases every postings reader of pl, once: a reader closed twice
+// counts twice in the index's statistics, and would be handed to two later
+// users at once if Bleve's recycling of readers were turned on (scorch's
+// fieldTFRCacheThreshold, 0 since MB-64604).
 func (pl *topkPlan) close() {
+	if pl.closed {
+		return
+	}
+	pl.closed = true
 	for _, l := range pl.leaves {
 		_ = l.tfr.Close()
 	}
