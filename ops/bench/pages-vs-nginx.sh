@@ -39,5 +39,5 @@ for _ in $(seq 1 50); do got=$(curl -s -o /dev/null -w '%{http_code} %{size_down
 want="200 $(wc -c <"$check/www/p.html")"
 [[ $got == "$want" ]] || { echo "nginx through the shim answered '$got', want '$want': $(tail -1 "$check/error.log")"; exit 2; }
 kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
-echo "nginx serves files from a 0700 folder through the shim ($got); running ../shared/bench/pages-vs-nginx.sh"
+echo "nginx serves files from a 0700 folder through the shim ($got); running $script"
 PATH=$shim:$PATH bash "$script" "$@"
