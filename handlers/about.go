@@ -1,10 +1,13 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/thaibinh-pcmt/portal/pagecache"
 	"github.com/thaibinh-pcmt/portal/static"
 )
 
@@ -17,15 +20,17 @@ func (s *Server) registerAbout(app *fiber.App) {
 	app.Get("/manifest.webmanifest", s.manifest)
 }
 
-// about is /gioi-thieu: who runs the portal, on what basis, the agencies
-// and the telephone lines, each fact with its source, all from the
-// identity file.
+// about is /gioi-thieu (cached): who runs the portal, on what basis, the
+// agencies and the telephone lines, each fact with its source, all from
+// the identity file and the library.
 func (s *Server) about(c *fiber.Ctx) error {
-	plan, _ := s.Library.Document(s.Identity.Portal.Basis)
-	return s.render(c, fiber.StatusOK, "about", View{
-		Title:       "Giới thiệu và liên hệ",
-		Description: "Ai vận hành cổng thông tin phòng, chống ma túy, căn cứ xây dựng, các cơ quan và số điện thoại cần biết.",
-		Data:        struct{ Plan any }{Plan: plan},
+	return s.cached(c, "/gioi-thieu", func(context.Context) (pagecache.Content, error) {
+		plan, _ := s.Library.Document(s.Identity.Portal.Basis)
+		return s.htmlPage("/gioi-thieu", "about", View{
+			Title:       "Giới thiệu và liên hệ",
+			Description: "Ai vận hành cổng thông tin phòng, chống ma túy, căn cứ xây dựng, các cơ quan và số điện thoại cần biết.",
+			Data:        struct{ Plan any }{Plan: plan},
+		}, time.Time{})
 	})
 }
 
