@@ -205,6 +205,7 @@ func TestBinaryLimitsExactAtConcurrency50(t *testing.T) {
 func TestBinaryLeavesNothingToLinkATipToAnAddress(t *testing.T) {
 	srv := redistest.Start(t)
 	rdb := srv.Client()
+	holdStreams(t, rdb)
 	dataDir := t.TempDir()
 	p := startPortal(t, "PORTAL_DATA_DIR="+dataDir, "REDIS_URL="+srv.URL(0), "PORTAL_TRUSTED_PROXIES=127.0.0.1",
 		"PORTAL_LIMIT_TIPS=5/h", "PORTAL_LIMIT_STATUS=60/h")

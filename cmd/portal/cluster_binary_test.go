@@ -352,6 +352,7 @@ func TestBackupThenRestore(t *testing.T) {
 	}
 	port := freePort(t)
 	rdb := startRedisServer(t, port)
+	holdStreams(t, rdb)
 	q := startPortal(t, "PORTAL_DATA_DIR="+restored, "REDIS_URL=redis://127.0.0.1:"+fmt.Sprint(port)+"/0")
 	defer q.stop(t)
 	checkServes(t, q, f, rdb)
@@ -384,6 +385,7 @@ func TestStoreMigrateTo(t *testing.T) {
 	}
 	port := freePort(t)
 	rdb := startRedisServer(t, port)
+	holdStreams(t, rdb)
 	q := startPortal(t, "PORTAL_DATA_DIR="+t.TempDir(), "DATABASE_URL="+dbURL, "PORTAL_SECRET="+strings.TrimSpace(string(secret)),
 		"REDIS_URL=redis://127.0.0.1:"+fmt.Sprint(port)+"/0")
 	defer q.stop(t)

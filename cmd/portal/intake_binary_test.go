@@ -120,6 +120,21 @@ func (p *portalProc) kill9(t *testing.T) {
 	}
 }
 
+// holdStreams gives both agency streams a consumer group of an agency's
+// own that has read nothing yet, as agencies run (README: "each with a
+// consumer group of its own"), so that the entries stay on the streams
+// for the test to count and read. Without it, the portal's desk consumer
+// acknowledges each entry at once and the trimmer (whose first pass runs
+// at start) may remove it before it is counted.
+func holdStreams(t *testing.T, rdb *redis.Client) {
+	t.Helper()
+	for _, stream := range []string{"portal:queue:police", "portal:queue:social-affairs"} {
+		if err := rdb.XGroupCreateMkStream(context.Background(), stream, "agency-test", "0").Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // streamTexts returns the data field of every entry of stream.
 func streamTexts(t *testing.T, rdb *redis.Client, stream string) []map[string]any {
 	t.Helper()
@@ -170,6 +185,7 @@ func TestNoSubmissionLostOnRedisOutageAndKill(t *testing.T) {
 	p.kill9(t)
 
 	rdb := startRedisServer(t, port)
+	holdStreams(t, rdb)
 	p = startPortal(t, env...)
 	defer p.stop(t)
 	t.Logf("restarted in %v", time.Since(t0))
@@ -278,6 +294,7 @@ func redisContents(t *testing.T, rdb *redis.Client) string {
 func TestBinaryKeepsNoClientAddress(t *testing.T) {
 	port := freePort(t)
 	rdb := startRedisServer(t, port)
+	holdStreams(t, rdb)
 	dataDir := t.TempDir()
 	p := startPortal(t, "PORTAL_DATA_DIR="+dataDir, "REDIS_URL=redis://127.0.0.1:"+strconv.Itoa(port)+"/0",
 		"PORTAL_TRUSTED_PROXIES=127.0.0.1", "PORTAL_LIMIT_TIPS=3/h")
