@@ -110,6 +110,12 @@ func TestSearchAPIRelevance(t *testing.T) {
 		{q: "ma tuý", has: "53-kh-ubnd-2017"},
 		{q: `"giảm tác hại"`, has: "53-kh-ubnd-2017"},
 		{q: "phong chong", has: "53-kh-ubnd-2017"},
+		// A citation with its date, written as the pages print it or with
+		// leading zeros: its own document first.
+		{q: "53/KH-UBND ngày 14/9/2017", first: []string{"53-kh-ubnd-2017"}},
+		{q: "14/9/2017", has: "53-kh-ubnd-2017"},
+		{q: "25/CT-TTg ngày 5/6/2017", first: []string{"25-ct-ttg-2017"}},
+		{q: "Chỉ thị 25/CT-TTg ngày 05/06/2017", first: []string{"25-ct-ttg-2017"}},
 	}
 	for _, c := range cases {
 		r := apiSearchGet(t, app, url.Values{"q": {c.q}, "per_page": {"50"}}, http.StatusOK)

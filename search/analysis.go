@@ -14,8 +14,9 @@ import (
 // older analyser and is rebuilt from scratch on start. Bump it whenever Exact,
 // Fold, Tokens or NumberKey change what they return, or what is indexed per
 // document changes (vi-analysis-2: number prefixes; vi-analysis-3: number with
-// year, whole-subject keys, word pairs).
-const AnalysisVersion = "vi-analysis-3"
+// year, whole-subject keys, word pairs; vi-analysis-4: a word of digits
+// without its leading zeros, a document's date of issue in its metadata).
+const AnalysisVersion = "vi-analysis-4"
 
 // Tone marks of Vietnamese (combining characters after NFD). The vowel
 // quality marks (circumflex U+0302, breve U+0306, horn U+031B) are not tones:
@@ -129,6 +130,9 @@ func Exact(word string) string { return exactKey(NFC(word)) }
 
 // exactKey is Exact for a word already in NFC.
 func exactKey(word string) string {
+	if k, ok := digitsKey(word); ok {
+		return k
+	}
 	rs := []rune(word)
 	bare := make([]rune, len(rs))
 	var tone uint8
@@ -162,6 +166,27 @@ func exactKey(word string) string {
 }
 
 func lower(s string) string { return strings.ToLower(s) }
+
+// digitsKey returns the key of a word of ASCII digits: the word without its
+// leading zeros ("09" → "9", "007" → "7"; "0" stays), and true; false for
+// any other word. Days and months are written both ways ("ngày 05/6/2017",
+// "ngày 5/6/2017"; the portal prints 14/9/2017 for a plan dated 14/09/2017),
+// and either spelling must find the other.
+func digitsKey(w string) (string, bool) {
+	if len(w) < 2 || w[0] != '0' {
+		return "", false
+	}
+	for i := 0; i < len(w); i++ {
+		if w[i] < '0' || w[i] > '9' {
+			return "", false
+		}
+	}
+	k := strings.TrimLeft(w, "0")
+	if k == "" {
+		k = "0"
+	}
+	return k, true
+}
 
 // tonePosition returns the index in the toneless syllable s of the vowel that
 // carries the tone mark, or -1 when s has no vowel. Rules (classic placement):
@@ -221,6 +246,9 @@ func Fold(s string) string { return foldKey(NFC(s)) }
 
 // foldKey is Fold for text already in NFC.
 func foldKey(s string) string {
+	if k, ok := digitsKey(s); ok {
+		return k
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {

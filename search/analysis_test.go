@@ -69,7 +69,7 @@ func TestTokens(t *testing.T) {
 		}
 		got = append(got, tk.Exact+"|"+tk.Fold)
 	}
-	want := []string{"quyết|quyet", "định|dinh", "số|so", "424|424", "qđ|qd", "ttg|ttg", "07|07", "4|4", "2017|2017",
+	want := []string{"quyết|quyet", "định|dinh", "số|so", "424|424", "qđ|qd", "ttg|ttg", "7|7", "4|4", "2017|2017", // 07: a day or month without its zero (digitsKey)
 		"phòng|phong", "chống|chong", "ma|ma", "túy|tuy"}
 	if !slices.Equal(got, want) {
 		t.Errorf("Tokens:\n got %v\nwant %v", got, want)

@@ -22,7 +22,7 @@ func prepare(d Doc) (Doc, error) {
 	}
 	out := Doc{
 		Slug: NFC(d.Slug), Type: NFC(d.Type), Number: NFC(d.Number), Issuer: NFC(d.Issuer),
-		Year: d.Year, Title: NFC(d.Title), Summary: NFC(d.Summary), URL: NFC(d.URL), InForce: NFC(d.InForce),
+		Year: d.Year, Issued: NFC(d.Issued), Title: NFC(d.Title), Summary: NFC(d.Summary), URL: NFC(d.URL), InForce: NFC(d.InForce),
 	}
 	for _, s := range d.Sections {
 		out.Sections = append(out.Sections, Section{Anchor: NFC(s.Anchor), Heading: NFC(s.Heading), Text: NFC(s.Text)})
@@ -57,7 +57,11 @@ type fields struct {
 // fieldsOf derives the indexed fields of a prepared Doc.
 func fieldsOf(d Doc) fields {
 	var meta, body strings.Builder
-	for _, s := range []string{d.Type, d.Issuer, d.Summary} {
+	issued := ""
+	if d.Issued != "" {
+		issued = "ngày " + d.Issued
+	}
+	for _, s := range []string{d.Type, d.Issuer, issued, d.Summary} {
 		if s != "" {
 			meta.WriteString(s)
 			meta.WriteString("\n")

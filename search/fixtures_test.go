@@ -29,7 +29,7 @@ func seedPlan(t testing.TB) Doc {
 	arabic := regexp.MustCompile(`^(\d+)\.\s+(.*)$`)
 	d := Doc{
 		Slug: "53-kh-ubnd-2017", Type: "Kế hoạch", Number: "53/KH-UBND",
-		Issuer: "Ủy ban nhân dân tỉnh Thái Bình", Year: 2017,
+		Issuer: "Ủy ban nhân dân tỉnh Thái Bình", Year: 2017, Issued: "14/9/2017",
 		Title: "Thực hiện Chỉ thị số 25/CT-TTg ngày 05/6/2017 của Thủ tướng Chính phủ về tăng cường công tác phòng, chống và cai nghiện ma túy trong tình hình mới",
 		URL:   "/van-ban/53-kh-ubnd-2017",
 	}
@@ -78,8 +78,16 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 // catalogue are the texts the plan cites, known by their metadata only.
 func catalogue() []Doc {
+	// The dates of issue as the plan cites them, printed as the portal
+	// prints them (handlers.documentSearchDoc).
+	issued := map[string]string{
+		"25-ct-ttg-2017": "5/6/2017", "95-kl-tw-2014": "2/4/2014", "21-ct-tw-2008": "26/3/2008",
+		"98-nq-cp-2014": "26/12/2014", "424-qd-ttg-2017": "7/4/2017", "30-nq-cp-2017": "7/3/2017",
+		"43-tb-vpcp-2017": "25/1/2017", "245-kh-ubqg-bca-2017": "18/8/2017", "2596-qd-ttg-2013": "27/12/2013",
+		"12-kh-ubnd-2015": "9/3/2015",
+	}
 	c := func(slug, typ, number, issuer string, year int, title string) Doc {
-		return Doc{Slug: slug, Type: typ, Number: number, Issuer: issuer, Year: year, Title: title, URL: "/van-ban/" + slug}
+		return Doc{Slug: slug, Type: typ, Number: number, Issuer: issuer, Year: year, Issued: issued[slug], Title: title, URL: "/van-ban/" + slug}
 	}
 	return []Doc{
 		c("25-ct-ttg-2017", "Chỉ thị", "25/CT-TTg", "Thủ tướng Chính phủ", 2017, "Về tăng cường công tác phòng, chống và cai nghiện ma túy trong tình hình mới"),

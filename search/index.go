@@ -23,6 +23,11 @@ type Doc struct {
 	Issuer string
 	// Year is the year of issue or publication; 0 when unknown.
 	Year int
+	// Issued is the date of issue as the portal prints it, d/m/yyyy
+	// ("14/9/2017"); empty when unknown or not a legal text. It is indexed
+	// with the metadata as "ngày 14/9/2017", so that a citation with its
+	// date ("25/CT-TTg ngày 05/6/2017") finds the document it names.
+	Issued string `json:",omitempty"`
 	// Title is the trích yếu or article title.
 	Title string
 	// Summary is a short plain-text description shown when no section matched.
