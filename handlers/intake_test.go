@@ -409,6 +409,13 @@ func TestIntakeAPI(t *testing.T) {
 	if resp.StatusCode != 422 || errs["description"] != "Nội dung: cần ít nhất 20 ký tự (bạn đã nhập 4)" {
 		t.Errorf("short: %d %v", resp.StatusCode, m)
 	}
+	// Lone surrogates (and invalid bytes) decode to U+FFFD, which counts for
+	// nothing, as the form drops invalid bytes: the text is empty.
+	resp, m = e.postJSON(t, "/api/v1/tips", `{"category":"mua-ban","area":"khac","description":"`+strings.Repeat(`\ud800`, 25)+"\xff\xfe"+`"}`)
+	errs, _ = m["errors"].(map[string]any)
+	if resp.StatusCode != 422 || errs["description"] != "Nội dung: không được để trống" {
+		t.Errorf("replacement characters only: %d %v", resp.StatusCode, m)
+	}
 	resp, m = e.postJSON(t, "/api/v1/tips", `{"category":`)
 	if resp.StatusCode != 400 || m["error"] != msgMalformedJSON {
 		t.Errorf("malformed: %d %v", resp.StatusCode, m)

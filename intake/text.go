@@ -4,6 +4,7 @@ import (
 	"html"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/microcosm-cc/bluemonday"
 	"golang.org/x/text/unicode/norm"
@@ -40,8 +41,11 @@ func CleanText(s string, multiline bool) string { return cleanText(s, multiline)
 // visibleLen); minimum lengths are counted with it.
 func VisibleLen(plain string) int { return visibleLen(plain) }
 
-// cleanText prepares one inbound string: invalid UTF-8 is dropped, the text
-// is normalised to NFC (text from iOS and macOS often arrives decomposed),
+// cleanText prepares one inbound string: invalid UTF-8 is dropped, and so is
+// U+FFFD, the replacement character, which is what a JSON decoder (Go's
+// encoding/json, RFC 8259 §8.2) or a broken conversion upstream leaves in
+// place of invalid bytes and lone surrogates: the form and the API then keep
+// the same text of the same input. The text is normalised to NFC (text from iOS and macOS often arrives decomposed),
 // CR LF and lone CR become LF, tabs become spaces, every other control
 // character and the bidirectional override and isolate marks (control
 // characters too, in Unicode's sense: they can make text read differently
@@ -64,7 +68,7 @@ func cleanText(s string, multiline bool) string {
 			}
 		case r == '\t':
 			b.WriteByte(' ')
-		case unicode.IsControl(r):
+		case unicode.IsControl(r), r == utf8.RuneError:
 			// dropped
 		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0x200E, r == 0x200F:
 			// bidirectional embedding, override and isolate marks: dropped

@@ -383,6 +383,10 @@ func TestCleanText(t *testing.T) {
 	if got := cleanText("ab\xffcd", false); got != "abcd" || !utf8.ValidString(got) {
 		t.Errorf("invalid UTF-8 = %q", got)
 	}
+	// What encoding/json makes of invalid bytes and lone surrogates.
+	if got := cleanText("ab\uFFFDcd \uFFFD\uFFFD", false); got != "abcd" {
+		t.Errorf("replacement characters = %q", got)
+	}
 }
 
 func TestValidateEnquiryService(t *testing.T) {
