@@ -82,17 +82,28 @@ func (s *Server) apiTip(c *fiber.Ctx) error {
 // refused, as in JSON.
 func (s *Server) apiTipMultipart(c *fiber.Ctx, ups []intake.Upload) error {
 	fields := append(intake.TipFields(), intake.FieldAttachments)
-	var unknown string
+	var unknown, repeated string
+	seen := map[string]bool{}
 	c.Request().PostArgs().VisitAll(func(k, _ []byte) {
-		if unknown == "" && !slices.Contains(fields, string(k)) {
-			unknown = string(k)
+		switch key := string(k); {
+		case unknown != "" || repeated != "":
+		case !slices.Contains(fields, key):
+			unknown = key
+		case seen[key]:
+			repeated = key
+		default:
+			seen[key] = true
 		}
 	})
-	if unknown != "" {
+	if unknown != "" || repeated != "" {
 		if stop, err := s.charge(c, false); stop {
 			return err
 		}
-		return &Problem{Status: fiber.StatusUnprocessableEntity, Message: msgInvalidInput, Fields: intake.UnknownField(unknown, fields)}
+		fe := intake.UnknownField(unknown, fields)
+		if unknown == "" {
+			fe = intake.RepeatedField(repeated)
+		}
+		return &Problem{Status: fiber.StatusUnprocessableEntity, Message: msgInvalidInput, Fields: fe}
 	}
 	in := tipInput(formValues(c, intake.TipFields()...))
 	r, ref, stop, err := s.acceptTip(c, in, ups)

@@ -297,6 +297,14 @@ func TestAPITipMultipart(t *testing.T) {
 	if errs, _ := m["errors"].(map[string]any); resp.StatusCode != 422 || !strings.HasPrefix(errs["gps"].(string), "gps: trường này không có trong yêu cầu") {
 		t.Errorf("unknown field: %d %v", resp.StatusCode, m)
 	}
+	// A field sent twice: 422 naming it (JSON would keep the last, a form
+	// the first).
+	v = typedTip()
+	v.Add("category", "khac")
+	resp, m = e.apiMultipart(t, v, nil)
+	if errs, _ := m["errors"].(map[string]any); resp.StatusCode != 422 || !strings.HasPrefix(errs["category"].(string), "Loại hành vi: được gửi nhiều lần") {
+		t.Errorf("repeated field: %d %v", resp.StatusCode, m)
+	}
 	// A browser on another site: refused before anything else.
 	resp, m = e.apiMultipart(t, typedTip(), []file{{"ok.jpg", jpg}}, "Sec-Fetch-Site", "cross-site")
 	if resp.StatusCode != 403 || m["error"] != msgCrossSite {

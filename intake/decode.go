@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -68,6 +69,9 @@ func decodeObject(body []byte, v any) error {
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return fmt.Errorf("%w: the body must be one JSON object", ErrMalformed)
 	}
+	if fe := checkKeys(trimmed, v); fe != nil {
+		return fe
+	}
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
@@ -97,6 +101,52 @@ func decodeObject(body []byte, v any) error {
 		return fmt.Errorf("%w: data after the JSON object", ErrMalformed)
 	}
 	return nil
+}
+
+// checkKeys returns the FieldErrors of the first key of the JSON object
+// body that is not exactly one of v's field names, or that comes a second
+// time; nil when there is none, or when body is not well-formed (Decode then
+// says so). encoding/json matches keys without regard to case, even by
+// Unicode case folding ("DeScRiPtIoN", "deſcription" reach Description),
+// and keeps the last of repeated keys where a form keeps the first: a filter
+// in front that reads one key, or the two encodings, would see another
+// request than the one stored.
+func checkKeys(body []byte, v any) formerr.FieldErrors {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if _, err := dec.Token(); err != nil {
+		return nil
+	}
+	fields := jsonFields(v)
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		key, ok := t.(string)
+		if err != nil || !ok {
+			return nil
+		}
+		if !slices.Contains(fields, key) {
+			return unknownFieldError(key, v)
+		}
+		if seen[key] {
+			return RepeatedField(key)
+		}
+		seen[key] = true
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return nil
+		}
+	}
+	return nil
+}
+
+// RepeatedField is the FieldErrors of a field sent more than once in one
+// request (JSON key or form field).
+func RepeatedField(name string) formerr.FieldErrors {
+	label := FieldLabels[name]
+	if label == "" {
+		label = name
+	}
+	return formerr.FieldErrors{name: label + ": được gửi nhiều lần trong cùng một yêu cầu; hãy gửi một lần"}
 }
 
 // unknownField returns the field named by encoding/json's error for a key

@@ -349,6 +349,13 @@ func TestDecodeRefusesUnknownFields(t *testing.T) {
 		{"status", func(b []byte) error { _, err := DecodeStatusRequest(b); return err }, `{"receipt":"1","kind":"tip"}`, "kind", "Các trường được nhận: receipt."},
 		{"long key", func(b []byte) error { _, err := DecodeStatusRequest(b); return err }, `{"` + strings.Repeat("k", 500) + `":1}`, strings.Repeat("k", 63) + "…", "trường này"},
 		{"control key", func(b []byte) error { _, err := DecodeStatusRequest(b); return err }, `{"a\u202eb\u0000":1}`, "ab", "ab: trường này"},
+		// Keys are matched exactly (encoding/json alone ignores case, even
+		// by Unicode folding), and each is taken once.
+		{"key in capitals", func(b []byte) error { _, err := DecodeTip(b); return err }, `{"CATEGORY":"mua-ban"}`, "CATEGORY", "CATEGORY: trường này không có"},
+		{"key with long s", func(b []byte) error { _, err := DecodeTip(b); return err }, `{"de\u017fcription":"Có người bán ma túy"}`, "deſcription", "deſcription: trường này không có"},
+		{"key repeated", func(b []byte) error { _, err := DecodeTip(b); return err }, `{"category":"mua-ban","description":"x","category":"khac"}`, FieldCategory,
+			"Loại hành vi: được gửi nhiều lần trong cùng một yêu cầu"},
+		{"receipt repeated", func(b []byte) error { _, err := DecodeStatusRequest(b); return err }, `{"receipt":"1","receipt":"2"}`, "receipt", "được gửi nhiều lần"},
 	} {
 		var fe formerr.FieldErrors
 		err := c.decode([]byte(c.body))
