@@ -204,12 +204,22 @@ func caseJSON(v desk.CaseView) fiber.Map {
 		"attachments": apiAttachments(v)}
 }
 
-// decodeDeskBody reads a desk API body into v: one JSON object; a field of
-// the wrong type is a 422 naming it.
+// decodeDeskBody reads a desk API body into v: one JSON object; a field v
+// does not have, a field sent twice (intake.FirstBadKey: keys are matched
+// exactly) and a field of the wrong type are a 422 naming it, as on the
+// public API.
 func decodeDeskBody(body []byte, v any) error {
-	trimmed := bytes.TrimSpace(body)
+	trimmed := intake.TrimJSON(body)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return badRequest(msgMalformedJSON)
+	}
+	fields := intake.JSONFields(v)
+	if name, repeated, found := intake.FirstBadKey(trimmed, fields); found {
+		fe := intake.UnknownField(name, fields)
+		if repeated {
+			fe = intake.RepeatedField(name, desk.FieldLabels[name])
+		}
+		return &Problem{Status: fiber.StatusUnprocessableEntity, Message: msgInvalidInput, Fields: fe}
 	}
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	err := dec.Decode(v)

@@ -552,6 +552,15 @@ func TestDeskAPI(t *testing.T) {
 	if errs, _ := m["errors"].(map[string]any); st != 422 || errs["body"] != "Nội dung tin nhắn: không được để trống" {
 		t.Errorf("empty message: %d %v", st, m)
 	}
+	// Keys as on the public API: exact, once each, none it does not take.
+	st, m, _ = api("POST", fmt.Sprintf("/api/v1/desk/cases/%d/messages", id), police, `{"body":"ok","extra":1}`)
+	if errs, _ := m["errors"].(map[string]any); st != 422 || !strings.HasPrefix(fmt.Sprint(errs["extra"]), "extra: trường này không có trong yêu cầu") {
+		t.Errorf("unknown field: %d %v", st, m)
+	}
+	st, m, _ = api("POST", fmt.Sprintf("/api/v1/desk/cases/%d/status", id), police, `{"status":"verifying","status":"closed"}`)
+	if errs, _ := m["errors"].(map[string]any); st != 422 || !strings.HasPrefix(fmt.Sprint(errs["status"]), "Trạng thái: được gửi nhiều lần") {
+		t.Errorf("repeated field: %d %v", st, m)
+	}
 	st, m, _ = api("POST", fmt.Sprintf("/api/v1/desk/cases/%d/status", id), police, `{"status":"closed"}`)
 	if errs, _ := m["errors"].(map[string]any); st != 422 || errs["outcome"] == nil || errs["note"] == nil {
 		t.Errorf("close without outcome: %d %v", st, m)

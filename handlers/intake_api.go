@@ -101,7 +101,7 @@ func (s *Server) apiTipMultipart(c *fiber.Ctx, ups []intake.Upload) error {
 		}
 		fe := intake.UnknownField(unknown, fields)
 		if unknown == "" {
-			fe = intake.RepeatedField(repeated)
+			fe = intake.RepeatedField(repeated, intake.FieldLabels[repeated])
 		}
 		return &Problem{Status: fiber.StatusUnprocessableEntity, Message: msgInvalidInput, Fields: fe}
 	}

@@ -416,6 +416,11 @@ func TestIntakeAPI(t *testing.T) {
 	if resp.StatusCode != 422 || errs["description"] != "Nội dung: không được để trống" {
 		t.Errorf("replacement characters only: %d %v", resp.StatusCode, m)
 	}
+	// A byte order mark before the object is ignored (RFC 8259 §8.1).
+	resp, m = e.postJSON(t, "/api/v1/status", "\uFEFF"+`{"receipt":"`+receipt+`"}`)
+	if resp.StatusCode != 200 || m["kind"] != "tip" {
+		t.Errorf("body with a BOM: %d %v", resp.StatusCode, m)
+	}
 	resp, m = e.postJSON(t, "/api/v1/tips", `{"category":`)
 	if resp.StatusCode != 400 || m["error"] != msgMalformedJSON {
 		t.Errorf("malformed: %d %v", resp.StatusCode, m)

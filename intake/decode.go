@@ -65,7 +65,7 @@ func DecodeReplyRequest(body []byte) (ReplyRequest, error) {
 // type for a known field, and a field v does not have, become a
 // FieldErrors entry naming the field; any other failure wraps ErrMalformed.
 func decodeObject(body []byte, v any) error {
-	trimmed := bytes.TrimSpace(body)
+	trimmed := TrimJSON(body)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return fmt.Errorf("%w: the body must be one JSON object", ErrMalformed)
 	}
@@ -103,46 +103,65 @@ func decodeObject(body []byte, v any) error {
 	return nil
 }
 
-// checkKeys returns the FieldErrors of the first key of the JSON object
-// body that is not exactly one of v's field names, or that comes a second
-// time; nil when there is none, or when body is not well-formed (Decode then
-// says so). encoding/json matches keys without regard to case, even by
-// Unicode case folding ("DeScRiPtIoN", "deſcription" reach Description),
-// and keeps the last of repeated keys where a form keeps the first: a filter
-// in front that reads one key, or the two encodings, would see another
-// request than the one stored.
+// TrimJSON returns body without the spaces around it and without a leading
+// UTF-8 byte order mark, which RFC 8259 §8.1 lets a parser ignore and some
+// Windows clients send.
+func TrimJSON(body []byte) []byte {
+	return bytes.TrimSpace(bytes.TrimPrefix(bytes.TrimSpace(body), []byte("\uFEFF")))
+}
+
+// checkKeys returns the FieldErrors of the first bad key of the JSON object
+// body (see FirstBadKey) for v's fields; nil when there is none.
 func checkKeys(body []byte, v any) formerr.FieldErrors {
+	name, repeated, found := FirstBadKey(body, JSONFields(v))
+	switch {
+	case !found:
+		return nil
+	case repeated:
+		return RepeatedField(name, FieldLabels[name])
+	}
+	return unknownFieldError(name, v)
+}
+
+// FirstBadKey returns the first key of the JSON object body that is not
+// exactly one of fields (repeated false), or that comes a second time
+// (repeated true); found is false when there is none, or when body is not
+// a well-formed object (the decoder then says so). encoding/json matches
+// keys without regard to case, even by Unicode case folding ("DeScRiPtIoN",
+// "deſcription" reach Description), and keeps the last of repeated keys
+// where a form keeps the first: a filter in front that reads one key, or
+// the two encodings, would see another request than the one stored.
+func FirstBadKey(body []byte, fields []string) (name string, repeated, found bool) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if _, err := dec.Token(); err != nil {
-		return nil
+		return "", false, false
 	}
-	fields := jsonFields(v)
 	seen := map[string]bool{}
 	for dec.More() {
 		t, err := dec.Token()
 		key, ok := t.(string)
 		if err != nil || !ok {
-			return nil
+			return "", false, false
 		}
 		if !slices.Contains(fields, key) {
-			return unknownFieldError(key, v)
+			return key, false, true
 		}
 		if seen[key] {
-			return RepeatedField(key)
+			return key, true, true
 		}
 		seen[key] = true
 		var value json.RawMessage
 		if err := dec.Decode(&value); err != nil {
-			return nil
+			return "", false, false
 		}
 	}
-	return nil
+	return "", false, false
 }
 
 // RepeatedField is the FieldErrors of a field sent more than once in one
-// request (JSON key or form field).
-func RepeatedField(name string) formerr.FieldErrors {
-	label := FieldLabels[name]
+// request (JSON key or form field), named by label, or by name when label
+// is empty.
+func RepeatedField(name, label string) formerr.FieldErrors {
 	if label == "" {
 		label = name
 	}
@@ -173,7 +192,7 @@ func unknownFieldError(name string, v any) formerr.FieldErrors {
 		return formerr.FieldErrors{FieldAttachments: FieldLabels[FieldAttachments] +
 			": không gửi được ảnh trong JSON. Hãy gửi tin báo dạng multipart/form-data (Content-Type: multipart/form-data), mỗi ảnh là một tệp trong trường “attachments”, các trường khác giữ nguyên tên."}
 	}
-	return UnknownField(name, jsonFields(v))
+	return UnknownField(name, JSONFields(v))
 }
 
 // UnknownField is the FieldErrors of a field a request does not take:
@@ -194,11 +213,11 @@ func UnknownField(name string, accepted []string) formerr.FieldErrors {
 
 // TipFields are the JSON and form field names of a tip, without the
 // photos (FieldAttachments), in order.
-func TipFields() []string { return jsonFields(&TipInput{}) }
+func TipFields() []string { return JSONFields(&TipInput{}) }
 
-// jsonFields lists the JSON names of the fields of the struct v points
+// JSONFields lists the JSON names of the fields of the struct v points
 // to, in declaration order (fields tagged "-" are not JSON).
-func jsonFields(v any) []string {
+func JSONFields(v any) []string {
 	t := reflect.TypeOf(v).Elem()
 	var names []string
 	for i := 0; i < t.NumField(); i++ {
