@@ -228,6 +228,17 @@ func TestNotFoundAndBadInput(t *testing.T) {
 		if !strings.Contains(body, "Không tìm thấy") {
 			t.Errorf("GET %s: no Vietnamese message", target)
 		}
+		// An error page is nobody's canonical page and is not indexed.
+		if strings.HasPrefix(target, "/static/") {
+			continue
+		}
+		if strings.Contains(body, `rel="canonical"`) || strings.Contains(body, `property="og:url"`) || !strings.Contains(body, `<meta name="robots" content="noindex">`) {
+			t.Errorf("GET %s: canonical or og:url on the error page, or no noindex", target)
+		}
+	}
+	// A page still names itself.
+	if _, body := get(t, app, "/van-ban"); !strings.Contains(body, `<link rel="canonical" href="http`) || strings.Contains(body, "noindex") {
+		t.Errorf("/van-ban: no canonical link, or noindex")
 	}
 	resp, _ := get(t, app, "/van-ban?x=%ff%fe")
 	if resp.StatusCode != 400 {

@@ -37,8 +37,12 @@ type View struct {
 	Description string
 	// Image is an absolute or root-relative image URL for link previews.
 	Image string
-	// Canonical is the canonical absolute URL; filled by render when empty.
+	// Canonical is the canonical absolute URL; filled by render when empty,
+	// left empty on an error page (an error is nobody's canonical page).
 	Canonical string
+	// Error says the page answers with an error status (4xx, 5xx): no
+	// canonical link or og:url, and robots noindex. Set by render.
+	Error bool
 	// CSRF is the token for forms (the hidden field "_csrf"); filled by render.
 	CSRF string
 	// Path is the request path, for marking the current navigation item.
@@ -204,6 +208,7 @@ func (s *Server) render(c *fiber.Ctx, status int, page string, v View) error {
 		v.CSRF = csrfToken(c)
 	}
 	v.Path = string([]byte(c.Path()))
+	v.Error = status >= 400
 	body, err := s.execute(page, v)
 	if err != nil {
 		return err
@@ -250,7 +255,7 @@ func (s *Server) execute(page string, v View) ([]byte, error) {
 	if !v.OwnImage {
 		v.Image = static.URL(shareImage)
 	}
-	if v.Canonical == "" {
+	if v.Canonical == "" && !v.Error {
 		v.Canonical = v.SiteURL + v.Path
 	}
 	var buf bytes.Buffer
