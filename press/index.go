@@ -10,6 +10,7 @@ import (
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
 
 	"github.com/thaibinh-pcmt/portal/search"
 	"github.com/thaibinh-pcmt/portal/store"
@@ -50,18 +51,25 @@ var markdownParser = goldmark.New(goldmark.WithExtensions(extension.GFM)).Parser
 
 // PlainText returns the words of a Markdown body without markup: one line
 // per block, raw HTML left out, link and image targets left out (image alt
-// text kept).
+// text kept), and text as a reader sees it: entity and numeric references
+// resolved ("&amp;" is "&") and backslash escapes removed, as goldmark's
+// HTML renderer does (CommonMark §2.4, §2.5), except in code spans.
 func PlainText(md string) string {
 	src := []byte(md)
 	doc := markdownParser.Parse(text.NewReader(src))
 	var buf bytes.Buffer
+	inCode := false
 	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		switch n := n.(type) {
 		case *ast.HTMLBlock, *ast.RawHTML:
 			return ast.WalkSkipChildren, nil
 		case *ast.Text:
 			if entering {
-				buf.Write(n.Segment.Value(src))
+				v := n.Segment.Value(src)
+				if !inCode {
+					v = util.ResolveEntityNames(util.ResolveNumericReferences(util.UnescapePunctuations(v)))
+				}
+				buf.Write(v)
 				if n.SoftLineBreak() || n.HardLineBreak() {
 					buf.WriteByte(' ')
 				}
@@ -71,7 +79,8 @@ func PlainText(md string) string {
 				buf.Write(n.Value)
 			}
 		case *ast.CodeSpan:
-			// its children are Text nodes, written above
+			// its children are Text nodes, written above as they are
+			inCode = entering
 		case *ast.AutoLink:
 			if entering {
 				buf.Write(n.Label(src))
