@@ -1,10 +1,14 @@
 package handlers
 
 import (
+	"context"
+	"encoding/json"
+
 	"github.com/gofiber/fiber/v2"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/thaibinh-pcmt/portal/content"
+	"github.com/thaibinh-pcmt/portal/pagecache"
 )
 
 // inForceJSON is the API shape of a document's legal status:
@@ -86,12 +90,25 @@ func nonNil(s []string) []string {
 // apiDocuments answers {"documents": [...]} without sections (they are in
 // the per-document answer), newest first.
 func (s *Server) apiDocuments(c *fiber.Ctx) error {
-	docs := s.Library.Documents()
-	out := make([]documentJSON, 0, len(docs))
-	for _, d := range docs {
-		out = append(out, toDocumentJSON(d, false))
+	return s.cached(c, "/api/v1/documents", func(context.Context) (pagecache.Content, error) {
+		docs := s.Library.Documents()
+		out := make([]documentJSON, 0, len(docs))
+		for _, d := range docs {
+			out = append(out, toDocumentJSON(d, false))
+		}
+		return jsonPage(fiber.Map{"documents": out, "total": len(out)})
+	})
+}
+
+// jsonPage is v as a cached JSON answer of the library, which changes only
+// with an import (the cache is invalidated then): compressed once, with an
+// ETag and the reading pages' Cache-Control.
+func jsonPage(v any) (pagecache.Content, error) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return pagecache.Content{}, err
 	}
-	return c.JSON(fiber.Map{"documents": out, "total": len(out)})
+	return pagecache.Content{Body: body, ContentType: fiber.MIMEApplicationJSONCharsetUTF8, CacheControl: cacheReading}, nil
 }
 
 // apiDocument answers one document with its sections, or 404 with
@@ -101,7 +118,9 @@ func (s *Server) apiDocument(c *fiber.Ctx) error {
 	if !ok {
 		return notFound("Không tìm thấy văn bản có mã " + quoteShort(c.Params("slug")) + ".")
 	}
-	return c.JSON(toDocumentJSON(d, true))
+	return s.cached(c, "/api/v1/documents/"+d.Slug, func(context.Context) (pagecache.Content, error) {
+		return jsonPage(toDocumentJSON(d, true))
+	})
 }
 
 // quoteShort quotes at most 80 runes of s for an error message.

@@ -66,7 +66,8 @@ func decode(t *testing.T, enc string, b []byte) []byte {
 // readingPages are cached pages of the site app (no press office: the
 // feed and sitemap list the library only).
 var readingPages = []string{"/", "/van-ban", "/van-ban/53-kh-ubnd-2017", "/van-ban/25-ct-ttg-2017", "/phan-cong",
-	"/bai-viet", "/bai-viet/cac-hinh-thuc-cai-nghien", "/gioi-thieu", "/feed.xml", "/sitemap.xml", "/robots.txt"}
+	"/bai-viet", "/bai-viet/cac-hinh-thuc-cai-nghien", "/gioi-thieu", "/feed.xml", "/sitemap.xml", "/robots.txt",
+	"/api/v1/documents", "/api/v1/documents/53-kh-ubnd-2017"}
 
 // Every reading page: brotli or gzip as negotiated, each decoding to the
 // identity bytes; identity for a client that accepts neither; Vary, a
