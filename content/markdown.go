@@ -12,14 +12,33 @@ import (
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
 )
 
 // markdown converts Markdown to HTML: CommonMark plus the GitHub extensions
 // (tables, strikethrough, autolinks, task lists). Raw HTML in the source is
 // NOT rendered (goldmark's html.WithUnsafe is not set): it is replaced by a
-// comment, so authors cannot inject markup even before sanitising.
-var markdown = goldmark.New(goldmark.WithExtensions(extension.GFM))
+// comment, so authors cannot inject markup even before sanitising. A
+// heading of level 1 becomes level 2 (noSecondH1).
+var markdown = goldmark.New(goldmark.WithExtensions(extension.GFM),
+	goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(noSecondH1{}, 100))))
+
+// noSecondH1 makes every level-1 heading of a body a level-2 heading: the
+// page of an article or campaign already has its title as its one h1, and
+// a second h1 ("# Tiêu đề" at the top of a body) breaks the outline that
+// screen readers navigate by. Other levels are kept as written.
+type noSecondH1 struct{}
+
+func (noSecondH1) Transform(doc *ast.Document, _ text.Reader, _ parser.Context) {
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if h, ok := n.(*ast.Heading); ok && entering && h.Level == 1 {
+			h.Level = 2
+		}
+		return ast.WalkContinue, nil
+	})
+}
 
 // articlePolicy is the one HTML policy for rendered articles and campaigns,
 // built once. It starts from the semantics of bluemonday.UGCPolicy but

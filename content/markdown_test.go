@@ -13,7 +13,10 @@ func TestRenderMarkdown(t *testing.T) {
 		notContains []string
 	}{
 		{"basic", "# Tiêu đề\n\nĐoạn **đậm** và *nghiêng*, ~~gạch~~.\n\n- một\n- hai\n",
-			[]string{"<h1>Tiêu đề</h1>", "<strong>đậm</strong>", "<em>nghiêng</em>", "<del>gạch</del>", "<li>một</li>"}, nil},
+			[]string{"<h2>Tiêu đề</h2>", "<strong>đậm</strong>", "<em>nghiêng</em>", "<del>gạch</del>", "<li>một</li>"}, []string{"<h1"}},
+		// The page's title is its one h1: a body's level-1 heading is a
+		// level-2 heading; the other levels stay.
+		{"heading levels", "# Một\n\n## Hai\n\n### Ba\n", []string{"<h2>Một</h2>", "<h2>Hai</h2>", "<h3>Ba</h3>"}, []string{"<h1"}},
 		{"relative link", "[Kế hoạch](/van-ban/53-kh-ubnd-2017#muc-iii)",
 			[]string{`href="/van-ban/53-kh-ubnd-2017#muc-iii"`, `rel="noreferrer"`}, []string{"target="}},
 		{"external link", "[nguồn](https://example.org/a)",

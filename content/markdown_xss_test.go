@@ -187,7 +187,7 @@ func TestRenderMarkdownKeepsContent(t *testing.T) {
 	}
 	s := string(out)
 	for _, want := range []string{
-		"<h1>Tháng hành động</h1>",
+		"<h2>Tháng hành động</h2>",
 		"<strong>26/6</strong>",
 		"<em>Ngày quốc tế</em>",
 		"<li>Tuyên truyền</li>",
