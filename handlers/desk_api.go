@@ -272,12 +272,17 @@ func (s *Server) apiDeskStatus(c *fiber.Ctx) error {
 		Status  string `json:"status"`
 		Note    string `json:"note"`
 		Outcome string `json:"outcome"`
+		// From, optional, is the status the client last read: when the
+		// case has moved since (another officer, another system), the
+		// change is refused with 409 instead of overwriting theirs, as the
+		// inbox's form is.
+		From string `json:"from"`
 	}
 	if err := decodeDeskBody(c.Body(), &in); err != nil {
 		return err
 	}
 	a := tokenActor(c)
-	if err := s.Desk.ChangeStatus(c.UserContext(), a, id, desk.StatusChange{To: in.Status, Note: in.Note, Outcome: in.Outcome}); err != nil {
+	if err := s.Desk.ChangeStatus(c.UserContext(), a, id, desk.StatusChange{From: in.From, To: in.Status, Note: in.Note, Outcome: in.Outcome}); err != nil {
 		return deskAPIProblem(err)
 	}
 	r, err := s.Desk.Row(c.UserContext(), a, id)

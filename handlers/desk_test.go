@@ -557,6 +557,12 @@ func TestDeskAPI(t *testing.T) {
 	if errs, _ := m["errors"].(map[string]any); st != 422 || !strings.HasPrefix(fmt.Sprint(errs["extra"]), "extra: trường này không có trong yêu cầu") {
 		t.Errorf("unknown field: %d %v", st, m)
 	}
+	// A change made on a status the client read before someone moved the
+	// case: 409, nothing changed.
+	st, m, _ = api("POST", fmt.Sprintf("/api/v1/desk/cases/%d/status", id), police, `{"status":"verifying","from":"closed"}`)
+	if st != 409 {
+		t.Errorf("stale from: %d %v", st, m)
+	}
 	st, m, _ = api("POST", fmt.Sprintf("/api/v1/desk/cases/%d/status", id), police, `{"status":"verifying","status":"closed"}`)
 	if errs, _ := m["errors"].(map[string]any); st != 422 || !strings.HasPrefix(fmt.Sprint(errs["status"]), "Trạng thái: được gửi nhiều lần") {
 		t.Errorf("repeated field: %d %v", st, m)
