@@ -164,9 +164,10 @@ func TestPlainText(t *testing.T) {
 	want := "Tiêu đề\nĐoạn đậm và liên kết.\nảnh mô tả\nmột\nhai\nhttps://example.org"
 	if got != want {
 		t.Fatalf("PlainText =\n%q\nwant\n%q", got, want)
-	}	// Text as the page shows it: references resolved, escapes removed;
+	}
+	// Text as the page shows it: references resolved, escapes removed;
 	// code spans as written.
-	if got := PlainText(`1 < 2 &amp; 3 &#273;&#x1EA1;t \*sao\* `+"`&amp;`"); got != "1 < 2 & 3 đạt *sao* &amp;" {
+	if got := PlainText(`1 < 2 &amp; 3 &#273;&#x1EA1;t \*sao\* ` + "`&amp;`"); got != "1 < 2 & 3 đạt *sao* &amp;" {
 		t.Errorf("PlainText of references = %q", got)
 	}
 }
