@@ -124,21 +124,35 @@ func RenderMarkdown(src []byte) (template.HTML, error) {
 	return template.HTML(articlePolicy.SanitizeBytes(buf.Bytes())), nil
 }
 
-// markdownText returns the plain text of Markdown source, for search: the
-// text of every block, one block a line, without markup. Link texts are
-// kept; URLs, raw HTML and images' addresses are not.
+// PlainText returns the plain text of Markdown source, for search and
+// summaries: the text of every block, one block a line, without markup,
+// in NFC. Link texts and images' alt texts are kept; URLs, raw HTML and
+// images' addresses are not, so nothing the sanitiser removes from the page
+// is indexed. Text is as a reader sees it: entity and numeric references
+// resolved ("&amp;" is "&") and backslash escapes removed, as goldmark's
+// HTML renderer does (CommonMark §2.4, §2.5); code is kept as written.
+func PlainText(md string) string { return markdownText([]byte(md)) }
+
+// markdownText is PlainText of src.
 func markdownText(src []byte) string {
 	doc := markdown.Parser().Parse(text.NewReader(src))
 	var sb strings.Builder
+	inCode := false
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		switch v := n.(type) {
 		case *ast.Text:
 			if entering {
-				sb.Write(v.Segment.Value(src))
+				t := v.Segment.Value(src)
+				if !inCode {
+					t = util.ResolveEntityNames(util.ResolveNumericReferences(util.UnescapePunctuations(t)))
+				}
+				sb.Write(t)
 				if v.SoftLineBreak() || v.HardLineBreak() {
 					sb.WriteByte(' ')
 				}
 			}
+		case *ast.CodeSpan:
+			inCode = entering
 		case *ast.String:
 			if entering {
 				sb.Write(v.Value)

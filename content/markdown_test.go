@@ -92,3 +92,19 @@ func TestParseArticleErrors(t *testing.T) {
 		t.Errorf("ParseArticle = %+v", a)
 	}
 }
+
+// TestPlainText: what the search index takes of a campaign's or article's
+// Markdown (press.SearchDoc uses it).
+func TestPlainText(t *testing.T) {
+	md := "# Tiêu đề\n\nĐoạn **đậm** và [liên kết](javascript:alert(1)).\n\n<script>alert('x')</script>\n\n![ảnh mô tả](x.png) <img src=x onerror=alert(1)>\n\n- một\n- hai\n\n<https://example.org>"
+	got := PlainText(md)
+	want := "Tiêu đề\nĐoạn đậm và liên kết.\nảnh mô tả\nmột\nhai\nhttps://example.org"
+	if got != want {
+		t.Fatalf("PlainText =\n%q\nwant\n%q", got, want)
+	}
+	// Text as the page shows it: references resolved, escapes removed;
+	// code spans as written.
+	if got := PlainText(`1 < 2 &amp; 3 &#273;&#x1EA1;t \*sao\* ` + "`&amp;`"); got != "1 < 2 & 3 đạt *sao* &amp;" {
+		t.Errorf("PlainText of references = %q", got)
+	}
+}

@@ -158,20 +158,6 @@ func TestCampaignLifecycle(t *testing.T) {
 	}
 }
 
-func TestPlainText(t *testing.T) {
-	md := "# Tiêu đề\n\nĐoạn **đậm** và [liên kết](javascript:alert(1)).\n\n<script>alert('x')</script>\n\n![ảnh mô tả](x.png) <img src=x onerror=alert(1)>\n\n- một\n- hai\n\n<https://example.org>"
-	got := PlainText(md)
-	want := "Tiêu đề\nĐoạn đậm và liên kết.\nảnh mô tả\nmột\nhai\nhttps://example.org"
-	if got != want {
-		t.Fatalf("PlainText =\n%q\nwant\n%q", got, want)
-	}
-	// Text as the page shows it: references resolved, escapes removed;
-	// code spans as written.
-	if got := PlainText(`1 < 2 &amp; 3 &#273;&#x1EA1;t \*sao\* ` + "`&amp;`"); got != "1 < 2 & 3 đạt *sao* &amp;" {
-		t.Errorf("PlainText of references = %q", got)
-	}
-}
-
 var slugShape = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
 func FuzzMakeSlug(f *testing.F) {

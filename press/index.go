@@ -1,17 +1,11 @@
 package press
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strings"
 
-	"github.com/yuin/goldmark"
-	"github.com/yuin/goldmark/ast"
-	"github.com/yuin/goldmark/extension"
-	"github.com/yuin/goldmark/text"
-	"github.com/yuin/goldmark/util"
-
+	"github.com/thaibinh-pcmt/portal/content"
 	"github.com/thaibinh-pcmt/portal/search"
 	"github.com/thaibinh-pcmt/portal/store"
 )
@@ -44,63 +38,6 @@ func TypeName(c store.Campaign) string {
 	return TypeCampaign
 }
 
-// markdownParser only parses (it never renders), to take the plain text of
-// a body for the search index; raw HTML in the Markdown is skipped, so no
-// markup the sanitiser would remove from the page is ever indexed.
-var markdownParser = goldmark.New(goldmark.WithExtensions(extension.GFM)).Parser()
-
-// PlainText returns the words of a Markdown body without markup: one line
-// per block, raw HTML left out, link and image targets left out (image alt
-// text kept), and text as a reader sees it: entity and numeric references
-// resolved ("&amp;" is "&") and backslash escapes removed, as goldmark's
-// HTML renderer does (CommonMark §2.4, §2.5), except in code spans.
-func PlainText(md string) string {
-	src := []byte(md)
-	doc := markdownParser.Parse(text.NewReader(src))
-	var buf bytes.Buffer
-	inCode := false
-	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
-		switch n := n.(type) {
-		case *ast.HTMLBlock, *ast.RawHTML:
-			return ast.WalkSkipChildren, nil
-		case *ast.Text:
-			if entering {
-				v := n.Segment.Value(src)
-				if !inCode {
-					v = util.ResolveEntityNames(util.ResolveNumericReferences(util.UnescapePunctuations(v)))
-				}
-				buf.Write(v)
-				if n.SoftLineBreak() || n.HardLineBreak() {
-					buf.WriteByte(' ')
-				}
-			}
-		case *ast.String:
-			if entering {
-				buf.Write(n.Value)
-			}
-		case *ast.CodeSpan:
-			// its children are Text nodes, written above as they are
-			inCode = entering
-		case *ast.AutoLink:
-			if entering {
-				buf.Write(n.Label(src))
-			}
-		default:
-			if !entering && n.Type() == ast.TypeBlock {
-				buf.WriteByte('\n')
-			}
-		}
-		return ast.WalkContinue, nil
-	})
-	var lines []string
-	for _, l := range strings.Split(buf.String(), "\n") {
-		if l = strings.Join(strings.Fields(l), " "); l != "" {
-			lines = append(lines, l)
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
 // SearchDoc maps campaign c to the search index's document.
 func SearchDoc(c store.Campaign) search.Doc {
 	d := search.Doc{
@@ -113,11 +50,11 @@ func SearchDoc(c store.Campaign) search.Doc {
 	if !c.PublishedAt.IsZero() {
 		d.Year = c.PublishedAt.In(Location).Year()
 	}
-	if body := PlainText(c.BodyMD); body != "" {
+	if body := content.PlainText(c.BodyMD); body != "" {
 		d.Sections = []search.Section{{Text: body}}
 	}
 	if d.Summary == "" {
-		d.Summary = firstWords(PlainText(c.BodyMD), 200)
+		d.Summary = firstWords(content.PlainText(c.BodyMD), 200)
 	}
 	return d
 }
