@@ -205,7 +205,7 @@ func caseJSON(v desk.CaseView) fiber.Map {
 }
 
 // decodeDeskBody reads a desk API body into v: one JSON object; a field v
-// does not have, a field sent twice (intake.FirstBadKey: keys are matched
+// does not have, a field sent twice (intake.CheckFields: keys are matched
 // exactly) and a field of the wrong type are a 422 naming it, as on the
 // public API.
 func decodeDeskBody(body []byte, v any) error {
@@ -213,12 +213,8 @@ func decodeDeskBody(body []byte, v any) error {
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return badRequest(msgMalformedJSON)
 	}
-	fields := intake.JSONFields(v)
-	if name, repeated, found := intake.FirstBadKey(trimmed, fields); found {
-		fe := intake.UnknownField(name, fields)
-		if repeated {
-			fe = intake.RepeatedField(name, desk.FieldLabels[name])
-		}
+	keys, _ := intake.JSONKeys(trimmed)
+	if fe := intake.CheckFields(keys, intake.JSONFields(v), desk.FieldLabels); fe != nil {
 		return &Problem{Status: fiber.StatusUnprocessableEntity, Message: msgInvalidInput, Fields: fe}
 	}
 	dec := json.NewDecoder(bytes.NewReader(trimmed))

@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"slices"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -78,32 +77,14 @@ func (s *Server) apiTip(c *fiber.Ctx) error {
 }
 
 // apiTipMultipart is apiTip for a multipart body (parsed by photoForm: the
-// text fields are now the form values). A field the API does not take is
-// refused, as in JSON.
+// text fields are now the form values). A field the API does not take, or
+// one sent twice, is refused, as in JSON (onlyFields).
 func (s *Server) apiTipMultipart(c *fiber.Ctx, ups []intake.Upload) error {
-	fields := append(intake.TipFields(), intake.FieldAttachments)
-	var unknown, repeated string
-	seen := map[string]bool{}
-	c.Request().PostArgs().VisitAll(func(k, _ []byte) {
-		switch key := string(k); {
-		case unknown != "" || repeated != "":
-		case !slices.Contains(fields, key):
-			unknown = key
-		case seen[key]:
-			repeated = key
-		default:
-			seen[key] = true
+	if err := onlyFields(c, append(intake.TipFields(), intake.FieldAttachments)...); err != nil {
+		if stop, cerr := s.charge(c, false); stop {
+			return cerr
 		}
-	})
-	if unknown != "" || repeated != "" {
-		if stop, err := s.charge(c, false); stop {
-			return err
-		}
-		fe := intake.UnknownField(unknown, fields)
-		if unknown == "" {
-			fe = intake.RepeatedField(repeated, intake.FieldLabels[repeated])
-		}
-		return &Problem{Status: fiber.StatusUnprocessableEntity, Message: msgInvalidInput, Fields: fe}
+		return err
 	}
 	in := tipInput(formValues(c, intake.TipFields()...))
 	r, ref, stop, err := s.acceptTip(c, in, ups)

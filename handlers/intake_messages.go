@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -31,19 +30,15 @@ const (
 // replyPhotoRules are the photo rules the reply form shows (those of a tip).
 var replyPhotoRules = photoRules{Max: intake.MaxAttachments, EachMB: photo.MB(intake.MaxAttachmentBytes), AllMB: photo.MB(intake.MaxAttachmentsTotal)}
 
-// onlyFields refuses a multipart body with a field other than allowed:
-// 422 naming it, as for JSON.
+// onlyFields refuses a multipart body with a field other than allowed, or
+// a field sent twice: 422 naming it, as for JSON (intake.CheckFields).
 func onlyFields(c *fiber.Ctx, allowed ...string) error {
-	var unknown string
-	c.Request().PostArgs().VisitAll(func(k, _ []byte) {
-		if unknown == "" && !slices.Contains(allowed, string(k)) {
-			unknown = string(k)
-		}
-	})
-	if unknown == "" {
-		return nil
+	var keys []string
+	c.Request().PostArgs().VisitAll(func(k, _ []byte) { keys = append(keys, string(k)) })
+	if fe := intake.CheckFields(keys, allowed, intake.FieldLabels); fe != nil {
+		return &Problem{Status: fiber.StatusUnprocessableEntity, Message: msgInvalidInput, Fields: fe}
 	}
-	return &Problem{Status: fiber.StatusUnprocessableEntity, Message: msgInvalidInput, Fields: intake.UnknownField(unknown, allowed)}
+	return nil
 }
 
 // filesProblem is the refusal of a body with field errors fields and

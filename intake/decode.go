@@ -110,62 +110,68 @@ func TrimJSON(body []byte) []byte {
 	return bytes.TrimSpace(bytes.TrimPrefix(bytes.TrimSpace(body), []byte("\uFEFF")))
 }
 
-// checkKeys returns the FieldErrors of the first bad key of the JSON object
-// body (see FirstBadKey) for v's fields; nil when there is none.
+// checkKeys returns the FieldErrors of the first key of the JSON object
+// body that v does not have (unknownFieldError: a tip's photos are told to
+// come as files), else of the first key sent twice (CheckFields); nil when
+// there is none or body is not well-formed (Decode then says so).
 func checkKeys(body []byte, v any) formerr.FieldErrors {
-	name, repeated, found := FirstBadKey(body, JSONFields(v))
-	switch {
-	case !found:
-		return nil
-	case repeated:
-		return RepeatedField(name, FieldLabels[name])
+	keys, _ := JSONKeys(body)
+	fields := JSONFields(v)
+	for _, k := range keys {
+		if !slices.Contains(fields, k) {
+			return unknownFieldError(k, v)
+		}
 	}
-	return unknownFieldError(name, v)
+	return CheckFields(keys, fields, FieldLabels)
 }
 
-// FirstBadKey returns the first key of the JSON object body that is not
-// exactly one of fields (repeated false), or that comes a second time
-// (repeated true); found is false when there is none, or when body is not
-// a well-formed object (the decoder then says so). encoding/json matches
-// keys without regard to case, even by Unicode case folding ("DeScRiPtIoN",
-// "deſcription" reach Description), and keeps the last of repeated keys
-// where a form keeps the first: a filter in front that reads one key, or
-// the two encodings, would see another request than the one stored.
-func FirstBadKey(body []byte, fields []string) (name string, repeated, found bool) {
+// JSONKeys returns the keys of the JSON object body in order, repeats
+// included; ok is false when body is not a well-formed object.
+func JSONKeys(body []byte) (keys []string, ok bool) {
 	dec := json.NewDecoder(bytes.NewReader(body))
-	if _, err := dec.Token(); err != nil {
-		return "", false, false
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, false
 	}
-	seen := map[string]bool{}
 	for dec.More() {
 		t, err := dec.Token()
-		key, ok := t.(string)
-		if err != nil || !ok {
-			return "", false, false
+		key, isKey := t.(string)
+		if err != nil || !isKey {
+			return keys, false
 		}
-		if !slices.Contains(fields, key) {
-			return key, false, true
-		}
-		if seen[key] {
-			return key, true, true
-		}
-		seen[key] = true
+		keys = append(keys, key)
 		var value json.RawMessage
 		if err := dec.Decode(&value); err != nil {
-			return "", false, false
+			return keys, false
 		}
 	}
-	return "", false, false
+	return keys, true
 }
 
-// RepeatedField is the FieldErrors of a field sent more than once in one
-// request (JSON key or form field), named by label, or by name when label
-// is empty.
-func RepeatedField(name, label string) formerr.FieldErrors {
-	if label == "" {
-		label = name
+// CheckFields returns the FieldErrors of the first of keys (a request's
+// field names in order, repeats included: JSON keys or form fields) that
+// is not exactly one of fields (UnknownField), or that comes a second time
+// (named by its label in labels, else by its name); nil when there is none.
+// Exact names, once each: encoding/json alone matches keys without regard
+// to case, even by Unicode case folding ("DeScRiPtIoN", "deſcription" reach
+// Description), and keeps the last of repeated keys where a form keeps the
+// first, so a filter in front that reads one key, or the two encodings,
+// would see another request than the one stored.
+func CheckFields(keys, fields []string, labels map[string]string) formerr.FieldErrors {
+	seen := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		if !slices.Contains(fields, k) {
+			return UnknownField(k, fields)
+		}
+		if seen[k] {
+			label := labels[k]
+			if label == "" {
+				label = k
+			}
+			return formerr.FieldErrors{k: label + ": được gửi nhiều lần trong cùng một yêu cầu; hãy gửi một lần"}
+		}
+		seen[k] = true
 	}
-	return formerr.FieldErrors{name: label + ": được gửi nhiều lần trong cùng một yêu cầu; hãy gửi một lần"}
+	return nil
 }
 
 // unknownField returns the field named by encoding/json's error for a key
