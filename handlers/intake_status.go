@@ -118,7 +118,7 @@ func (s *Server) lookUp(ctx context.Context, v *statusView) (int, error) {
 	v.Found = &st
 	v.ReceivedOn = st.ReceivedOn
 	if d, err := time.Parse(time.DateOnly, st.ReceivedOn); err == nil {
-		v.ReceivedOn = d.Format("2/1/2006")
+		v.ReceivedOn = vnDate(d)
 	}
 	if s.Desk == nil {
 		return fiber.StatusOK, nil

@@ -37,7 +37,7 @@ func documentSearchDoc(d *content.Document) search.Doc {
 	}
 	if !d.IssuedOn.IsZero() {
 		sd.Year = d.IssuedOn.Year()
-		sd.Issued = d.IssuedOn.Format("2/1/2006") // as the document page prints it
+		sd.Issued = vnDate(d.IssuedOn) // as the document page prints it
 	}
 	var walk func([]content.Section)
 	walk = func(secs []content.Section) {

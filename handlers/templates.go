@@ -128,13 +128,7 @@ var funcs = template.FuncMap{
 		svg = strings.NewReplacer(` xmlns="http://www.w3.org/2000/svg"`, "", ` xmlns:xlink="http://www.w3.org/1999/xlink"`, "").Replace(svg[start:])
 		return template.HTML(`<span class="emblem" aria-hidden="true">` + strings.TrimSpace(svg) + `</span>`), nil
 	},
-	// vnDate formats a date the Vietnamese way: 14/9/2017.
-	"vnDate": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return fmt.Sprintf("%d/%d/%d", t.Day(), int(t.Month()), t.Year())
-	},
+	"vnDate": vnDate,
 	// vnLongDate formats a date as in a document header: ngày 14 tháng 9 năm 2017.
 	"vnLongDate": func(t time.Time) string {
 		if t.IsZero() {
@@ -232,6 +226,15 @@ func sendHTML(c *fiber.Ctx, status int, body []byte, compress bool) error {
 		c.Set(fiber.HeaderContentEncoding, e.Token())
 	}
 	return c.Send(pagecache.CompressDynamic(e, body))
+}
+
+// vnDate formats a date the Vietnamese way, as every page prints one:
+// 14/9/2017 (day and month without a leading zero); "" for the zero time.
+func vnDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format("2/1/2006")
 }
 
 // execute renders the page template called page inside the layout into a
