@@ -45,8 +45,8 @@ func VisibleLen(plain string) int { return visibleLen(plain) }
 // U+FFFD, the replacement character, which is what a JSON decoder (Go's
 // encoding/json, RFC 8259 §8.2) or a broken conversion upstream leaves in
 // place of invalid bytes and lone surrogates: the form and the API then keep
-// the same text of the same input. The text is normalised to NFC (text from iOS and macOS often arrives decomposed),
-// CR LF and lone CR become LF, tabs become spaces, every other control
+// the same text of the same input. The text is normalised to NFC (text from
+// iOS and macOS often arrives decomposed), CR LF and lone CR become LF, tabs become spaces, every other control
 // character and the bidirectional override and isolate marks (control
 // characters too, in Unicode's sense: they can make text read differently
 // from what it is) are removed, and spaces at both ends are trimmed. With

@@ -167,9 +167,9 @@ func exactKey(word string) string {
 
 func lower(s string) string { return strings.ToLower(s) }
 
-// digitsKey returns the key of a word of ASCII digits: the word without its
-// leading zeros ("09" → "9", "007" → "7"; "0" stays), and true; false for
-// any other word. Days and months are written both ways ("ngày 05/6/2017",
+// digitsKey returns the key of a word of ASCII digits that starts with a
+// zero: the word without its leading zeros ("09" → "9", "007" → "7"; "00"
+// → "0"), and true; false for any other word, which keeps its key. Days and months are written both ways ("ngày 05/6/2017",
 // "ngày 5/6/2017"; the portal prints 14/9/2017 for a plan dated 14/09/2017),
 // and either spelling must find the other.
 func digitsKey(w string) (string, bool) {
