@@ -60,12 +60,9 @@ func documentSearchDoc(d *content.Document) search.Doc {
 	return sd
 }
 
-var (
-	mdHeading = regexp.MustCompile(`^#{1,6}\s+(.*)$`)
-	mdLink    = regexp.MustCompile(`!?\[([^\]]*)\]\([^)]*\)`)
-	mdMarks   = strings.NewReplacer("**", "", "__", "", "`", "")
-	mdBullet  = regexp.MustCompile(`^\s*(?:[-*+]|\d+[.)])\s+`)
-)
+// mdHeading is an ATX heading line of Markdown, where an article's
+// sections start.
+var mdHeading = regexp.MustCompile(`^#{1,6}\s+(.*)$`)
 
 // articleSearchDoc maps one article. The body is cut into sections at its
 // Markdown headings (article pages carry no heading ids, so the sections
@@ -78,10 +75,12 @@ func articleSearchDoc(a *content.Article) search.Doc {
 	if !a.Published.IsZero() {
 		sd.Year = a.Published.Year()
 	}
+	// Each section's Markdown is turned into text by content.PlainText, as
+	// the article's own text and a campaign's are.
 	cur := search.Section{}
 	var lines []string
 	flush := func() {
-		cur.Text = strings.TrimSpace(strings.Join(lines, "\n"))
+		cur.Text = content.PlainText(strings.Join(lines, "\n"))
 		if cur.Text != "" || cur.Heading != "" {
 			sd.Sections = append(sd.Sections, cur)
 		}
@@ -90,22 +89,14 @@ func articleSearchDoc(a *content.Article) search.Doc {
 	for _, ln := range strings.Split(a.Markdown, "\n") {
 		if m := mdHeading.FindStringSubmatch(ln); m != nil {
 			flush()
-			cur = search.Section{Heading: plainMarkdown(m[1])}
+			cur = search.Section{Heading: content.PlainText(m[1])}
 			continue
 		}
-		if t := plainMarkdown(mdBullet.ReplaceAllString(ln, "")); t != "" {
-			lines = append(lines, t)
-		}
+		lines = append(lines, ln)
 	}
 	flush()
 	if len(sd.Sections) == 0 && a.Text != "" {
 		sd.Sections = []search.Section{{Text: a.Text}}
 	}
 	return sd
-}
-
-// plainMarkdown strips the inline Markdown of one line: links keep their
-// text, emphasis and code marks go.
-func plainMarkdown(s string) string {
-	return strings.TrimSpace(mdMarks.Replace(mdLink.ReplaceAllString(s, "$1")))
 }
