@@ -430,7 +430,11 @@ var benchKinds = func() []string {
 // from a body. Each op is one query, page 1, 10 hits with snippets and
 // facets; p50 and p99 are over all ops. The engine's result cache is off
 // (every op is computed) unless SEARCH_BENCH_CACHE=1; SEARCH_BENCH_TOPK=0
-// turns the top-k evaluation off (Bleve's searchers for every query);
+// turns the top-k evaluation off (Bleve's searchers for every query).
+// The long posting lists are decoded before the ops (Bleve.warmHot, as
+// the portal does in the background at start and after each change of
+// the index), and the metric hot-MB is their size; SEARCH_BENCH_HOT=0
+// leaves them to Bleve's reader;
 // SEARCH_BENCH_LOG=dir writes every op's query, latency and matches there.
 func BenchmarkQuery(b *testing.B) {
 	for _, corpus := range benchCorpora {
@@ -448,6 +452,12 @@ func BenchmarkQuery(b *testing.B) {
 					idx.topk = os.Getenv("SEARCH_BENCH_TOPK") != "0"
 					qs := benchQueries(docs)[kind]
 					ctx := context.Background()
+					if os.Getenv("SEARCH_BENCH_HOT") == "0" {
+						idx.endWarm()
+						idx.hot = nil
+					} else if err := idx.warmHot(ctx); err != nil {
+						b.Fatal(err)
+					}
 					lat := make([]time.Duration, 0, b.N) // by op, in order
 					hits := 0
 					// Collect the garbage of generating the corpus now, so that
@@ -475,6 +485,11 @@ func BenchmarkQuery(b *testing.B) {
 					b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 					b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 					b.ReportMetric(float64(hits)/float64(b.N), "matches/op")
+					if idx.hot != nil {
+						idx.hot.mu.Lock()
+						b.ReportMetric(float64(idx.hot.bytes)/(1<<20), "hot-MB")
+						idx.hot.mu.Unlock()
+					}
 				})
 			}
 		}

@@ -221,6 +221,15 @@ type Bleve struct {
 	facetMu   sync.Mutex
 	facetList map[string][]FacetValue
 	facetGen  uint64
+	// hot keeps the current snapshot's long posting lists decoded for
+	// the top-k evaluation (hotpostings.go); warming says a goroutine
+	// fills it (warmHot), which Close stops (stopWarm) and waits for.
+	hot      *hotCache
+	warming  atomic.Bool
+	warmMu   sync.Mutex // orders startWarm's Add before Close's Wait
+	warmWG   sync.WaitGroup
+	warmCtx  context.Context
+	stopWarm context.CancelFunc
 }
 
 // SetResultCache sets how many query results b keeps (ResultCacheSize by
@@ -284,9 +293,57 @@ func OpenBleve(dir string) (*Bleve, error) {
 
 // newBleve wraps an open index (dir "" for the in-memory one).
 func newBleve(idx bleve.Index, dir string) *Bleve {
-	b := &Bleve{idx: idx, dir: dir, facetLimit: FacetCountLimit, views: newViewCache(viewCacheSize), topk: true}
+	b := &Bleve{idx: idx, dir: dir, facetLimit: FacetCountLimit, views: newViewCache(viewCacheSize), topk: true,
+		hot: &hotCache{minCount: hotMinCount}}
 	b.results = newResultCache(ResultCacheSize, &b.gen)
+	b.warmCtx, b.stopWarm = context.WithCancel(context.Background())
+	b.hot.renewed = b.startWarm
+	b.startWarm()
 	return b
+}
+
+// startWarm fills the decoded-postings cache in the background
+// (warmHot), unless a goroutine already does.
+func (b *Bleve) startWarm() {
+	if !b.warming.CompareAndSwap(false, true) {
+		return
+	}
+	b.warmMu.Lock()
+	defer b.warmMu.Unlock()
+	if b.warmCtx.Err() != nil {
+		b.warming.Store(false)
+		return
+	}
+	b.warmWG.Add(1)
+	go func() {
+		defer b.warmWG.Done()
+		defer b.warming.Store(false)
+		// An error leaves the lists to be decoded by the searches that
+		// meet them; the index's own errors reach those searches.
+		_ = b.warmHot(b.warmCtx)
+	}()
+}
+
+// warmHot decodes the current snapshot's longest posting lists into the
+// cache the top-k evaluation reads (hotCache.warm); lists already decoded
+// are kept.
+func (b *Bleve) warmHot(ctx context.Context) error {
+	if b.hot == nil {
+		return nil
+	}
+	ix, err := b.idx.Advanced()
+	if err != nil {
+		return err
+	}
+	r, err := ix.Reader()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	if _, ok := r.(index.BM25Reader); !ok {
+		return nil // no top-k evaluation on this reader
+	}
+	return b.hot.warm(ctx, r)
 }
 
 // bleveMapping is the index mapping: keyword fields for filters, facets,
@@ -494,7 +551,20 @@ func (b *Bleve) Ping(ctx context.Context) error {
 }
 
 // Close closes the index.
-func (b *Bleve) Close() error { return b.idx.Close() }
+func (b *Bleve) Close() error {
+	b.endWarm()
+	return b.idx.Close()
+}
+
+// endWarm stops filling the decoded-postings cache in the background
+// and waits for the goroutine to finish; searches still decode the lists
+// they meet.
+func (b *Bleve) endWarm() {
+	b.warmMu.Lock()
+	b.stopWarm()
+	b.warmMu.Unlock()
+	b.warmWG.Wait()
+}
 
 // Boosts of the query parts (see bleveQuery). Exact-accent matches score
 // above folded ones; the title above the catalogue facts and the body; a

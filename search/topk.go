@@ -99,6 +99,10 @@ type topkLeaf struct {
 	// essential says documents are enumerated from this clause's postings
 	// (MaxScore); the others are only probed.
 	essential bool
+	// hot holds the postings decoded (hotpostings.go), walked at pos in
+	// place of tfr; nil when they are read through tfr.
+	hot *hotList
+	pos int
 }
 
 // score is Bleve's TermQueryScorer score of the current posting.
@@ -142,8 +146,24 @@ func docNum(id index.IndexInternalID) uint64 { return binary.BigEndian.Uint64(id
 
 // next moves l to its next posting.
 func (l *topkLeaf) next() error {
+	if l.hot != nil {
+		l.landHot(l.pos + 1)
+		return nil
+	}
 	d, err := l.tfr.Next(&l.doc)
 	return l.land(d, err)
+}
+
+// landHot moves l to position i of its decoded postings.
+func (l *topkLeaf) landHot(i int) {
+	l.pos = i
+	if i >= len(l.hot.docs) {
+		l.cur = math.MaxUint64
+		return
+	}
+	l.cur = uint64(l.hot.docs[i])
+	l.doc.Freq = uint64(l.hot.freqs[i])
+	l.doc.Norm = float64(l.hot.norms[i])
 }
 
 // land records where a move of l's postings ended: document d, or past
@@ -163,6 +183,10 @@ func (l *topkLeaf) land(d *index.TermFieldDoc, err error) error {
 // advance moves l to its first posting at or after document n.
 func (l *topkLeaf) advance(n uint64, buf index.IndexInternalID) error {
 	if l.cur >= n {
+		return nil
+	}
+	if l.hot != nil {
+		l.landHot(l.hot.seek(l.pos+1, n))
 		return nil
 	}
 	return l.land(l.tfr.Advance(index.NewIndexInternalID(buf, n), &l.doc))
@@ -311,7 +335,9 @@ func (pl *topkPlan) close() {
 // newTopkPlan opens the postings of p's clauses on r, with the same fields,
 // terms and boosts as bleveQuery, and weighs them as Bleve's searchers do.
 // The caller closes the plan.
-func newTopkPlan(ctx context.Context, r index.IndexReader, p Parsed, q Query) (*topkPlan, error) {
+//
+// Long posting lists are walked decoded from hot, which may be nil.
+func newTopkPlan(ctx context.Context, r index.IndexReader, p Parsed, q Query, hot *hotCache) (*topkPlan, error) {
 	bm, ok := r.(index.BM25Reader)
 	if !ok {
 		return nil, errTopkUnsupported
@@ -347,7 +373,11 @@ func newTopkPlan(ctx context.Context, r index.IndexReader, p Parsed, q Query) (*
 			_ = tfr.Close()
 			return nil, err
 		}
-		l := &topkLeaf{word: word, field: field, term: term, tfr: tfr, avg: a, count: tfr.Count()}
+		l := &topkLeaf{word: word, field: field, term: term, tfr: tfr, avg: a, count: tfr.Count(), pos: -1}
+		if l.hot, err = hot.get(ctx, r, field, term, l.count); err != nil {
+			_ = tfr.Close()
+			return nil, err
+		}
 		// Bleve's TermQueryScorer.computeIDF.
 		if a > 0 {
 			l.idf = math.Log(1 + (float64(docTotal)-float64(l.count)+0.5)/(float64(l.count)+0.5))
@@ -494,6 +524,8 @@ func newTopkPlan(ctx context.Context, r index.IndexReader, p Parsed, q Query) (*
 	for _, l := range all {
 		l.qw = l.qw * l.idf * norm
 		switch {
+		case l.hot != nil:
+			l.ub = l.hot.bound(l) // exact
 		case l.avg > 0:
 			// tf·k1/(tf + k1·(…)) < k1 for any tf and field length.
 			l.ub = l.idf * blevesearch.BM25_k1 * l.qw
@@ -1089,7 +1121,7 @@ func (b *Bleve) searchTopK(ctx context.Context, q Query, p Parsed, page, per int
 func (b *Bleve) wordsTopK(ctx context.Context, r index.IndexReader, q Query, p Parsed, page, per int) (hits []topkHit, out Result, handled bool, err error) {
 	// The first plan's postings also give the count (their bitmaps), so
 	// that each term's postings are opened once.
-	first, err := newTopkPlan(ctx, r, p, q)
+	first, err := newTopkPlan(ctx, r, p, q, b.hot)
 	if errors.Is(err, errTopkUnsupported) {
 		return nil, Result{}, false, nil
 	}
@@ -1126,7 +1158,7 @@ func (b *Bleve) wordsTopK(ctx context.Context, r index.IndexReader, q Query, p P
 			defer pl.close()
 			return pl.topk(ctx, k, gate)
 		}
-		pl, err := newTopkPlan(ctx, r, p, q)
+		pl, err := newTopkPlan(ctx, r, p, q, b.hot)
 		if err != nil {
 			return nil, err
 		}

@@ -166,9 +166,21 @@ func TestTopKMatchesBleve(t *testing.T) {
 				qs = append(qs, Query{Text: text})
 			}
 		}
-		served := compareTopK(t, b, qs)
-		if served < len(qs)/2 {
-			t.Errorf("top-k answered %d of %d queries", served, len(qs))
+		// With every list walked through Bleve's reader, then with every
+		// list decoded (hotpostings.go; 2,000 documents are below
+		// hotMinCount).
+		b.endWarm() // b.hot is replaced below
+		for _, hot := range []*hotCache{nil, {minCount: 1}} {
+			b.hot = hot
+			t.Run(fmt.Sprintf("decoded=%v", hot != nil), func(t *testing.T) {
+				served := compareTopK(t, b, qs)
+				if served < len(qs)/2 {
+					t.Errorf("top-k answered %d of %d queries", served, len(qs))
+				}
+				if hot != nil && len(hot.lists) < 100 {
+					t.Errorf("%d posting lists decoded, want every list the queries met", len(hot.lists))
+				}
+			})
 		}
 	})
 }

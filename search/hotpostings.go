@@ -1,0 +1,270 @@
+package search
+
+import (
+	"cmp"
+	"context"
+	"math"
+	"slices"
+	"sync"
+
+	index "github.com/blevesearch/bleve_index_api"
+)
+
+// This file keeps the long posting lists of the current index snapshot
+// decoded in memory for the top-k evaluation (topk.go). At 50,000
+// documents a query of two common words walks a dozen lists of 20,000 to
+// 45,000 postings, twice for a pair (searchTogether's two tiers); through
+// Bleve's reader every posting costs a chunk look-up and three varints
+// (≈ 30 ns), which was most of a broad query's time. A decoded list is
+// walked from arrays, and its largest possible clause score is known
+// exactly (hotList.bound), which lets MaxScore set aside more clauses
+// than the general BM25 bound does.
+//
+// The lists belong to one snapshot: Bleve's document numbers and
+// statistics hold only within it. A snapshot is immutable; while the
+// cache keeps a pointer to it, Go cannot reuse its address, so pointer
+// equality says whether a reader is the snapshot the lists were read from.
+// The cache is emptied at the first search on a new snapshot (after a Put,
+// a Delete or one of Bleve's merges), which also starts filling it again
+// in the background, longest lists first (Bleve.warmHot), as opening the
+// index does: a query meets decoded lists from its first run, not after
+// paying their decoding itself.
+
+// Sizes of the decoded-postings cache.
+const (
+	// hotMinCount is the fewest postings a list must have to be decoded:
+	// shorter lists cost little to walk through Bleve's reader.
+	hotMinCount = 2048
+	// hotBudget is the most memory, in bytes, the decoded lists of one
+	// snapshot take (12 bytes per posting): about 5.6 million postings.
+	// Lists met when it is spent are walked through Bleve's reader.
+	hotBudget = 64 << 20
+)
+
+// hotList is one term's postings in one field, decoded: document numbers
+// in increasing order with their frequencies and norms, exactly as
+// Bleve's TermFieldReader gives them (a norm is a float32 widened, as
+// zapx stores it).
+type hotList struct {
+	docs  []uint32
+	freqs []uint32
+	norms []float32
+	// frontier holds the (frequency, norm) pairs not dominated by another
+	// posting's (both at least as large): a clause's score grows with
+	// both, so its largest score is at one of them.
+	frontier []hotPair
+}
+
+type hotPair struct {
+	freq uint32
+	norm float32
+}
+
+// bytes is the memory l takes, roughly.
+func (l *hotList) bytes() int64 { return int64(len(l.docs)) * 12 }
+
+// bound is the largest score clause c gives any posting of l: exactly
+// c.scoreOf at the best pair of the frontier.
+func (l *hotList) bound(c *topkLeaf) float64 {
+	b := 0.0
+	for _, p := range l.frontier {
+		b = max(b, c.scoreOf(uint64(p.freq), float64(p.norm)))
+	}
+	return b
+}
+
+// seek returns the position of the first posting at or after document n,
+// searching from position from (galloping, then binary search);
+// len(l.docs) when there is none.
+func (l *hotList) seek(from int, n uint64) int {
+	if n > math.MaxUint32 {
+		return len(l.docs)
+	}
+	target := uint32(n)
+	lo, step := from, 1
+	hi := from
+	for hi < len(l.docs) && l.docs[hi] < target {
+		lo = hi + 1
+		hi += step
+		step *= 2
+	}
+	hi = min(hi, len(l.docs))
+	i, _ := slices.BinarySearch(l.docs[lo:hi], target)
+	return lo + i
+}
+
+// hotKey names a posting list: a field and a term.
+type hotKey struct{ field, term string }
+
+// hotCache holds the decoded lists of one snapshot; safe for concurrent
+// use.
+type hotCache struct {
+	// minCount is the fewest postings of a list decoded: hotMinCount, or
+	// fewer in tests, so that small corpora walk decoded lists too.
+	minCount uint64
+	mu       sync.Mutex
+	snap     index.IndexReader // the snapshot the lists were read from
+	lists    map[hotKey]*hotList
+	bytes    int64
+	// renewed, when set, is called (under mu, so it must not block) when
+	// a search meets a snapshot other than the cache's.
+	renewed func()
+}
+
+// hotFields are the fields whose lists the top-k evaluation walks
+// (newTopkPlan): title, catalogue facts and body, exact and folded.
+var hotFields = []string{fTitleX, fTitleF, fMetaX, fMetaF, fBodyX, fBodyF}
+
+// get returns the decoded postings of term in field as r has them,
+// decoding and keeping them if needed; nil when the list is shorter than
+// c.minCount, the budget is spent, or a posting does not fit the compact
+// form (then the caller walks Bleve's reader). count is the list's length
+// (the reader's Count).
+func (c *hotCache) get(ctx context.Context, r index.IndexReader, field, term string, count uint64) (*hotList, error) {
+	if c == nil || count < c.minCount || count == 0 {
+		return nil, nil
+	}
+	k := hotKey{field, term}
+	c.mu.Lock()
+	if c.snap != r {
+		c.snap, c.lists, c.bytes = r, map[hotKey]*hotList{}, 0
+		if c.renewed != nil {
+			c.renewed()
+		}
+	}
+	l, spent := c.lists[k], c.bytes+int64(count)*12 > hotBudget
+	c.mu.Unlock()
+	if l != nil || spent {
+		return l, nil
+	}
+	l, err := decodeHot(ctx, r, field, term, count)
+	if l == nil || err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.snap != r {
+		return l, nil // a newer snapshot took the cache: use the list once
+	}
+	if kept := c.lists[k]; kept != nil {
+		return kept, nil // decoded at the same time by another search
+	}
+	if c.bytes+l.bytes() <= hotBudget {
+		c.lists[k] = l
+		c.bytes += l.bytes()
+	}
+	return l, nil
+}
+
+// decodeHot reads the postings of term in field from r. It returns nil
+// when a document number or a frequency exceeds 32 bits or a norm is not
+// a float32.
+func decodeHot(ctx context.Context, r index.IndexReader, field, term string, count uint64) (*hotList, error) {
+	tfr, err := r.TermFieldReader(ctx, []byte(term), field, true, true, false)
+	if err != nil {
+		return nil, err
+	}
+	defer tfr.Close()
+	l := &hotList{
+		docs:  make([]uint32, 0, count),
+		freqs: make([]uint32, 0, count),
+		norms: make([]float32, 0, count),
+	}
+	var d index.TermFieldDoc
+	for i := 0; ; i++ {
+		if i&4095 == 4095 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		next, err := tfr.Next(&d)
+		if err != nil {
+			return nil, err
+		}
+		if next == nil {
+			break
+		}
+		n, norm := docNum(next.ID), float32(next.Norm)
+		if n > math.MaxUint32 || next.Freq > math.MaxUint32 || float64(norm) != next.Norm {
+			return nil, nil
+		}
+		l.docs = append(l.docs, uint32(n))
+		l.freqs = append(l.freqs, uint32(next.Freq))
+		l.norms = append(l.norms, norm)
+	}
+	l.frontier = frontierOf(l.freqs, l.norms)
+	return l, nil
+}
+
+// frontierOf returns the (frequency, norm) pairs of the postings that no
+// other posting dominates, by decreasing frequency.
+func frontierOf(freqs []uint32, norms []float32) []hotPair {
+	best := map[uint32]float32{} // the largest norm at each frequency
+	for i, f := range freqs {
+		if n, ok := best[f]; !ok || norms[i] > n {
+			best[f] = norms[i]
+		}
+	}
+	pairs := make([]hotPair, 0, len(best))
+	for f, n := range best {
+		pairs = append(pairs, hotPair{f, n})
+	}
+	slices.SortFunc(pairs, func(a, b hotPair) int { return cmp.Compare(b.freq, a.freq) })
+	out := pairs[:0]
+	top := float32(math.Inf(-1))
+	for _, p := range pairs {
+		if p.norm > top {
+			out = append(out, p)
+			top = p.norm
+		}
+	}
+	return out
+}
+
+// warm decodes the lists of r in hotFields that have at least c.minCount
+// postings, longest first, until the budget is spent or ctx is done.
+func (c *hotCache) warm(ctx context.Context, r index.IndexReader) error {
+	type list struct {
+		key   hotKey
+		count uint64
+	}
+	var lists []list
+	for _, field := range hotFields {
+		d, err := r.FieldDict(field)
+		if err != nil {
+			return err
+		}
+		for {
+			e, err := d.Next()
+			if err != nil {
+				_ = d.Close()
+				return err
+			}
+			if e == nil {
+				break
+			}
+			if e.Count >= c.minCount && e.Count > 0 {
+				lists = append(lists, list{hotKey{field, e.Term}, e.Count})
+			}
+		}
+		if err := d.Close(); err != nil {
+			return err
+		}
+	}
+	slices.SortStableFunc(lists, func(a, b list) int { return cmp.Compare(b.count, a.count) })
+	for _, l := range lists {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if _, err := c.get(ctx, r, l.key.field, l.key.term, l.count); err != nil {
+			return err
+		}
+		c.mu.Lock()
+		spent := c.bytes+int64(c.minCount)*12 > hotBudget
+		c.mu.Unlock()
+		if spent {
+			return nil
+		}
+	}
+	return nil
+}
