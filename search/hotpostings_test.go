@@ -133,7 +133,7 @@ func TestHotListsFollowTheSnapshot(t *testing.T) {
 	}
 	old := b.hot.snap
 	added := Doc{Slug: "zz-hot-new", Type: "Bài viết", Year: 2024, URL: "/bai-viet/zz-hot-new",
-		Title: "Phòng chống ma túy phòng chống ma túy",
+		Title:    "Phòng chống ma túy phòng chống ma túy",
 		Sections: []Section{{Heading: "Phòng chống ma túy", Text: "Phòng chống ma túy trong trường học."}}}
 	if err := b.Put(ctx, added); err != nil {
 		t.Fatal(err)
