@@ -36,19 +36,21 @@ const (
 	// shorter lists cost little to walk through Bleve's reader.
 	hotMinCount = 2048
 	// hotBudget is the most memory, in bytes, the decoded lists of one
-	// snapshot take (12 bytes per posting): about 5.6 million postings.
+	// snapshot take (8 bytes per posting): about 8 million postings.
 	// Lists met when it is spent are walked through Bleve's reader.
 	hotBudget = 64 << 20
 )
 
 // hotList is one term's postings in one field, decoded: document numbers
 // in increasing order with their frequencies and norms, exactly as
-// Bleve's TermFieldReader gives them (a norm is a float32 widened, as
-// zapx stores it).
+// Bleve's TermFieldReader gives them. A norm is a float32 widened, as
+// zapx stores it, and a field has few distinct lengths, so each posting
+// holds the index of its norm in the list's table of norms.
 type hotList struct {
-	docs  []uint32
-	freqs []uint32
-	norms []float32
+	docs    []uint32
+	freqs   []uint16
+	normIdx []uint16
+	normTab []float32
 	// frontier holds the (frequency, norm) pairs not dominated by another
 	// posting's (both at least as large): a clause's score grows with
 	// both, so its largest score is at one of them.
@@ -56,12 +58,17 @@ type hotList struct {
 }
 
 type hotPair struct {
-	freq uint32
+	freq uint16
 	norm float32
 }
 
 // bytes is the memory l takes, roughly.
-func (l *hotList) bytes() int64 { return int64(len(l.docs)) * 12 }
+func (l *hotList) bytes() int64 { return int64(len(l.docs))*8 + int64(len(l.normTab))*4 }
+
+// at returns the frequency and norm of posting i.
+func (l *hotList) at(i int) (freq uint64, norm float64) {
+	return uint64(l.freqs[i]), float64(l.normTab[l.normIdx[i]])
+}
 
 // bound is the largest score clause c gives any posting of l: exactly
 // c.scoreOf at the best pair of the frontier.
@@ -132,7 +139,7 @@ func (c *hotCache) get(ctx context.Context, r index.IndexReader, field, term str
 			c.renewed()
 		}
 	}
-	l, spent := c.lists[k], c.bytes+int64(count)*12 > hotBudget
+	l, spent := c.lists[k], c.bytes+int64(count)*8 > hotBudget
 	c.mu.Unlock()
 	if l != nil || spent {
 		return l, nil
@@ -157,8 +164,8 @@ func (c *hotCache) get(ctx context.Context, r index.IndexReader, field, term str
 }
 
 // decodeHot reads the postings of term in field from r. It returns nil
-// when a document number or a frequency exceeds 32 bits or a norm is not
-// a float32.
+// when a document number exceeds 32 bits, a frequency 16 bits, a norm is
+// not a float32, or the list has more than 65,536 distinct norms.
 func decodeHot(ctx context.Context, r index.IndexReader, field, term string, count uint64) (*hotList, error) {
 	tfr, err := r.TermFieldReader(ctx, []byte(term), field, true, true, false)
 	if err != nil {
@@ -166,10 +173,11 @@ func decodeHot(ctx context.Context, r index.IndexReader, field, term string, cou
 	}
 	defer tfr.Close()
 	l := &hotList{
-		docs:  make([]uint32, 0, count),
-		freqs: make([]uint32, 0, count),
-		norms: make([]float32, 0, count),
+		docs:    make([]uint32, 0, count),
+		freqs:   make([]uint16, 0, count),
+		normIdx: make([]uint16, 0, count),
 	}
+	normAt := map[float32]uint16{}
 	var d index.TermFieldDoc
 	for i := 0; ; i++ {
 		if i&4095 == 4095 {
@@ -185,24 +193,34 @@ func decodeHot(ctx context.Context, r index.IndexReader, field, term string, cou
 			break
 		}
 		n, norm := docNum(next.ID), float32(next.Norm)
-		if n > math.MaxUint32 || next.Freq > math.MaxUint32 || float64(norm) != next.Norm {
+		if n > math.MaxUint32 || next.Freq > math.MaxUint16 || float64(norm) != next.Norm {
 			return nil, nil
 		}
+		j, ok := normAt[norm]
+		if !ok {
+			if len(l.normTab) > math.MaxUint16 {
+				return nil, nil
+			}
+			j = uint16(len(l.normTab))
+			normAt[norm] = j
+			l.normTab = append(l.normTab, norm)
+		}
 		l.docs = append(l.docs, uint32(n))
-		l.freqs = append(l.freqs, uint32(next.Freq))
-		l.norms = append(l.norms, norm)
+		l.freqs = append(l.freqs, uint16(next.Freq))
+		l.normIdx = append(l.normIdx, j)
 	}
-	l.frontier = frontierOf(l.freqs, l.norms)
+	l.frontier = l.frontierOf()
 	return l, nil
 }
 
-// frontierOf returns the (frequency, norm) pairs of the postings that no
+// frontierOf returns the (frequency, norm) pairs of l's postings that no
 // other posting dominates, by decreasing frequency.
-func frontierOf(freqs []uint32, norms []float32) []hotPair {
-	best := map[uint32]float32{} // the largest norm at each frequency
-	for i, f := range freqs {
-		if n, ok := best[f]; !ok || norms[i] > n {
-			best[f] = norms[i]
+func (l *hotList) frontierOf() []hotPair {
+	best := map[uint16]float32{} // the largest norm at each frequency
+	for i, f := range l.freqs {
+		norm := l.normTab[l.normIdx[i]]
+		if n, ok := best[f]; !ok || norm > n {
+			best[f] = norm
 		}
 	}
 	pairs := make([]hotPair, 0, len(best))
@@ -251,7 +269,20 @@ func (c *hotCache) warm(ctx context.Context, r index.IndexReader) error {
 			return err
 		}
 	}
-	slices.SortStableFunc(lists, func(a, b list) int { return cmp.Compare(b.count, a.count) })
+	// The title's and the catalogue facts' lists first, whose clauses
+	// weigh most and so are walked (essential, in MaxScore's terms) for
+	// most queries; then the body's, whose clauses are mostly probed.
+	// Longest first in each.
+	body := func(l list) bool { return l.key.field == fBodyX || l.key.field == fBodyF }
+	slices.SortStableFunc(lists, func(a, b list) int {
+		if body(a) != body(b) {
+			if body(a) {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Compare(b.count, a.count)
+	})
 	for _, l := range lists {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -260,7 +291,7 @@ func (c *hotCache) warm(ctx context.Context, r index.IndexReader) error {
 			return err
 		}
 		c.mu.Lock()
-		spent := c.bytes+int64(c.minCount)*12 > hotBudget
+		spent := c.bytes+int64(c.minCount)*8 > hotBudget
 		c.mu.Unlock()
 		if spent {
 			return nil

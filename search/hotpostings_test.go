@@ -63,7 +63,10 @@ func TestHotListsMatchReader(t *testing.T) {
 			if next == nil {
 				break
 			}
-			if i >= len(l.docs) || uint64(l.docs[i]) != docNum(next.ID) || uint64(l.freqs[i]) != next.Freq || float64(l.norms[i]) != next.Norm {
+			if i >= len(l.docs) {
+				t.Fatalf("%v: more postings than decoded", k)
+			}
+			if freq, norm := l.at(i); uint64(l.docs[i]) != docNum(next.ID) || freq != next.Freq || norm != next.Norm {
 				t.Fatalf("%v posting %d: decoded differs from the reader's (doc %d freq %d norm %v)", k, i, docNum(next.ID), next.Freq, next.Norm)
 			}
 			i++
@@ -102,7 +105,7 @@ func TestHotListsMatchReader(t *testing.T) {
 		leaf := &topkLeaf{idf: 1.7, avg: 40, qw: 0.3}
 		best := 0.0
 		for i := range l.docs {
-			best = max(best, leaf.scoreOf(uint64(l.freqs[i]), float64(l.norms[i])))
+			best = max(best, leaf.scoreOf(l.at(i)))
 		}
 		if got := l.bound(leaf); got != best {
 			t.Fatalf("%v: bound %v, largest score %v", k, got, best)

@@ -162,8 +162,7 @@ func (l *topkLeaf) landHot(i int) {
 		return
 	}
 	l.cur = uint64(l.hot.docs[i])
-	l.doc.Freq = uint64(l.hot.freqs[i])
-	l.doc.Norm = float64(l.hot.norms[i])
+	l.doc.Freq, l.doc.Norm = l.hot.at(i)
 }
 
 // land records where a move of l's postings ended: document d, or past

@@ -150,7 +150,13 @@ func (b *Bleve) searchPhrase(ctx context.Context, r index.IndexReader, q Query, 
 		if err != nil {
 			return nil, err
 		}
-		l := &topkLeaf{tfr: tfr, count: tfr.Count(), qw: boost}
+		l := &topkLeaf{tfr: tfr, count: tfr.Count(), qw: boost, pos: -1}
+		if !positions {
+			// Decoded lists (hotpostings.go) have no positions.
+			if l.hot, err = b.hot.get(ctx, r, field, term, l.count); err != nil {
+				return nil, err
+			}
+		}
 		if docTotal != 0 || card != 0 {
 			l.avg = math.Ceil(float64(card) / float64(docTotal))
 		}
@@ -217,7 +223,10 @@ func (b *Bleve) searchPhrase(ctx context.Context, r index.IndexReader, q Query, 
 		for _, l := range c.terms {
 			l.qw = l.qw * l.idf * norm
 			l.ub = l.idf * blevesearch.BM25_k1 * l.qw * 1.0000001 // BM25 k1 bound (see topkLeaf.ub)
-			if l.avg == 0 {
+			switch {
+			case l.hot != nil:
+				l.ub = l.hot.bound(l) // exact
+			case l.avg == 0:
 				l.ub = math.Inf(1)
 			}
 			c.ub += l.ub
