@@ -488,6 +488,7 @@ func BenchmarkQuery(b *testing.B) {
 					if idx.hot != nil {
 						idx.hot.mu.Lock()
 						b.ReportMetric(float64(idx.hot.bytes)/(1<<20), "hot-MB")
+						b.ReportMetric(float64(idx.hot.snaps), "hot-snapshots")
 						idx.hot.mu.Unlock()
 					}
 				})

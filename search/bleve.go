@@ -733,7 +733,7 @@ func bleveQuery(p Parsed, anyWord bool) *query.BooleanQuery {
 	for _, w := range p.Written {
 		// Near numbers: same code ("…/QĐ-TTg"), for when no document has
 		// the number itself (Result.MissingNumbers).
-		if code := strings.TrimPrefix(w.Key[len(leadingDigits(w.Key)):], "-"); code != "" {
+		if code := numberCode(w.Key); code != "" {
 			should = append(should, termQ(fNumberCode, code, boostNumberCode))
 		}
 	}
@@ -757,6 +757,12 @@ func bleveQuery(p Parsed, anyWord bool) *query.BooleanQuery {
 		bq.SetMinShould(0)
 	}
 	return bq
+}
+
+// numberCode is the code of a written number's key without its leading
+// digits ("ct-ttg" of "25-ct-ttg"), or "" when it has none.
+func numberCode(key string) string {
+	return strings.TrimPrefix(key[len(leadingDigits(key)):], "-")
 }
 
 // filterQuery returns the non-scoring filter for q's type, issuer, year

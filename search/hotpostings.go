@@ -113,6 +113,7 @@ type hotCache struct {
 	snap     index.IndexReader // the snapshot the lists were read from
 	lists    map[hotKey]*hotList
 	bytes    int64
+	snaps    int // the snapshots the cache has held (benchmarks)
 	// renewed, when set, is called (under mu, so it must not block) when
 	// a search meets a snapshot other than the cache's.
 	renewed func()
@@ -135,6 +136,7 @@ func (c *hotCache) get(ctx context.Context, r index.IndexReader, field, term str
 	c.mu.Lock()
 	if c.snap != r {
 		c.snap, c.lists, c.bytes = r, map[hotKey]*hotList{}, 0
+		c.snaps++
 		if c.renewed != nil {
 			c.renewed()
 		}

@@ -55,21 +55,21 @@ const topkMaxWordClauses = 6
 var errTopkUnsupported = errors.New("search: top-k evaluation unsupported by this index reader")
 
 // topkEligible reports whether the engine's own top-k evaluation
-// (evalTopK) answers p: free words only, each searched as typed (no
-// phrase, synonym group, number, number with year, type and number, or
-// word in a number). A word searched with one typo forgiven (Term.Typo) is
-// evaluated with its fuzzy clauses. Other queries go to Bleve's searchers
-// unchanged.
+// (evalTopK) answers p: words, each searched as typed or as a part of a
+// document number the query names, with the numbers' should clauses (no
+// phrase, synonym group, number with year, or type and number). A word
+// searched with one typo forgiven (Term.Typo) is evaluated with its fuzzy
+// clauses. Other queries go to Bleve's searchers unchanged.
 func topkEligible(p Parsed) bool {
 	// Above twelve children Go's sort.Sort, which Bleve uses to order a
 	// conjunction's words, is no longer an insertion sort: the order of
 	// equal counts, and so the last bit of a sum, could differ.
 	if len(p.Terms) == 0 || len(p.Terms) > 12 || len(p.Phrases) > 0 || len(p.Synonyms) > 0 || len(p.NumberYears) > 0 ||
-		len(p.Numbers) > 0 || len(p.Written) > 0 || len(p.TypeNumbers) > 0 {
+		len(p.TypeNumbers) > 0 {
 		return false
 	}
 	for _, t := range p.Terms {
-		if t.InNumber || t.InNumberYear {
+		if t.InNumberYear {
 			return false
 		}
 	}
@@ -305,8 +305,12 @@ type topkPlan struct {
 	// wordOrder is the order in which Bleve's conjunction sums the words
 	// (its children sorted by their number of documents).
 	wordOrder []int
-	// subject is the whole-subject clause, or nil.
-	subject *topkLeaf
+	// should are the should clauses with postings (bleveQuery's: the
+	// numbers', the codes' and the whole subject's), in the order Bleve's
+	// disjunction sums them; nshould counts every should clause, those
+	// without postings included (the disjunction's coord).
+	should  []*topkLeaf
+	nshould int
 	filters []*topkGate
 	closed  bool
 }
@@ -323,8 +327,8 @@ func (pl *topkPlan) close() {
 	for _, l := range pl.leaves {
 		_ = l.tfr.Close()
 	}
-	if pl.subject != nil {
-		_ = pl.subject.tfr.Close()
+	for _, l := range pl.should {
+		_ = l.tfr.Close()
 	}
 	for _, g := range pl.filters {
 		_ = g.tfr.Close()
@@ -392,16 +396,23 @@ func newTopkPlan(ctx context.Context, r index.IndexReader, p Parsed, q Query, ho
 		return nil, err
 	}
 	fuzzyDict, _ := r.(index.IndexReaderFuzzy)
+	type clause struct {
+		field, term string
+		boost       float64
+	}
 	for w, t := range p.Terms {
 		var children []*topkChild
-		for _, c := range []struct {
-			field, term string
-			boost       float64
-		}{
+		clauses := []clause{
 			{fTitleX, t.Exact, boostTitleExact}, {fTitleF, t.Fold, boostTitleFold},
 			{fMetaX, t.Exact, boostMetaExact}, {fMetaF, t.Fold, boostMetaFold},
 			{fBodyX, t.Exact, boostBodyExact}, {fBodyF, t.Fold, boostBodyFold},
-		} {
+		}
+		if t.InNumber {
+			// A part of a number the query names: folded only, at
+			// boostNumberPart (bleveQuery).
+			clauses = []clause{{fTitleF, t.Fold, boostNumberPart}, {fMetaF, t.Fold, boostNumberPart}, {fBodyF, t.Fold, boostNumberPart}}
+		}
+		for _, c := range clauses {
 			l, err := open(w, c.field, c.term, c.boost)
 			if err != nil {
 				return fail(err)
@@ -409,7 +420,7 @@ func newTopkPlan(ctx context.Context, r index.IndexReader, p Parsed, q Query, ho
 			all = append(all, l)
 			children = append(children, &topkChild{leaves: []*topkLeaf{l}, count: l.count})
 		}
-		if t.Typo {
+		if t.Typo && !t.InNumber {
 			// wordQ's fuzzy clauses: Bleve's fuzzy searcher, a
 			// disjunction of the dictionary's words one edit away, each
 			// boosted by 1/(edit distance + 1); a plain term clause when
@@ -472,14 +483,38 @@ func newTopkPlan(ctx context.Context, r index.IndexReader, p Parsed, q Query, ho
 		sort.SliceStable(children, func(i, j int) bool { return children[i].count < children[j].count })
 		pl.children = append(pl.children, children)
 	}
-	var subjectLeaf *topkLeaf
+	// The should clauses, in bleveQuery's order.
+	var should []clause
+	for _, k := range p.Numbers {
+		should = append(should, clause{fNumberKey, k, boostNumber}, clause{fNumberPre, k, boostNumberPre},
+			clause{fRefs, k, boostRef}, clause{fTitleRefs, k, boostTitleRef})
+	}
+	for _, w := range p.Written {
+		if code := numberCode(w.Key); code != "" {
+			should = append(should, clause{fNumberCode, code, boostNumberCode})
+		}
+	}
 	if len(p.Words) >= 2 {
-		l, err := open(-1, fTitleKey, joinWords(p.Words), boostSubject)
+		should = append(should, clause{fTitleKey, joinWords(p.Words), boostSubject})
+	}
+	var shouldLeaves []*topkLeaf
+	for _, c := range should {
+		l, err := open(-1, c.field, c.term, c.boost)
 		if err != nil {
 			return fail(err)
 		}
 		all = append(all, l)
-		subjectLeaf = l
+		shouldLeaves = append(shouldLeaves, l)
+	}
+	pl.nshould = len(shouldLeaves)
+	if len(shouldLeaves) <= searcher.DisjunctionHeapTakeover {
+		// Bleve's slice disjunction sorts its children by count
+		// (sort.Sort: an insertion sort, stable, for ten or fewer) and
+		// weighs and sums them in that order. Above ten its heap
+		// disjunction weighs them as given and sums a document's matches
+		// in the order its heap yields them, which is not reproduced:
+		// those sums may differ from Bleve's in the last bits.
+		sort.SliceStable(shouldLeaves, func(i, j int) bool { return shouldLeaves[i].count < shouldLeaves[j].count })
 	}
 	wordCount := make([]uint64, len(p.Terms))
 	for w, children := range pl.children {
@@ -516,8 +551,12 @@ func newTopkPlan(ctx context.Context, r index.IndexReader, p Parsed, q Query, ho
 		must += word
 	}
 	sum := 0.0 + must
-	if subjectLeaf != nil {
-		sum += 0.0 + weight(subjectLeaf)
+	if len(shouldLeaves) > 0 {
+		sw := 0.0
+		for _, l := range shouldLeaves {
+			sw += weight(l)
+		}
+		sum += sw
 	}
 	norm := 1.0 / math.Sqrt(sum)
 	for _, l := range all {
@@ -532,9 +571,7 @@ func newTopkPlan(ctx context.Context, r index.IndexReader, p Parsed, q Query, ho
 			l.ub = math.Inf(1) // TF-IDF grows with tf: no bound
 		}
 		if l.word < 0 {
-			if l.count > 0 {
-				pl.subject = l
-			} else {
+			if l.count == 0 {
 				_ = l.tfr.Close()
 			}
 			continue
@@ -545,6 +582,11 @@ func newTopkPlan(ctx context.Context, r index.IndexReader, p Parsed, q Query, ho
 		}
 		pl.leaves = append(pl.leaves, l)
 		pl.byWord[l.word] = append(pl.byWord[l.word], l)
+	}
+	for _, l := range shouldLeaves {
+		if l.count > 0 {
+			pl.should = append(pl.should, l)
+		}
 	}
 	for _, f := range filterTerms(q) {
 		tfr, err := r.TermFieldReader(ctx, []byte(f[1]), f[0], false, false, false)
@@ -614,10 +656,7 @@ func (pl *topkPlan) topk(ctx context.Context, k int, extra *topkGate) ([]topkHit
 	if extra != nil {
 		gates = append(append([]*topkGate(nil), gates...), extra)
 	}
-	scored := append([]*topkLeaf(nil), pl.leaves...)
-	if pl.subject != nil {
-		scored = append(scored, pl.subject)
-	}
+	scored := append(append([]*topkLeaf(nil), pl.leaves...), pl.should...)
 	for _, l := range scored {
 		l.cur = 0
 		l.essential = true
@@ -730,8 +769,10 @@ type topkDocState struct {
 	matched   []int     // children matched, per word
 	restBound []float64 // bounds of the clauses not yet probed, per word
 	restCount []int
-	subject   float64 // score of the subject clause, when found
-	subjRest  float64 // its bound while not yet probed
+	// The should clauses: the sum of the scores found and how many, the
+	// sum of the bounds of those not yet probed and how many.
+	shouldSum, shouldRest     float64
+	shouldMatched, shouldLeft int
 }
 
 func (st *topkDocState) reset(pl *topkPlan) {
@@ -752,18 +793,19 @@ func (st *topkDocState) clear() {
 	clear(st.matched)
 	clear(st.restBound)
 	clear(st.restCount)
-	st.subject, st.subjRest = 0, 0
+	st.shouldSum, st.shouldRest, st.shouldMatched, st.shouldLeft = 0, 0, 0, 0
 }
 
 // add records that clause l matches the document.
 func (st *topkDocState) add(l *topkLeaf) {
 	s := l.score()
-	if l.word < 0 {
-		st.subject = s
-		return
-	}
 	st.score[l.idx] = s
 	st.has[l.idx] = true
+	if l.word < 0 {
+		st.shouldSum += s
+		st.shouldMatched++
+		return
+	}
 	st.sums[l.word] += s
 	if !st.childHit[l.child] {
 		st.childHit[l.child] = true
@@ -774,7 +816,8 @@ func (st *topkDocState) add(l *topkLeaf) {
 // pending records that clause l is not yet probed.
 func (st *topkDocState) pending(l *topkLeaf) {
 	if l.word < 0 {
-		st.subjRest = l.ub
+		st.shouldRest += l.ub
+		st.shouldLeft++
 		return
 	}
 	st.restBound[l.word] += l.ub
@@ -784,7 +827,8 @@ func (st *topkDocState) pending(l *topkLeaf) {
 // probed records that clause l has been probed.
 func (st *topkDocState) probed(l *topkLeaf) {
 	if l.word < 0 {
-		st.subjRest = 0
+		st.shouldRest -= l.ub
+		st.shouldLeft--
 		return
 	}
 	st.restBound[l.word] -= l.ub
@@ -818,11 +862,21 @@ func (pl *topkPlan) coordBound(w, matched, rest int) float64 {
 	return float64(min(matched+rest, n)) / float64(n)
 }
 
+// shouldBound is the most the should clauses can add when matched of
+// them matched with scores summing to sum and rest more, whose bounds sum
+// to restBound, are not yet probed: their disjunction's coord included.
+func (pl *topkPlan) shouldBound(sum, restBound float64, matched, rest int) float64 {
+	if pl.nshould == 0 {
+		return 0
+	}
+	return (sum + restBound) * float64(min(matched+rest, pl.nshould)) / float64(pl.nshould)
+}
+
 // bound is the most the document can score given what is known: per
 // word, every unprobed clause matching at its bound, coord included (a
 // fuzzy clause's own coord is at most 1).
 func (st *topkDocState) bound() float64 {
-	b := st.subject + st.subjRest
+	b := st.pl.shouldBound(st.shouldSum, st.shouldRest, st.shouldMatched, st.shouldLeft)
 	for w := range st.sums {
 		b += (st.sums[w] + st.restBound[w]) * st.pl.coordBound(w, st.matched[w], st.restCount[w])
 	}
@@ -834,15 +888,17 @@ func (st *topkDocState) bound() float64 {
 func (pl *topkPlan) prefixBound(ls []*topkLeaf) float64 {
 	sums := make([]float64, pl.words)
 	counts := make([]int, pl.words)
-	b := 0.0
+	should, nshould := 0.0, 0
 	for _, l := range ls {
 		if l.word < 0 {
-			b += l.ub
+			should += l.ub
+			nshould++
 			continue
 		}
 		sums[l.word] += l.ub
 		counts[l.word]++
 	}
+	b := pl.shouldBound(0, should, 0, nshould)
 	for w := range sums {
 		b += sums[w] * pl.coordBound(w, 0, counts[w])
 	}
@@ -854,7 +910,8 @@ func (pl *topkPlan) prefixBound(ls []*topkLeaf) float64 {
 // children in order (a fuzzy child: its matching words in order, times
 // its coord) and multiplies by its coord (children matched / children);
 // the conjunction sums the words in wordOrder; the boolean query adds the
-// subject clause (a one-clause disjunction, coord 1) when it matched.
+// should disjunction (its matching clauses in order, times its coord) when
+// one of them matched.
 func (pl *topkPlan) exactScore(st *topkDocState) float64 {
 	must := 0.0
 	for _, w := range pl.wordOrder {
@@ -882,12 +939,19 @@ func (pl *topkPlan) exactScore(st *topkDocState) float64 {
 		coord := float64(m) / float64(len(pl.children[w]))
 		must += sum * coord
 	}
-	if pl.subject == nil {
+	if pl.nshould == 0 {
 		return must
 	}
 	score := 0.0 + must
-	if st.subject != 0 {
-		score += st.subject * (1.0 / 1.0)
+	sum, m := 0.0, 0
+	for _, l := range pl.should {
+		if st.has[l.idx] {
+			sum += st.score[l.idx]
+			m++
+		}
+	}
+	if m > 0 {
+		score += sum * (float64(m) / float64(pl.nshould))
 	}
 	return score
 }

@@ -3,10 +3,13 @@ package search
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/blevesearch/bleve/v2/search/searcher"
 )
 
 // topkQueries are free-word queries over docs: single words, two and three
@@ -111,6 +114,16 @@ func compareTopK(t *testing.T, b *Bleve, qs []Query) int {
 			}
 		}
 		want.Took, got.Took = 0, 0
+		if shouldClauses(Parse(q.Text)) > searcher.DisjunctionHeapTakeover {
+			// Bleve's heap disjunction sums in an order not reproduced
+			// (topkPlan.should): the same page, scores to 1e-12.
+			for i := range min(len(got.Hits), len(want.Hits)) {
+				g, w := got.Hits[i].Score, want.Hits[i].Score
+				if math.Abs(g-w) <= 1e-12*math.Abs(w) {
+					got.Hits[i].Score = w
+				}
+			}
+		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%+v:\n top-k total %d %v\n bleve total %d %v", q, got.Total, hitsDesc(got), want.Total, hitsDesc(want))
 			if !reflect.DeepEqual(got.Facets, want.Facets) {
@@ -119,6 +132,20 @@ func compareTopK(t *testing.T, b *Bleve, qs []Query) int {
 		}
 	}
 	return served
+}
+
+// shouldClauses is the number of should clauses of bleveQuery(p, false).
+func shouldClauses(p Parsed) int {
+	n := 4 * len(p.Numbers)
+	for _, w := range p.Written {
+		if numberCode(w.Key) != "" {
+			n++
+		}
+	}
+	if len(p.Words) >= 2 {
+		n++
+	}
+	return n
 }
 
 func hitsDesc(r Result) []string {
@@ -161,7 +188,7 @@ func TestTopKMatchesBleve(t *testing.T) {
 		}
 		b.facetLimit = 200
 		qs := topkQueries(docs, 300)
-		for _, kind := range []string{"accent-free", "accents", "typo", "phrase"} {
+		for _, kind := range []string{"accent-free", "accents", "typo", "phrase", "number"} {
 			for _, text := range benchQueries(docs)[kind][:40] {
 				qs = append(qs, Query{Text: text})
 			}
