@@ -643,7 +643,12 @@ func filterTerms(q Query) [][2]string {
 // every gate (pl.filters and extra), best first, in Bleve's order (score
 // descending, then index order). It reads the plan's postings from the
 // start: call it once per plan.
-func (pl *topkPlan) topk(ctx context.Context, k int, extra *topkGate) ([]topkHit, error) {
+//
+// cands, when not nil, are every document that matches the query and its
+// filters, in increasing order (the counter's); when they are few against
+// the clauses' postings, each is scored by probing every clause
+// (scoreEach) instead of enumerating the postings.
+func (pl *topkPlan) topk(ctx context.Context, k int, extra *topkGate, cands []uint64) ([]topkHit, error) {
 	if k <= 0 || pl.words == 0 {
 		return nil, nil
 	}
@@ -657,12 +662,17 @@ func (pl *topkPlan) topk(ctx context.Context, k int, extra *topkGate) ([]topkHit
 		gates = append(append([]*topkGate(nil), gates...), extra)
 	}
 	scored := append(append([]*topkLeaf(nil), pl.leaves...), pl.should...)
+	postings := uint64(0)
 	for _, l := range scored {
 		l.cur = 0
 		l.essential = true
 		if err := l.next(); err != nil {
 			return nil, err
 		}
+		postings += l.count
+	}
+	if cands != nil && uint64(len(cands))*uint64(len(scored))*4 < postings {
+		return pl.scoreEach(ctx, k, gates, scored, cands)
 	}
 	// Clauses by upper bound, lowest first: MaxScore makes a prefix of
 	// this order non-essential.
@@ -750,6 +760,48 @@ func (pl *topkPlan) topk(ctx context.Context, k int, extra *topkGate) ([]topkHit
 					return nil, err
 				}
 			}
+		}
+	}
+	out := []topkHit(heap)
+	sort.Slice(out, func(i, j int) bool { return worse(out[j], out[i]) })
+	return out, nil
+}
+
+// scoreEach is topk over the documents cands only: each is probed in
+// every clause and scored exactly. The page is topk's: the same scores,
+// and ties broken by document order.
+func (pl *topkPlan) scoreEach(ctx context.Context, k int, gates []*topkGate, scored []*topkLeaf, cands []uint64) ([]topkHit, error) {
+	heap := make(topkHeap, 0, k)
+	buf := make(index.IndexInternalID, 8)
+	var st topkDocState
+	st.reset(pl)
+next:
+	for i, n := range cands {
+		if i&1023 == 1023 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		for _, g := range gates {
+			admitted, err := g.admits(n, buf)
+			if err != nil {
+				return nil, err
+			}
+			if !admitted {
+				continue next
+			}
+		}
+		st.clear()
+		for _, l := range scored {
+			if err := l.advance(n, buf); err != nil {
+				return nil, err
+			}
+			if l.cur == n {
+				st.add(l)
+			}
+		}
+		if st.complete() {
+			heap.offer(topkHit{num: n, score: pl.exactScore(&st)}, k)
 		}
 	}
 	out := []topkHit(heap)
@@ -1219,14 +1271,14 @@ func (b *Bleve) wordsTopK(ctx context.Context, r index.IndexReader, q Query, p P
 			pl := first
 			first = nil // its postings are read: the next run opens its own
 			defer pl.close()
-			return pl.topk(ctx, k, gate)
+			return pl.topk(ctx, k, gate, matching)
 		}
 		pl, err := newTopkPlan(ctx, r, p, q, b.hot)
 		if err != nil {
 			return nil, err
 		}
 		defer pl.close()
-		return pl.topk(ctx, k, gate)
+		return pl.topk(ctx, k, gate, matching)
 	}
 	window := func(hs []topkHit, from, n int) []topkHit {
 		if from >= len(hs) {
