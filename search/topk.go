@@ -817,9 +817,13 @@ type topkDocState struct {
 	score     []float64 // by clause (topkLeaf.idx)
 	has       []bool    // by clause
 	childHit  []bool    // by child (topkLeaf.child)
+	childLeft []int     // clauses not yet probed, by child
 	sums      []float64 // running sum of clause scores found, per word
 	matched   []int     // children matched, per word
 	restBound []float64 // bounds of the clauses not yet probed, per word
+	// restCount is, per word, the children not matched that have a
+	// clause not yet probed: a fuzzy child of many words counts once in
+	// the coord, as in Bleve's.
 	restCount []int
 	// The should clauses: the sum of the scores found and how many, the
 	// sum of the bounds of those not yet probed and how many.
@@ -832,6 +836,7 @@ func (st *topkDocState) reset(pl *topkPlan) {
 	st.score = make([]float64, pl.nleaf)
 	st.has = make([]bool, pl.nleaf)
 	st.childHit = make([]bool, pl.nchild)
+	st.childLeft = make([]int, pl.nchild)
 	st.sums = make([]float64, pl.words)
 	st.matched = make([]int, pl.words)
 	st.restBound = make([]float64, pl.words)
@@ -841,6 +846,7 @@ func (st *topkDocState) reset(pl *topkPlan) {
 func (st *topkDocState) clear() {
 	clear(st.has)
 	clear(st.childHit)
+	clear(st.childLeft)
 	clear(st.sums)
 	clear(st.matched)
 	clear(st.restBound)
@@ -862,6 +868,9 @@ func (st *topkDocState) add(l *topkLeaf) {
 	if !st.childHit[l.child] {
 		st.childHit[l.child] = true
 		st.matched[l.word]++
+		if st.childLeft[l.child] > 0 {
+			st.restCount[l.word]--
+		}
 	}
 }
 
@@ -873,7 +882,10 @@ func (st *topkDocState) pending(l *topkLeaf) {
 		return
 	}
 	st.restBound[l.word] += l.ub
-	st.restCount[l.word]++
+	if st.childLeft[l.child] == 0 && !st.childHit[l.child] {
+		st.restCount[l.word]++
+	}
+	st.childLeft[l.child]++
 }
 
 // probed records that clause l has been probed.
@@ -884,7 +896,10 @@ func (st *topkDocState) probed(l *topkLeaf) {
 		return
 	}
 	st.restBound[l.word] -= l.ub
-	st.restCount[l.word]--
+	st.childLeft[l.child]--
+	if st.childLeft[l.child] == 0 && !st.childHit[l.child] {
+		st.restCount[l.word]--
+	}
 }
 
 // possible reports whether every word can still match.
@@ -939,7 +954,8 @@ func (st *topkDocState) bound() float64 {
 // score (coord included).
 func (pl *topkPlan) prefixBound(ls []*topkLeaf) float64 {
 	sums := make([]float64, pl.words)
-	counts := make([]int, pl.words)
+	counts := make([]int, pl.words) // distinct children
+	seen := make([]bool, pl.nchild)
 	should, nshould := 0.0, 0
 	for _, l := range ls {
 		if l.word < 0 {
@@ -948,7 +964,10 @@ func (pl *topkPlan) prefixBound(ls []*topkLeaf) float64 {
 			continue
 		}
 		sums[l.word] += l.ub
-		counts[l.word]++
+		if !seen[l.child] {
+			seen[l.child] = true
+			counts[l.word]++
+		}
 	}
 	b := pl.shouldBound(0, should, 0, nshould)
 	for w := range sums {
