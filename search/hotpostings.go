@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	index "github.com/blevesearch/bleve_index_api"
 )
 
@@ -36,9 +37,10 @@ const (
 	// shorter lists cost little to walk through Bleve's reader.
 	hotMinCount = 2048
 	// hotBudget is the most memory, in bytes, the decoded lists of one
-	// snapshot take (8 bytes per posting): about 8 million postings.
-	// Lists met when it is spent are walked through Bleve's reader.
-	hotBudget = 64 << 20
+	// snapshot take (8 bytes per posting and a bitmap): about 12 million
+	// postings. Lists met when it is spent are walked through Bleve's
+	// reader.
+	hotBudget = 96 << 20
 )
 
 // hotList is one term's postings in one field, decoded: document numbers
@@ -51,6 +53,9 @@ type hotList struct {
 	freqs   []uint16
 	normIdx []uint16
 	normTab []float32
+	// bm holds docs as a bitmap, for counting a query's matches
+	// (topkPlan.countByBitmaps).
+	bm *roaring.Bitmap
 	// frontier holds the (frequency, norm) pairs not dominated by another
 	// posting's (both at least as large): a clause's score grows with
 	// both, so its largest score is at one of them.
@@ -63,7 +68,9 @@ type hotPair struct {
 }
 
 // bytes is the memory l takes, roughly.
-func (l *hotList) bytes() int64 { return int64(len(l.docs))*8 + int64(len(l.normTab))*4 }
+func (l *hotList) bytes() int64 {
+	return int64(len(l.docs))*8 + int64(len(l.normTab))*4 + int64(l.bm.GetSizeInBytes())
+}
 
 // at returns the frequency and norm of posting i.
 func (l *hotList) at(i int) (freq uint64, norm float64) {
@@ -212,6 +219,9 @@ func decodeHot(ctx context.Context, r index.IndexReader, field, term string, cou
 		l.normIdx = append(l.normIdx, j)
 	}
 	l.frontier = l.frontierOf()
+	l.bm = roaring.New()
+	l.bm.AddMany(l.docs)
+	l.bm.RunOptimize()
 	return l, nil
 }
 

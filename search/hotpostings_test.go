@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	index "github.com/blevesearch/bleve_index_api"
@@ -73,6 +74,9 @@ func TestHotListsMatchReader(t *testing.T) {
 		}
 		if i != len(l.docs) {
 			t.Fatalf("%v: %d postings decoded, the reader has %d", k, len(l.docs), i)
+		}
+		if !slices.Equal(l.bm.ToArray(), l.docs) {
+			t.Fatalf("%v: the bitmap holds %d documents, the list %d", k, l.bm.GetCardinality(), len(l.docs))
 		}
 		// Seek from a random position to a random document, against a
 		// fresh reader's Advance.

@@ -8,6 +8,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	blevesearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/searcher"
 	index "github.com/blevesearch/bleve_index_api"
@@ -312,6 +313,7 @@ type topkPlan struct {
 	should  []*topkLeaf
 	nshould int
 	filters []*topkGate
+	hot     *hotCache // where long lists are decoded; nil for none
 	closed  bool
 }
 
@@ -365,7 +367,7 @@ func newTopkPlan(ctx context.Context, r index.IndexReader, p Parsed, q Query, ho
 		avgOf[field] = a
 		return a, nil
 	}
-	pl := &topkPlan{r: r, words: len(p.Terms), byWord: make([][]*topkLeaf, len(p.Terms))}
+	pl := &topkPlan{r: r, words: len(p.Terms), byWord: make([][]*topkLeaf, len(p.Terms)), hot: hot}
 	open := func(word int, field, term string, boost float64) (*topkLeaf, error) {
 		tfr, err := r.TermFieldReader(ctx, []byte(term), field, true, true, false)
 		if err != nil {
@@ -1027,6 +1029,80 @@ func (pl *topkPlan) exactScore(st *topkDocState) float64 {
 	return score
 }
 
+// countByBitmaps counts the documents that have every word of pl's query
+// (any of its clauses) and pass its filters from bitmaps of their
+// documents: a decoded list's own (hotList.bm), or one made by reading a
+// list shorter than the decoded ones. When keep is not nil, the matching
+// documents' numbers are appended to *keep while there are at most limit
+// of them, and *keep is set to nil above. ok is false when a list is
+// long and not decoded: topkCounter counts then.
+func (pl *topkPlan) countByBitmaps(ctx context.Context, keep *[]uint64, limit int) (total uint64, ok bool, err error) {
+	if pl.hot == nil {
+		return 0, false, nil
+	}
+	read := func(field, term string) (*roaring.Bitmap, error) {
+		tfr, err := pl.r.TermFieldReader(ctx, []byte(term), field, false, false, false)
+		if err != nil {
+			return nil, err
+		}
+		defer tfr.Close()
+		bm := roaring.New()
+		var d index.TermFieldDoc
+		for {
+			next, err := tfr.Next(&d)
+			if err != nil || next == nil {
+				return bm, err
+			}
+			n := docNum(next.ID)
+			if n > math.MaxUint32 {
+				return nil, errTopkUnsupported
+			}
+			bm.Add(uint32(n))
+		}
+	}
+	for _, ls := range pl.byWord {
+		for _, l := range ls {
+			if l.hot == nil && l.count >= pl.hot.minCount {
+				return 0, false, nil
+			}
+		}
+	}
+	var all []*roaring.Bitmap
+	for _, ls := range pl.byWord {
+		if len(ls) == 0 {
+			return 0, true, nil // a word found nowhere
+		}
+		bms := make([]*roaring.Bitmap, len(ls))
+		for i, l := range ls {
+			if l.hot != nil {
+				bms[i] = l.hot.bm
+			} else if bms[i], err = read(l.field, l.term); err != nil {
+				return 0, false, err
+			}
+		}
+		all = append(all, roaring.FastOr(bms...))
+	}
+	for _, g := range pl.filters {
+		bm, err := read(g.field, g.term)
+		if err != nil {
+			return 0, false, err
+		}
+		all = append(all, bm)
+	}
+	matches := roaring.FastAnd(all...)
+	total = matches.GetCardinality()
+	if keep != nil && *keep != nil {
+		if total > uint64(limit) {
+			*keep = nil
+		} else {
+			for _, n := range matches.ToArray() {
+				*keep = append(*keep, uint64(n))
+			}
+		}
+	}
+	return total, true, nil
+}
+
 // topkCounter counts the documents that have every word of a query (any
 // of its clauses) and pass its filters, without scoring: Bleve's unadorned
 // disjunction of each word's postings bitmaps and unadorned conjunction of
@@ -1263,16 +1339,20 @@ func (b *Bleve) wordsTopK(ctx context.Context, r index.IndexReader, q Query, p P
 		return nil, Result{}, false, err
 	}
 	defer first.close()
-	counter, err := newTopkCounterOf(ctx, first)
-	if errors.Is(err, errTopkUnsupported) {
-		return nil, Result{}, false, nil
-	}
-	if err != nil {
-		return nil, Result{}, false, err
-	}
-	defer counter.close()
 	matching := make([]uint64, 0, 64) // for the facets, while few
-	total, err := counter.count(ctx, &matching, b.facetLimit)
+	total, counted, err := first.countByBitmaps(ctx, &matching, b.facetLimit)
+	if err == nil && !counted {
+		var counter *topkCounter
+		counter, err = newTopkCounterOf(ctx, first)
+		if errors.Is(err, errTopkUnsupported) {
+			return nil, Result{}, false, nil
+		}
+		if err != nil {
+			return nil, Result{}, false, err
+		}
+		defer counter.close()
+		total, err = counter.count(ctx, &matching, b.facetLimit)
+	}
 	if errors.Is(err, errTopkUnsupported) || (err == nil && total == 0 && p.units() >= 2) {
 		// Nothing has every word: the fallback to some of them runs on
 		// Bleve's searchers.
