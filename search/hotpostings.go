@@ -120,10 +120,24 @@ type hotCache struct {
 	snap     index.IndexReader // the snapshot the lists were read from
 	lists    map[hotKey]*hotList
 	bytes    int64
-	snaps    int // the snapshots the cache has held (benchmarks)
+	snaps    int        // the snapshots the cache has held (benchmarks)
+	facetTab *hotFacets // the snapshot's facets, once read
 	// renewed, when set, is called (under mu, so it must not block) when
 	// a search meets a snapshot other than the cache's.
 	renewed func()
+}
+
+// hold makes r the cache's snapshot, emptying the cache if it held
+// another. c.mu is held.
+func (c *hotCache) hold(r index.IndexReader) {
+	if c.snap == r {
+		return
+	}
+	c.snap, c.lists, c.bytes, c.facetTab = r, map[hotKey]*hotList{}, 0, nil
+	c.snaps++
+	if c.renewed != nil {
+		c.renewed()
+	}
 }
 
 // hotFields are the fields whose lists the top-k evaluation walks
@@ -141,13 +155,7 @@ func (c *hotCache) get(ctx context.Context, r index.IndexReader, field, term str
 	}
 	k := hotKey{field, term}
 	c.mu.Lock()
-	if c.snap != r {
-		c.snap, c.lists, c.bytes = r, map[hotKey]*hotList{}, 0
-		c.snaps++
-		if c.renewed != nil {
-			c.renewed()
-		}
-	}
+	c.hold(r)
 	l, spent := c.lists[k], c.bytes+int64(count)*8 > hotBudget
 	c.mu.Unlock()
 	if l != nil || spent {
@@ -251,6 +259,139 @@ func (l *hotList) frontierOf() []hotPair {
 	return out
 }
 
+// hotFacets is the facet values (fFacets) of every document of a
+// snapshot, read once from the field's postings: counting the facets of a
+// query's matches through Bleve's doc values cost 1.8 ms for 369 matches at
+// 50,000 documents (a compressed chunk decoded per document).
+type hotFacets struct {
+	terms []string // by id
+	// The ids of document n's values are ids[off[n]:off[n+1]].
+	off []uint32
+	ids []uint16
+}
+
+// count returns how many of docs have each facet value.
+func (f *hotFacets) count(docs []uint64) map[string]int {
+	n := make([]int, len(f.terms))
+	for _, d := range docs {
+		if d+1 < uint64(len(f.off)) {
+			for _, id := range f.ids[f.off[d]:f.off[d+1]] {
+				n[id]++
+			}
+		}
+	}
+	out := map[string]int{}
+	for id, c := range n {
+		if c > 0 {
+			out[f.terms[id]] = c
+		}
+	}
+	return out
+}
+
+// facets returns the facet table of r, reading it if needed; nil when c is
+// nil or the field has more than 65,536 values.
+func (c *hotCache) facets(ctx context.Context, r index.IndexReader) (*hotFacets, error) {
+	if c == nil {
+		return nil, nil
+	}
+	c.mu.Lock()
+	c.hold(r)
+	tab := c.facetTab
+	c.mu.Unlock()
+	if tab != nil {
+		return tab, nil
+	}
+	tab, err := readFacets(ctx, r)
+	if tab == nil || err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.snap == r {
+		c.facetTab = tab
+	}
+	c.mu.Unlock()
+	return tab, nil
+}
+
+// readFacets reads the facet table of r from fFacets' dictionary and
+// postings.
+func readFacets(ctx context.Context, r index.IndexReader) (*hotFacets, error) {
+	d, err := r.FieldDict(fFacets)
+	if err != nil {
+		return nil, err
+	}
+	var terms []string
+	for {
+		e, err := d.Next()
+		if err != nil {
+			_ = d.Close()
+			return nil, err
+		}
+		if e == nil {
+			break
+		}
+		terms = append(terms, e.Term)
+	}
+	if err := d.Close(); err != nil {
+		return nil, err
+	}
+	if len(terms) > math.MaxUint16+1 {
+		return nil, nil
+	}
+	type posting struct {
+		doc uint32
+		id  uint16
+	}
+	var ps []posting
+	maxDoc := -1
+	var td index.TermFieldDoc
+	for id, term := range terms {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		tfr, err := r.TermFieldReader(ctx, []byte(term), fFacets, false, false, false)
+		if err != nil {
+			return nil, err
+		}
+		for {
+			next, err := tfr.Next(&td)
+			if err != nil {
+				_ = tfr.Close()
+				return nil, err
+			}
+			if next == nil {
+				break
+			}
+			n := docNum(next.ID)
+			if n >= math.MaxUint32 {
+				_ = tfr.Close()
+				return nil, nil
+			}
+			ps = append(ps, posting{uint32(n), uint16(id)})
+			maxDoc = max(maxDoc, int(n))
+		}
+		if err := tfr.Close(); err != nil {
+			return nil, err
+		}
+	}
+	// A counting sort by document; each document's ids stay in term
+	// order.
+	f := &hotFacets{terms: terms, off: make([]uint32, maxDoc+2), ids: make([]uint16, len(ps))}
+	for _, p := range ps {
+		f.off[p.doc+1]++
+	}
+	for i := 1; i < len(f.off); i++ {
+		f.off[i] += f.off[i-1]
+	}
+	next := slices.Clone(f.off)
+	for _, p := range ps {
+		f.ids[next[p.doc]] = p.id
+		next[p.doc]++
+	}
+	return f, nil
+}
+
 // warm decodes the lists of r in hotFields that have at least c.minCount
 // postings, longest first, until the budget is spent or ctx is done.
 func (c *hotCache) warm(ctx context.Context, r index.IndexReader) error {
@@ -286,6 +427,9 @@ func (c *hotCache) warm(ctx context.Context, r index.IndexReader) error {
 	// most queries; then the body's, whose clauses are mostly probed.
 	// Longest first in each.
 	body := func(l list) bool { return l.key.field == fBodyX || l.key.field == fBodyF }
+	if _, err := c.facets(ctx, r); err != nil {
+		return err
+	}
 	slices.SortStableFunc(lists, func(a, b list) int {
 		if body(a) != body(b) {
 			if body(a) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -167,5 +168,43 @@ func TestHotListsFollowTheSnapshot(t *testing.T) {
 	want.Took, got.Took = 0, 0
 	if hitsDesc(got)[0] != hitsDesc(want)[0] || got.Total != want.Total {
 		t.Errorf("top-k %v, Bleve %v", hitsDesc(got), hitsDesc(want))
+	}
+}
+
+// The facet table counts what Bleve's doc values count, for every
+// document and for a subset.
+func TestHotFacetsMatchDocValues(t *testing.T) {
+	docs := append(corpus(t), fixtures15()...)
+	b := openMemBleve(t, docs...)
+	b.endWarm()
+	ctx := context.Background()
+	r := reader(t, b)
+	n, err := r.DocCount()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all, some []uint64
+	for d := range n {
+		all = append(all, d)
+		if d%3 == 1 {
+			some = append(some, d)
+		}
+	}
+	c := &hotCache{minCount: hotMinCount}
+	for _, ds := range [][]uint64{all, some} {
+		want, err := countFacets(ctx, r, nil, ds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := countFacets(ctx, r, c, ds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.facetTab == nil {
+			t.Fatal("no facet table read")
+		}
+		if len(want["type"]) < 3 || !reflect.DeepEqual(got, want) {
+			t.Errorf("%d documents: table %v, doc values %v", len(ds), got, want)
+		}
 	}
 }

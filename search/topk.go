@@ -1281,7 +1281,7 @@ func (b *Bleve) searchTopK(ctx context.Context, q Query, p Parsed, page, per int
 		}
 		hits, out = hs, Result{Total: int(total)}
 		if total <= uint64(b.facetLimit) {
-			out.Facets, err = countFacets(r, all)
+			out.Facets, err = countFacets(ctx, r, b.hot, all)
 		} else {
 			out.FacetsUncounted = true
 			out.Facets, err = b.facetValues()
@@ -1430,7 +1430,7 @@ func (b *Bleve) wordsTopK(ctx context.Context, r index.IndexReader, q Query, p P
 	}
 	out = Result{Total: int(total)}
 	if total <= uint64(b.facetLimit) {
-		out.Facets, err = countFacets(r, matching)
+		out.Facets, err = countFacets(ctx, r, b.hot, matching)
 	} else {
 		out.FacetsUncounted = true
 		out.Facets, err = b.facetValues()

@@ -480,8 +480,17 @@ func (b *Bleve) searchPhrase(ctx context.Context, r index.IndexReader, q Query, 
 
 // countFacets counts the facet values of the documents docs as Bleve's
 // terms facet does (fFacets doc values; the 3×facetSize+100 most frequent
-// values, by count then value), grouped by facet name.
-func countFacets(r index.IndexReader, docs []uint64) (map[string][]FacetValue, error) {
+// values, by count then value), grouped by facet name. The values are read
+// from hot's table of the snapshot's facets (hotFacets) when it has one;
+// hot may be nil.
+func countFacets(ctx context.Context, r index.IndexReader, hot *hotCache, docs []uint64) (map[string][]FacetValue, error) {
+	tab, err := hot.facets(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	if tab != nil {
+		return shapeFacets(tab.count(docs)), nil
+	}
 	dvr, err := r.DocValueReader([]string{fFacets})
 	if err != nil {
 		return nil, err
@@ -498,6 +507,13 @@ func countFacets(r index.IndexReader, docs []uint64) (map[string][]FacetValue, e
 			return nil, err
 		}
 	}
+	return shapeFacets(counts), nil
+}
+
+// shapeFacets keeps the 3×facetSize+100 most frequent of the facet values
+// counted (by count, then value), as Bleve's terms facet does, and groups
+// them by facet name, at most facetSize each.
+func shapeFacets(counts map[string]int) map[string][]FacetValue {
 	type tc struct {
 		term  string
 		count int
@@ -522,5 +538,5 @@ func countFacets(r index.IndexReader, docs []uint64) (map[string][]FacetValue, e
 			out[name] = append(out[name], FacetValue{Value: value, Count: t.count})
 		}
 	}
-	return out, nil
+	return out
 }
