@@ -25,15 +25,16 @@ import (
 
 // Names of the Bleve analysis components registered by this package.
 const (
-	bleveTokenizer   = "vi_word"    // Tokens: runs of letters and digits
-	bleveExactFilter = "vi_exact"   // Exact: lower-case, one tone placement
-	bleveFoldFilter  = "vi_fold"    // Fold: no diacritics, đ → d
-	bleveExact       = "vi_exact"   // analyzer: vi_word + vi_exact
-	bleveFold        = "vi_fold"    // analyzer: vi_word + vi_fold
-	bleveBigramF     = "vi_pair"    // filter: each two neighbouring words, "phong chong"
-	bleveBigram      = "vi_pair"    // analyzer: vi_word + vi_fold + vi_pair
-	bleveShingleF    = "vi_shingle" // filter: each two and three neighbouring words
-	bleveShingle     = "vi_shingle" // analyzer: vi_word + vi_fold + vi_shingle
+	bleveTokenizer   = "vi_word"      // Tokens: runs of letters and digits
+	bleveExactFilter = "vi_exact"     // Exact: lower-case, one tone placement
+	bleveFoldFilter  = "vi_fold"      // Fold: no diacritics, đ → d
+	bleveExact       = "vi_exact"     // analyzer: vi_word + vi_exact
+	bleveFold        = "vi_fold"      // analyzer: vi_word + vi_fold
+	bleveBigramF     = "vi_pair"      // filter: each two neighbouring words, "phong chong"
+	bleveBigram      = "vi_pair"      // analyzer: vi_word + vi_fold + vi_pair
+	bleveShingleF    = "vi_shingle"   // filter: each two and three neighbouring words
+	bleveShingle     = "vi_shingle"   // analyzer: vi_word + vi_fold + vi_shingle
+	bleveShingleX    = "vi_shingle_x" // analyzer: vi_word + vi_exact + vi_shingle
 )
 
 // Bleve field names.
@@ -68,6 +69,11 @@ const (
 	fShinglesT = "shingles_title"
 	fShinglesM = "shingles_meta"
 	fShinglesB = "shingles_body"
+	// The same of the exact words: the exact-accent phrase is there
+	// exactly when its shingle is.
+	fShinglesTX = "shingles_title_x"
+	fShinglesMX = "shingles_meta_x"
+	fShinglesBX = "shingles_body_x"
 )
 
 // internalVersionKey is where the index records the AnalysisVersion and
@@ -75,7 +81,7 @@ const (
 var internalVersionKey = []byte("portal-analysis-version")
 
 // bleveSchema changes whenever the mapping below changes.
-const bleveSchema = "bleve-schema-9+title_key+pairs+number_code+shingles"
+const bleveSchema = "bleve-schema-9+title_key+pairs+number_code+shingles+shingles_x"
 
 // tokenizer is the Bleve face of Tokens: it emits the words as they appear
 // in the text; the filters below turn them into keys. Input is NFC because
@@ -172,10 +178,11 @@ func init() {
 	}))
 	// Every analyzer is the portal's tokenizer followed by named filters.
 	for name, filters := range map[string][]string{
-		bleveExact:   {bleveExactFilter},
-		bleveFold:    {bleveFoldFilter},
-		bleveBigram:  {bleveFoldFilter, bleveBigramF},
-		bleveShingle: {bleveFoldFilter, bleveShingleF},
+		bleveExact:    {bleveExactFilter},
+		bleveFold:     {bleveFoldFilter},
+		bleveBigram:   {bleveFoldFilter, bleveBigramF},
+		bleveShingle:  {bleveFoldFilter, bleveShingleF},
+		bleveShingleX: {bleveExactFilter, bleveShingleF},
 	} {
 		must(registry.RegisterAnalyzer(name, func(_ map[string]any, c *registry.Cache) (analysis.Analyzer, error) {
 			tok, err := c.TokenizerNamed(bleveTokenizer)
@@ -401,8 +408,12 @@ func bleveMapping() (*mapping.IndexMappingImpl, error) {
 	pairs := text(bleveBigram)
 	pairs.IncludeTermVectors = false // one term per pair: no positions needed
 	dm.AddFieldMappingsAt(fPairs, pairs)
-	for _, f := range []string{fShinglesT, fShinglesM, fShinglesB} {
-		sh := text(bleveShingle)
+	for _, f := range []string{fShinglesT, fShinglesM, fShinglesB, fShinglesTX, fShinglesMX, fShinglesBX} {
+		analyzer := bleveShingle
+		if f == fShinglesTX || f == fShinglesMX || f == fShinglesBX {
+			analyzer = bleveShingleX
+		}
+		sh := text(analyzer)
 		sh.IncludeTermVectors = false // membership only: no positions
 		dm.AddFieldMappingsAt(f, sh)
 	}
@@ -436,6 +447,7 @@ func bleveDoc(d Doc) (map[string]any, error) {
 		fSlug: d.Slug, fTitleX: f.TitleText, fTitleF: f.TitleText,
 		fMetaX: f.MetaText, fMetaF: f.MetaText, fBodyX: f.BodyText, fBodyF: f.BodyText, fSrc: string(src), fHash: fingerprint(d),
 		fShinglesT: f.TitleText, fShinglesM: f.MetaText, fShinglesB: f.BodyText,
+		fShinglesTX: f.TitleText, fShinglesMX: f.MetaText, fShinglesBX: f.BodyText,
 	}
 	if d.Type != "" {
 		m[fType] = d.Type

@@ -183,7 +183,7 @@ func (b *Bleve) searchPhrase(ctx context.Context, r index.IndexReader, q Query, 
 			if f.exact {
 				term = t.Exact
 			}
-			l, err := open(f.field, term, f.boost, f.exact || !shingled)
+			l, err := open(f.field, term, f.boost, !shingled)
 			if err != nil {
 				return nil, 0, nil, err
 			}
@@ -245,14 +245,25 @@ func (b *Bleve) searchPhrase(ctx context.Context, r index.IndexReader, q Query, 
 	// (exactly the matches), and the filters.
 	var required []index.TermFieldReader
 	// shingles[i] says whether folded clause i holds the phrase (nil for
-	// the exact clauses).
+	// the exact clauses), shinglesX[i] whether exact clause i does (nil for
+	// the folded ones).
 	shingles := make([]*topkGate, len(clauses))
+	shinglesX := make([]*topkGate, len(clauses))
 	if shingled {
-		sh := make([]string, len(ph))
+		sh, shX := make([]string, len(ph)), make([]string, len(ph))
 		for i, t := range ph {
-			sh[i] = t.Fold
+			sh[i], shX[i] = t.Fold, t.Exact
 		}
 		term := strings.Join(sh, " ")
+		termX := strings.Join(shX, " ")
+		for i, field := range []string{fShinglesTX, fShinglesMX, fShinglesBX} {
+			tfr, err := r.TermFieldReader(ctx, []byte(termX), field, false, false, false)
+			if err != nil {
+				return nil, 0, nil, err
+			}
+			opened = append(opened, tfr)
+			shinglesX[2*i] = &topkGate{tfr: tfr}
+		}
 		var union []index.TermFieldReader
 		for i, field := range []string{fShinglesT, fShinglesM, fShinglesB} {
 			for _, f := range []string{field, ""} {
@@ -435,12 +446,33 @@ func (b *Bleve) searchPhrase(ctx context.Context, r index.IndexReader, q Query, 
 			continue
 		}
 		for i, c := range clauses {
-			if c.exact && matched[i+1] {
+			if !c.exact || !matched[i+1] {
+				continue
+			}
+			if !shingled {
 				ok, err := c.matchAt(n, buf)
 				if err != nil {
 					return nil, 0, nil, err
 				}
 				matched[i] = ok
+				continue
+			}
+			// The exact shingle decides; the terms give the score.
+			ok, err := shinglesX[i].admits(n, buf)
+			if err != nil {
+				return nil, 0, nil, err
+			}
+			matched[i] = ok && !c.absent
+			for _, l := range c.terms {
+				if !matched[i] {
+					break
+				}
+				if err := l.advance(n, buf); err != nil {
+					return nil, 0, nil, err
+				}
+				if l.cur != n {
+					return nil, 0, nil, errTopkUnsupported // as for the folded shingles
+				}
 			}
 		}
 		score := 0.0
