@@ -2,10 +2,12 @@ package search
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
 
 	index "github.com/blevesearch/bleve_index_api"
@@ -205,6 +207,76 @@ func TestHotFacetsMatchDocValues(t *testing.T) {
 		}
 		if len(want["type"]) < 3 || !reflect.DeepEqual(got, want) {
 			t.Errorf("%d documents: table %v, doc values %v", len(ds), got, want)
+		}
+	}
+}
+
+// Searches running while documents are put meet new snapshots: the cache
+// is renewed under them without a wrong answer (and, under -race, without
+// a race), and at the end the page is Bleve's.
+func TestHotListsUnderConcurrentPuts(t *testing.T) {
+	docs := corpus(t)
+	b := openMemBleve(t, docs...)
+	b.endWarm()
+	b.hot = &hotCache{minCount: 1}
+	b.SetResultCache(0)
+	ctx := context.Background()
+	qs := []Query{{Text: "phòng chống ma túy"}, {Text: "cai nghien"}, {Text: `"ma túy"`}, {Text: "chỉ thị 25/CT-TTg"}}
+	done := make(chan struct{})
+	errs := make(chan error, 8)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				r, err := b.Search(ctx, qs[(g+i)%len(qs)])
+				if err != nil {
+					errs <- err
+					return
+				}
+				if r.Total == 0 {
+					errs <- fmt.Errorf("%q: no match", qs[(g+i)%len(qs)].Text)
+					return
+				}
+			}
+		}()
+	}
+	for i := range 20 {
+		d := Doc{Slug: fmt.Sprintf("zz-conc-%d", i), Type: "Bài viết", Year: 2024, URL: fmt.Sprintf("/bai-viet/zz-conc-%d", i),
+			Title:    fmt.Sprintf("Phòng chống ma túy, bài %d", i),
+			Sections: []Section{{Heading: "Cai nghiện", Text: "Cai nghiện ma túy tại gia đình và cộng đồng."}}}
+		if err := b.Put(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if b.hot.snaps < 2 {
+		t.Errorf("the cache held %d snapshots, want it renewed", b.hot.snaps)
+	}
+	for _, q := range qs {
+		b.topk = true
+		got, err := b.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.topk = false
+		want, err := b.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Total != want.Total || !slices.Equal(hitsDesc(got), hitsDesc(want)) {
+			t.Errorf("%q: top-k %d %v, Bleve %d %v", q.Text, got.Total, hitsDesc(got), want.Total, hitsDesc(want))
 		}
 	}
 }
